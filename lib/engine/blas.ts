@@ -1,0 +1,167 @@
+/**
+ * OpenBLAS through Deno FFI: the fast matrix-multiply path for the wasm backend.
+ *
+ * The library is optional. {@link loadOpenBlas} returns a handle when
+ * `libopenblas.so.0` can be opened (which needs `--allow-ffi`), and otherwise a
+ * reason that the engine reports, so a missing BLAS is a slower run, never a
+ * crash. We open `libopenblas.so.0` by name and never `libblas.so.3`: on Debian
+ * the latter may resolve to the reference BLAS, which is about 10× slower.
+ *
+ * @module
+ */
+
+/** CBLAS enum values (cblas.h). */
+export const CBLAS_ROW_MAJOR = 101;
+export const CBLAS_NO_TRANS = 111;
+export const CBLAS_TRANS = 112;
+
+const SYMBOLS = {
+  cblas_sgemm: {
+    parameters: [
+      "i32", // order
+      "i32", // transA
+      "i32", // transB
+      "i32", // M
+      "i32", // N
+      "i32", // K
+      "f32", // alpha
+      "buffer", // A
+      "i32", // lda
+      "buffer", // B
+      "i32", // ldb
+      "f32", // beta
+      "buffer", // C
+      "i32", // ldc
+    ],
+    result: "void",
+  },
+  openblas_set_num_threads: { parameters: ["i32"], result: "void" },
+  openblas_get_num_threads: { parameters: [], result: "i32" },
+  openblas_get_config: { parameters: [], result: "pointer" },
+} as const;
+
+/** An opened OpenBLAS library. */
+export interface OpenBlas {
+  /** Path or soname the library was opened from. */
+  readonly path: string;
+  /** OpenBLAS's own build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64". */
+  readonly config: string;
+  /** Row-major single-precision GEMM: C = A·B (with optional transposes), alpha = 1, beta = 0. */
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+  ): void;
+  /** Current number of OpenBLAS worker threads. */
+  threads(): number;
+  /** Sets the number of OpenBLAS worker threads. */
+  setThreads(n: number): void;
+}
+
+/** Result of trying to open OpenBLAS: the handle, or why it is not available. */
+export type OpenBlasResult = { ok: true; blas: OpenBlas } | {
+  ok: false;
+  reason: string;
+};
+
+let cached: OpenBlasResult | undefined;
+
+/** Candidate locations, most specific first; the soname alone lets the dynamic loader search. */
+const CANDIDATES = [
+  "libopenblas.so.0",
+  "/usr/lib/x86_64-linux-gnu/libopenblas.so.0",
+  "/usr/lib/aarch64-linux-gnu/libopenblas.so.0",
+  "libopenblas.dylib",
+];
+
+/**
+ * Opens OpenBLAS once per process. `path` overrides the search (also settable
+ * with the `TUNEBOOK_OPENBLAS` environment variable).
+ */
+export function loadOpenBlas(path?: string): OpenBlasResult {
+  if (cached && !path) return cached;
+  const envPath = safeEnv("TUNEBOOK_OPENBLAS");
+  const candidates = path ? [path] : envPath ? [envPath] : CANDIDATES;
+  if (typeof Deno?.dlopen !== "function") {
+    return remember(path, {
+      ok: false,
+      reason: "Deno.dlopen is not available in this runtime",
+    });
+  }
+  const errors: string[] = [];
+  for (const candidate of candidates) {
+    try {
+      const lib = Deno.dlopen(candidate, SYMBOLS);
+      return remember(path, { ok: true, blas: wrap(candidate, lib) });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (/requires ffi access|NotCapable|PermissionDenied/i.test(message)) {
+        return remember(path, {
+          ok: false,
+          reason: "FFI is not permitted: run Deno with --allow-ffi (or -A)",
+        });
+      }
+      errors.push(`${candidate}: ${message.split("\n")[0]}`);
+    }
+  }
+  return remember(path, {
+    ok: false,
+    reason:
+      `libopenblas not found (install Debian's libopenblas0-pthread); tried ${
+        errors.join("; ")
+      }`,
+  });
+}
+
+function remember(path: string | undefined, result: OpenBlasResult) {
+  if (!path) cached = result;
+  return result;
+}
+
+function safeEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined; // no --allow-env: behave as if unset
+  }
+}
+
+function wrap(
+  path: string,
+  lib: Deno.DynamicLibrary<typeof SYMBOLS>,
+): OpenBlas {
+  const s = lib.symbols;
+  const configPtr = s.openblas_get_config();
+  const config = configPtr
+    ? new Deno.UnsafePointerView(configPtr).getCString()
+    : "OpenBLAS";
+  return {
+    path,
+    config,
+    sgemm(transA, transB, m, n, k, a, b, c) {
+      s.cblas_sgemm(
+        CBLAS_ROW_MAJOR,
+        transA ? CBLAS_TRANS : CBLAS_NO_TRANS,
+        transB ? CBLAS_TRANS : CBLAS_NO_TRANS,
+        m,
+        n,
+        k,
+        1,
+        a,
+        transA ? m : k,
+        b,
+        transB ? k : n,
+        0,
+        c,
+        n,
+      );
+    },
+    threads: () => s.openblas_get_num_threads(),
+    setThreads: (count) => s.openblas_set_num_threads(count),
+  };
+}

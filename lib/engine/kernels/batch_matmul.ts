@@ -1,0 +1,210 @@
+/**
+ * Replacement `BatchMatMul` kernels for the wasm backend.
+ *
+ * The stock wasm kernel takes XNNPACK only when neither operand is transposed
+ * and the batch is 1; everything else (the weight and input gradients of every
+ * linear layer, and batched attention) runs a naive loop ~10× slower. Two
+ * replacements, chosen by the engine:
+ *
+ * - `blas`: every case through OpenBLAS `cblas_sgemm`, reading and writing the
+ *   wasm heap directly (zero copy); transposes are BLAS flags.
+ * - `transpose`: materialise transposed operands with the wasm Transpose kernel
+ *   and hand the stock kernel the untransposed form, which reaches XNNPACK for
+ *   2-D products. Batched products still take the stock loop.
+ *
+ * Both keep the original kernel's `setupFunc`/`disposeFunc`: the setup binds
+ * the wasm export that the stock kernel needs when we delegate to it.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { OpenBlas } from "../blas.ts";
+import { sizeOf, type WasmBackendLike } from "./wasm_types.ts";
+
+type MatMulAttrs = { transposeA: boolean; transposeB: boolean };
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/** The stock wasm kernel, captured once before any replacement. */
+let stockKernel: tf.KernelConfig | undefined;
+
+function captureStock(): tf.KernelConfig {
+  if (!stockKernel) {
+    const k = tf.getKernel("BatchMatMul", "wasm");
+    if (!k) {
+      throw new Error(
+        "wasm BatchMatMul kernel not registered: import @tensorflow/tfjs-backend-wasm first",
+      );
+    }
+    stockKernel = k;
+  }
+  return stockKernel;
+}
+
+/** Which BatchMatMul implementation is active on the wasm backend. */
+export type MatMulMode = "blas" | "transpose" | "stock";
+
+let activeMode: MatMulMode = "stock";
+
+/** The BatchMatMul implementation currently registered for wasm. */
+export function matMulMode(): MatMulMode {
+  return activeMode;
+}
+
+/**
+ * Installs the chosen BatchMatMul kernel on the wasm backend, replacing any
+ * previous choice. Must run before `tf.setBackend("wasm")` the first time.
+ */
+export function installBatchMatMul(mode: MatMulMode, blas?: OpenBlas): void {
+  const stock = captureStock();
+  if (mode === "blas" && !blas) {
+    throw new Error("installBatchMatMul: mode 'blas' needs an OpenBLAS handle");
+  }
+  const kernelFunc = mode === "blas"
+    ? blasKernel(blas!, stock)
+    : mode === "transpose"
+    ? transposeKernel(stock)
+    : stock.kernelFunc;
+  tf.unregisterKernel("BatchMatMul", "wasm");
+  tf.registerKernel({
+    kernelName: "BatchMatMul",
+    backendName: "wasm",
+    setupFunc: stock.setupFunc,
+    disposeFunc: stock.disposeFunc,
+    kernelFunc,
+  });
+  activeMode = mode;
+}
+
+/** Matrix dims of one operand, honouring its transpose flag. */
+function matrixDims(shape: number[], transposed: boolean): [number, number] {
+  const r = shape.length;
+  if (r < 2) {
+    throw new Error(
+      `BatchMatMul needs rank >= 2 operands, got shape [${shape}]`,
+    );
+  }
+  return transposed
+    ? [shape[r - 1], shape[r - 2]]
+    : [shape[r - 2], shape[r - 1]];
+}
+
+/**
+ * Broadcasts two batch shapes (NumPy rules) and returns, for each output batch
+ * index, the flat batch index into a and into b.
+ */
+export function broadcastBatches(
+  aBatch: number[],
+  bBatch: number[],
+): { outBatch: number[]; aIndex: Int32Array; bIndex: Int32Array } {
+  const rank = Math.max(aBatch.length, bBatch.length);
+  const pad = (s: number[]) => [...Array(rank - s.length).fill(1), ...s];
+  const a = pad(aBatch), b = pad(bBatch);
+  const outBatch = a.map((d, i) => {
+    if (d === b[i] || b[i] === 1) return d;
+    if (d === 1) return b[i];
+    throw new Error(
+      `BatchMatMul batch dimensions do not broadcast: [${aBatch}] vs [${bBatch}]`,
+    );
+  });
+  const total = sizeOf(outBatch);
+  const aIndex = new Int32Array(total), bIndex = new Int32Array(total);
+  const idx = new Array(rank).fill(0);
+  for (let flat = 0; flat < total; flat++) {
+    let ia = 0, ib = 0;
+    for (let d = 0; d < rank; d++) {
+      ia = ia * a[d] + (a[d] === 1 ? 0 : idx[d]);
+      ib = ib * b[d] + (b[d] === 1 ? 0 : idx[d]);
+    }
+    aIndex[flat] = ia;
+    bIndex[flat] = ib;
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++idx[d] < outBatch[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return { outBatch, aIndex, bIndex };
+}
+
+function blasKernel(blas: OpenBlas, stock: tf.KernelConfig): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const { a, b } = args.inputs as Record<string, tf.TensorInfo>;
+    const { transposeA, transposeB } = args.attrs as unknown as MatMulAttrs;
+    if (a.dtype !== "float32" || b.dtype !== "float32") {
+      return stock.kernelFunc(args);
+    }
+    const backend = args.backend as unknown as WasmBackendLike;
+    const [m, k] = matrixDims(a.shape, transposeA);
+    const [kb, n] = matrixDims(b.shape, transposeB);
+    if (k !== kb) {
+      throw new Error(
+        `BatchMatMul inner dimensions differ: a [${a.shape}]${
+          transposeA ? "ᵀ" : ""
+        } vs b [${b.shape}]${transposeB ? "ᵀ" : ""}`,
+      );
+    }
+    const { outBatch, aIndex, bIndex } = broadcastBatches(
+      a.shape.slice(0, -2),
+      b.shape.slice(0, -2),
+    );
+    const out = backend.makeOutput([...outBatch, m, n], "float32");
+    if (m === 0 || n === 0) return out;
+    // Views are taken only after makeOutput: allocating may grow the wasm
+    // memory, which detaches views created before it.
+    const cView = backend.typedArrayFromHeap(out) as Float32Array;
+    if (k === 0) {
+      cView.fill(0);
+      return out;
+    }
+    const aView = backend.typedArrayFromHeap(a) as Float32Array;
+    const bView = backend.typedArrayFromHeap(b) as Float32Array;
+    const aSize = m * k, bSize = k * n, cSize = m * n;
+    for (let i = 0; i < aIndex.length; i++) {
+      blas.sgemm(
+        transposeA,
+        transposeB,
+        m,
+        n,
+        k,
+        aView.subarray(aIndex[i] * aSize, (aIndex[i] + 1) * aSize),
+        bView.subarray(bIndex[i] * bSize, (bIndex[i] + 1) * bSize),
+        cView.subarray(i * cSize, (i + 1) * cSize),
+      );
+    }
+    return out;
+  };
+}
+
+function transposeKernel(stock: tf.KernelConfig): tf.KernelFunc {
+  const transpose = tf.getKernel("Transpose", "wasm")?.kernelFunc;
+  if (!transpose) throw new Error("wasm Transpose kernel not registered");
+  return (args: KernelArgs) => {
+    const { a, b } = args.inputs as Record<string, tf.TensorInfo>;
+    const { transposeA, transposeB } = args.attrs as unknown as MatMulAttrs;
+    if (!transposeA && !transposeB) return stock.kernelFunc(args);
+    const backend = args.backend as unknown as WasmBackendLike;
+    const temporaries: tf.TensorInfo[] = [];
+    const swapLastTwo = (x: tf.TensorInfo) => {
+      const r = x.shape.length;
+      const perm = [...Array(r - 2).keys(), r - 1, r - 2];
+      const t = transpose({
+        inputs: { x },
+        backend: args.backend,
+        attrs: { perm },
+      }) as tf.TensorInfo;
+      temporaries.push(t);
+      return t;
+    };
+    try {
+      return stock.kernelFunc({
+        ...args,
+        inputs: {
+          a: transposeA ? swapLastTwo(a) : a,
+          b: transposeB ? swapLastTwo(b) : b,
+        },
+        attrs: { ...args.attrs, transposeA: false, transposeB: false },
+      });
+    } finally {
+      for (const t of temporaries) backend.disposeData(t.dataId);
+    }
+  };
+}
