@@ -1,0 +1,338 @@
+/**
+ * The causal language model shared by both families: embedding, a stack of
+ * family-specific decoder layers (gemma3.ts, llama.ts), final norm and LM
+ * head, with HF-named weights, optional KV cache and pluggable adapters on the
+ * linear layers (LoRA lives in lib/peft and plugs in through {@link LinearAdapter}).
+ *
+ * @module
+ */
+import { tf } from "../engine/mod.ts";
+import type { LayerType, ModelConfig } from "./config.ts";
+import { gemma3Layer } from "./gemma3.ts";
+import {
+  attentionMask,
+  KVCache,
+  type SlotValidity,
+  type StepSlots,
+  transientSlots,
+} from "./kv_cache.ts";
+import { applyRope, attention, geluTanh, rmsNorm, silu } from "./layers.ts";
+import { llamaLayer } from "./llama.ts";
+import { inverseFrequencies, ropeTables } from "./rope.ts";
+import { weightSpecs } from "./weights.ts";
+import { Rng } from "../util/random.ts";
+
+/** An extra path added to a linear layer's output (e.g. LoRA's B·A·x·scale). */
+export interface LinearAdapter {
+  /** x: [N, in] → delta [N, out], added to the frozen layer's output. */
+  forward(x: tf.Tensor2D): tf.Tensor2D;
+}
+
+/** What one family's decoder layer can call; names are relative to the layer. */
+export interface LayerContext {
+  norm(name: string, x: tf.Tensor3D): tf.Tensor3D;
+  attention(x: tf.Tensor3D): tf.Tensor3D;
+  mlp(x: tf.Tensor3D): tf.Tensor3D;
+}
+
+/** Options of one forward pass. */
+export interface ForwardOptions {
+  /** [B × T] flat, 1 for real tokens and 0 for padding (default: all real). */
+  attentionMask?: ArrayLike<number>;
+  /** Continue from and extend this cache (generation). */
+  cache?: KVCache;
+}
+
+const LAYERS = { gemma3: gemma3Layer, llama: llamaLayer };
+
+/** A decoder-only transformer with HF-named float32 weights. */
+export class CausalLM {
+  /** Linear-layer adapters by module name (e.g. "model.layers.0.self_attn.q_proj"). */
+  readonly adapters = new Map<string, LinearAdapter>();
+  /** When false, adapters are skipped: the frozen base model (the reference for KL and DPO). */
+  adaptersEnabled = true;
+  private readonly globalInvFreq: Float64Array;
+  private readonly localInvFreq: Float64Array;
+
+  constructor(
+    readonly config: ModelConfig,
+    readonly weights: Map<string, tf.Variable>,
+  ) {
+    for (const spec of weightSpecs(config)) {
+      const w = weights.get(spec.name);
+      if (!w) throw new Error(`CausalLM: weight "${spec.name}" missing`);
+      if (w.shape.join() !== spec.shape.join()) {
+        throw new Error(
+          `CausalLM: weight "${spec.name}" has shape [${w.shape}], expected [${spec.shape}]`,
+        );
+      }
+    }
+    this.globalInvFreq = inverseFrequencies(
+      config.headDim,
+      config.ropeTheta,
+      config.ropeScaling,
+    );
+    // Gemma's local layers use their own base and are never scaled.
+    this.localInvFreq = inverseFrequencies(
+      config.headDim,
+      config.ropeLocalTheta,
+      { type: "default" },
+    );
+  }
+
+  /** Builds a model from float32 tensors by HF name (frozen unless `trainable`). */
+  static fromArrays(
+    config: ModelConfig,
+    arrays: Map<string, { shape: number[]; data: Float32Array }>,
+    trainable = false,
+  ): CausalLM {
+    const weights = new Map<string, tf.Variable>();
+    for (const spec of weightSpecs(config)) {
+      const a = arrays.get(spec.name);
+      if (!a) throw new Error(`missing weight "${spec.name}"`);
+      weights.set(
+        spec.name,
+        tf.variable(
+          tf.tensor(a.data, a.shape, "float32"),
+          trainable,
+          spec.name,
+        ),
+      );
+    }
+    return new CausalLM(config, weights);
+  }
+
+  /** A freshly initialised model: normal(0, std) linears and embeddings, neutral norms. */
+  static random(
+    config: ModelConfig,
+    options: { seed?: number; std?: number; trainable?: boolean } = {},
+  ): CausalLM {
+    return CausalLM.fromArrays(
+      config,
+      randomArrays(config, options.seed ?? 0, options.std ?? 0.02),
+      options.trainable,
+    );
+  }
+
+  /** The matrix that maps hidden states to vocabulary logits ([V, D]). */
+  headWeight(): tf.Tensor2D {
+    const name = this.config.tieWordEmbeddings
+      ? "model.embed_tokens.weight"
+      : "lm_head.weight";
+    return this.weights.get(name)! as tf.Tensor2D;
+  }
+
+  /** Every weight tensor's HF name and variable, in checkpoint order. */
+  namedWeights(): [string, tf.Variable][] {
+    return weightSpecs(this.config).map((
+      s,
+    ) => [s.name, this.weights.get(s.name)!]);
+  }
+
+  /**
+   * Runs the decoder on `ids` [B, T] and returns the final-norm hidden states
+   * [B, T, D]. With a cache, the new tokens continue the cached sequence.
+   */
+  forward(ids: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
+    const [batch, length] = ids.shape;
+    const c = this.config;
+    let validity: SlotValidity, step: StepSlots;
+    if (options.cache) {
+      if (options.cache.batch !== batch) {
+        throw new Error(
+          `forward: cache batch ${options.cache.batch} differs from input batch ${batch}`,
+        );
+      }
+      step = options.cache.beginStep(length, options.attentionMask);
+      validity = options.cache;
+    } else {
+      ({ validity, step } = transientSlots(
+        batch,
+        length,
+        options.attentionMask,
+      ));
+    }
+    return tf.tidy(() => {
+      const rope = {
+        full_attention: this.ropeTensors(step, batch, this.globalInvFreq),
+        sliding_attention: this.ropeTensors(step, batch, this.localInvFreq),
+      };
+      const masks = new Map<string, tf.Tensor>();
+      const groups = c.numHeads / c.numKvHeads;
+      const maskFor = (type: LayerType, start: number, size: number) => {
+        const window = type === "sliding_attention" ? c.slidingWindow : null;
+        const key = `${window}:${start}:${size}`;
+        if (!masks.has(key)) {
+          masks.set(
+            key,
+            attentionMask(validity, step, start, size, window, groups),
+          );
+        }
+        return masks.get(key)!;
+      };
+
+      let x = tf.gather(
+        this.weights.get("model.embed_tokens.weight")!,
+        tf.cast(ids, "int32"),
+      ) as tf.Tensor3D;
+      if (c.embedScale !== 1) x = tf.mul(x, c.embedScale);
+      const layerFn = LAYERS[c.family];
+      for (let i = 0; i < c.numLayers; i++) {
+        const type = c.layerTypes[i];
+        const prefix = `model.layers.${i}`;
+        const ctx: LayerContext = {
+          norm: (name, h) =>
+            this.norm(`${prefix}.${name}.weight`, h) as tf.Tensor3D,
+          attention: (h) =>
+            this.selfAttention(
+              prefix,
+              i,
+              h,
+              rope[type],
+              options.cache,
+              (start, size) => maskFor(type, start, size),
+            ),
+          mlp: (h) => this.mlp(prefix, h),
+        };
+        x = layerFn(ctx, x);
+      }
+      return this.norm("model.norm.weight", x) as tf.Tensor3D;
+    });
+  }
+
+  /** Vocabulary logits for hidden states [..., D] → [..., V]. */
+  logits(hidden: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const d = this.config.hiddenSize;
+      const flat = tf.reshape(hidden, [-1, d]) as tf.Tensor2D;
+      const out = tf.matMul(flat, this.headWeight(), false, true);
+      return tf.reshape(out, [
+        ...hidden.shape.slice(0, -1),
+        this.config.vocabSize,
+      ]);
+    });
+  }
+
+  /** y = x·Wᵀ (+ b) (+ adapter delta) for the linear module `name`; x is [N, in]. */
+  linear(name: string, x: tf.Tensor2D): tf.Tensor2D {
+    let y: tf.Tensor2D = tf.matMul(
+      x,
+      this.weights.get(`${name}.weight`)! as tf.Tensor2D,
+      false,
+      true,
+    );
+    const bias = this.weights.get(`${name}.bias`);
+    if (bias) y = tf.add(y, bias) as tf.Tensor2D;
+    const adapter = this.adaptersEnabled ? this.adapters.get(name) : undefined;
+    return adapter ? tf.add(y, adapter.forward(x)) : y;
+  }
+
+  private norm(weightName: string, x: tf.Tensor): tf.Tensor {
+    const c = this.config;
+    return rmsNorm(
+      x,
+      this.weights.get(weightName)!,
+      c.rmsNormEps,
+      c.normOffset,
+    );
+  }
+
+  /** cos/sin tables [B, 1, T, D] for this step's positions. */
+  private ropeTensors(step: StepSlots, batch: number, invFreq: Float64Array) {
+    const { cos, sin } = ropeTables(step.positions, invFreq);
+    const shape: [number, number, number, number] = [
+      batch,
+      1,
+      step.queryLength,
+      this.config.headDim,
+    ];
+    return { cos: tf.tensor4d(cos, shape), sin: tf.tensor4d(sin, shape) };
+  }
+
+  private selfAttention(
+    prefix: string,
+    layer: number,
+    x: tf.Tensor3D,
+    rope: { cos: tf.Tensor; sin: tf.Tensor },
+    cache: KVCache | undefined,
+    maskFor: (start: number, size: number) => tf.Tensor,
+  ): tf.Tensor3D {
+    const c = this.config;
+    const [b, t, d] = x.shape;
+    const flat = tf.reshape(x, [b * t, d]) as tf.Tensor2D;
+    const heads = (name: string, count: number, norm?: string) => {
+      let h: tf.Tensor = tf.reshape(
+        this.linear(`${prefix}.self_attn.${name}`, flat),
+        [b, t, count, c.headDim],
+      );
+      if (norm) h = this.norm(`${prefix}.self_attn.${norm}.weight`, h);
+      return tf.transpose(h, [0, 2, 1, 3]) as tf.Tensor4D;
+    };
+    const q = applyRope(
+      heads("q_proj", c.numHeads, c.qkNorm ? "q_norm" : undefined),
+      rope.cos,
+      rope.sin,
+    );
+    let k = applyRope(
+      heads("k_proj", c.numKvHeads, c.qkNorm ? "k_norm" : undefined),
+      rope.cos,
+      rope.sin,
+    );
+    let v = heads("v_proj", c.numKvHeads);
+    let start = 0;
+    if (cache) {
+      const window = c.layerTypes[layer] === "sliding_attention"
+        ? c.slidingWindow
+        : null;
+      ({ k, v, start } = cache.extend(layer, k, v, window));
+    }
+    const out = attention(q, k, v, maskFor(start, k.shape[2]), c.attnScale);
+    const projected = this.linear(
+      `${prefix}.self_attn.o_proj`,
+      tf.reshape(out, [b * t, -1]) as tf.Tensor2D,
+    );
+    return tf.reshape(projected, [b, t, d]) as tf.Tensor3D;
+  }
+
+  private mlp(prefix: string, x: tf.Tensor3D): tf.Tensor3D {
+    const [b, t, d] = x.shape;
+    const flat = tf.reshape(x, [b * t, d]) as tf.Tensor2D;
+    const gate = this.linear(`${prefix}.mlp.gate_proj`, flat);
+    const activated = this.config.activation === "silu"
+      ? silu(gate)
+      : geluTanh(gate);
+    const hidden = tf.mul(
+      activated,
+      this.linear(`${prefix}.mlp.up_proj`, flat),
+    ) as tf.Tensor2D;
+    return tf.reshape(this.linear(`${prefix}.mlp.down_proj`, hidden), [
+      b,
+      t,
+      d,
+    ]) as tf.Tensor3D;
+  }
+
+  /** Frees every weight (adapters are owned by whoever attached them). */
+  dispose(): void {
+    for (const w of this.weights.values()) w.dispose();
+  }
+}
+
+/** Seeded random weights in HF layout (deterministic across backends: drawn in JS). */
+export function randomArrays(
+  config: ModelConfig,
+  seed: number,
+  std: number,
+): Map<string, { shape: number[]; data: Float32Array }> {
+  const rng = new Rng(seed);
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const spec of weightSpecs(config)) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(size);
+    if (spec.init === "normal") {
+      for (let i = 0; i < size; i++) data[i] = rng.normal() * std;
+    } else if (spec.init === "ones") data.fill(1);
+    out.set(spec.name, { shape: spec.shape, data });
+  }
+  return out;
+}

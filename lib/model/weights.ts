@@ -1,0 +1,150 @@
+/**
+ * The parameter layout of both families under Hugging Face tensor names, and
+ * validation of a checkpoint's tensors against it. Linear weights keep HF's
+ * [out, in] layout, so checkpoints, LoRA adapters and PEFT files map 1:1.
+ *
+ * @module
+ */
+import type { ModelConfig } from "./config.ts";
+
+/** One expected tensor: its HF name and shape. */
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  /** How a fresh model initialises it. */
+  init: "normal" | "zeros" | "ones";
+}
+
+/** Names of the linear layers of layer `i`, in HF order (used by LoRA target matching). */
+export function linearNames(i: number): string[] {
+  const p = `model.layers.${i}`;
+  return [
+    `${p}.self_attn.q_proj`,
+    `${p}.self_attn.k_proj`,
+    `${p}.self_attn.v_proj`,
+    `${p}.self_attn.o_proj`,
+    `${p}.mlp.gate_proj`,
+    `${p}.mlp.up_proj`,
+    `${p}.mlp.down_proj`,
+  ];
+}
+
+/** Every tensor a checkpoint of this config must provide, with shapes. */
+export function weightSpecs(c: ModelConfig): WeightSpec[] {
+  const d = c.hiddenSize,
+    q = c.numHeads * c.headDim,
+    kv = c.numKvHeads * c.headDim;
+  // Gemma norms store w for x̂·(1 + w), so "no change" is zeros; Llama's is ones.
+  const normInit = c.normOffset ? "zeros" : "ones";
+  const specs: WeightSpec[] = [{
+    name: "model.embed_tokens.weight",
+    shape: [c.vocabSize, d],
+    init: "normal",
+  }];
+  for (let i = 0; i < c.numLayers; i++) {
+    const p = `model.layers.${i}`;
+    const linear = (name: string, out: number, inp: number, bias: boolean) => {
+      specs.push({
+        name: `${p}.${name}.weight`,
+        shape: [out, inp],
+        init: "normal",
+      });
+      if (bias) {
+        specs.push({ name: `${p}.${name}.bias`, shape: [out], init: "zeros" });
+      }
+    };
+    const norm = (name: string, size = d) =>
+      specs.push({
+        name: `${p}.${name}.weight`,
+        shape: [size],
+        init: normInit,
+      });
+    norm("input_layernorm");
+    linear("self_attn.q_proj", q, d, c.attentionBias);
+    linear("self_attn.k_proj", kv, d, c.attentionBias);
+    linear("self_attn.v_proj", kv, d, c.attentionBias);
+    linear("self_attn.o_proj", d, q, c.attentionBias);
+    if (c.qkNorm) {
+      norm("self_attn.q_norm", c.headDim);
+      norm("self_attn.k_norm", c.headDim);
+    }
+    norm("post_attention_layernorm");
+    if (c.sandwichNorms) {
+      norm("pre_feedforward_layernorm");
+      norm("post_feedforward_layernorm");
+    }
+    linear("mlp.gate_proj", c.intermediateSize, d, c.mlpBias);
+    linear("mlp.up_proj", c.intermediateSize, d, c.mlpBias);
+    linear("mlp.down_proj", d, c.intermediateSize, c.mlpBias);
+  }
+  specs.push({ name: "model.norm.weight", shape: [d], init: normInit });
+  if (!c.tieWordEmbeddings) {
+    specs.push({
+      name: "lm_head.weight",
+      shape: [c.vocabSize, d],
+      init: "normal",
+    });
+  }
+  return specs;
+}
+
+/** Tensors HF checkpoints may carry that the model recomputes or ties, and so ignores. */
+const IGNORABLE = [/\.rotary_emb\.inv_freq$/];
+
+/**
+ * Maps checkpoint names onto the model's names: drops the multimodal prefix
+ * (`language_model.`) and, for tied models, a redundant `lm_head.weight`.
+ * Returns the names that are missing, unexpected or misshapen as one error.
+ */
+export function matchCheckpoint(
+  c: ModelConfig,
+  available: Map<string, number[]>,
+  source: string,
+): Map<string, string> {
+  const byModelName = new Map<string, string>();
+  for (const name of available.keys()) {
+    const normalised = name.replace(/^language_model\./, "").replace(
+      /^model\.language_model\./,
+      "model.",
+    );
+    byModelName.set(normalised, name);
+  }
+  const problems: string[] = [];
+  const mapping = new Map<string, string>();
+  for (const spec of weightSpecs(c)) {
+    const stored = byModelName.get(spec.name);
+    if (!stored) {
+      problems.push(
+        `missing tensor "${spec.name}" (expected shape [${spec.shape}])`,
+      );
+      continue;
+    }
+    const shape = available.get(stored)!;
+    if (
+      shape.length !== spec.shape.length ||
+      shape.some((s, i) => s !== spec.shape[i])
+    ) {
+      problems.push(
+        `tensor "${stored}" has shape [${shape}], expected [${spec.shape}]`,
+      );
+    }
+    mapping.set(spec.name, stored);
+    byModelName.delete(spec.name);
+  }
+  if (c.tieWordEmbeddings) byModelName.delete("lm_head.weight");
+  for (const [name, stored] of byModelName) {
+    if (!IGNORABLE.some((re) => re.test(name))) {
+      problems.push(`unexpected tensor "${stored}"`);
+    }
+  }
+  if (problems.length) {
+    const shown = problems.slice(0, 12).join("\n  ");
+    const more = problems.length > 12
+      ? `\n  … and ${problems.length - 12} more`
+      : "";
+    throw new Error(
+      `${source} does not match the ${c.family} config:\n  ${shown}${more}`,
+    );
+  }
+  return mapping;
+}
