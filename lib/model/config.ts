@@ -355,7 +355,9 @@ function parseGemma3(r: Reader, raw: Json): ModelConfig {
     rmsNormEps: r.number("rms_norm_eps", 1e-6),
     normOffset: 1,
     activation: "gelu_tanh",
-    embedScale: Math.sqrt(c.hiddenSize),
+    // transformers keeps √hidden as a buffer in the weights' dtype, so a bf16
+    // checkpoint multiplies by √hidden rounded to bf16 (√640 → 25.25).
+    embedScale: roundToDtype(Math.sqrt(c.hiddenSize), c.torchDtype),
     attnScale: 1 / Math.sqrt(r.number("query_pre_attn_scalar", c.headDim)),
     qkNorm: true,
     sandwichNorms: true,
@@ -398,7 +400,9 @@ function gemmaLayerTypes(r: Reader, raw: Json, numLayers: number): LayerType[] {
     });
     return types as LayerType[];
   }
-  const pattern = r.positiveInt("sliding_window_pattern", 6);
+  const pattern = r.has("sliding_window_pattern")
+    ? r.positiveInt("sliding_window_pattern")
+    : r.positiveInt("_sliding_window_pattern", 6);
   return Array.from(
     { length: numLayers },
     (_, i) => (i + 1) % pattern === 0 ? "full_attention" : "sliding_attention",
@@ -417,4 +421,25 @@ export function parameterCount(c: ModelConfig): number {
   const embed = c.vocabSize * c.hiddenSize;
   return c.numLayers * (attn + mlp + norms) + embed + c.hiddenSize +
     (c.tieWordEmbeddings ? 0 : embed);
+}
+
+/** Rounds a float64 to float32 and then to a 16-bit float dtype (round to nearest even), as a cast would. */
+export function roundToDtype(value: number, dtype: string): number {
+  const f32 = Math.fround(value);
+  if (dtype === "bfloat16") {
+    const bits = new Uint32Array(new Float32Array([f32]).buffer)[0];
+    const rounded = (bits + 0x7fff + ((bits >>> 16) & 1)) & 0xffff0000;
+    return new Float32Array(new Uint32Array([rounded >>> 0]).buffer)[0];
+  }
+  if (dtype === "float16") {
+    // 11 significant bits: round the float32 mantissa to 10 stored bits (normal range).
+    const exponent = Math.floor(Math.log2(Math.abs(f32)));
+    const step = Math.pow(2, exponent - 10);
+    const q = f32 / step, floor = Math.floor(q), rest = q - floor;
+    const n = rest > 0.5 || (rest === 0.5 && floor % 2 === 1)
+      ? floor + 1
+      : floor;
+    return n * step;
+  }
+  return f32;
 }

@@ -90,13 +90,10 @@ export class CausalLM {
     for (const spec of weightSpecs(config)) {
       const a = arrays.get(spec.name);
       if (!a) throw new Error(`missing weight "${spec.name}"`);
+      // Unnamed: tfjs variable names are process-global, and two models may coexist.
       weights.set(
         spec.name,
-        tf.variable(
-          tf.tensor(a.data, a.shape, "float32"),
-          trainable,
-          spec.name,
-        ),
+        tf.variable(tf.tensor(a.data, a.shape, "float32"), trainable),
       );
     }
     return new CausalLM(config, weights);

@@ -1,0 +1,74 @@
+/**
+ * Scoring text under a model: the log-probability of every token given the
+ * ones before it, and the sequence's perplexity.
+ *
+ * @module
+ */
+import { tf } from "../engine/mod.ts";
+import type { CausalLM } from "./decoder.ts";
+import { sequenceLogProbs } from "./logprobs.ts";
+
+/** Per-token scores of one sequence. */
+export interface SequenceScore {
+  /** Token ids scored (the first has no log-prob: nothing precedes it). */
+  ids: number[];
+  /** log p(ids[t] | ids[< t]) for t ≥ 1; entry 0 is null. */
+  logprobs: (number | null)[];
+  /** Sum of the log-probs. */
+  totalLogprob: number;
+  /** Mean negative log-likelihood per scored token (nats). */
+  meanNll: number;
+  /** exp(meanNll). */
+  perplexity: number;
+}
+
+/**
+ * Scores `ids` (at least two tokens). Long sequences are scored in one
+ * forward pass; memory stays bounded by the chunked log-prob computation.
+ */
+export function scoreSequence(
+  model: CausalLM,
+  ids: number[],
+  chunk?: number,
+): SequenceScore {
+  if (ids.length < 2) {
+    throw new Error(
+      `scoreSequence: need at least 2 tokens to score, got ${ids.length}`,
+    );
+  }
+  const max = model.config.maxPositionEmbeddings;
+  if (ids.length > max) {
+    throw new Error(
+      `scoreSequence: ${ids.length} tokens exceed the model's max_position_embeddings (${max})`,
+    );
+  }
+  const bad = ids.findIndex((t) =>
+    !Number.isInteger(t) || t < 0 || t >= model.config.vocabSize
+  );
+  if (bad >= 0) {
+    throw new Error(
+      `scoreSequence: token ${bad} is ${
+        ids[bad]
+      }, outside the vocabulary [0, ${model.config.vocabSize})`,
+    );
+  }
+  const values = tf.tidy(() =>
+    sequenceLogProbs(
+      model,
+      tf.tensor2d([ids], [1, ids.length], "int32"),
+      undefined,
+      chunk,
+    )
+  );
+  const lp = Array.from(values.dataSync());
+  values.dispose();
+  const total = lp.reduce((a, b) => a + b, 0);
+  const meanNll = -total / lp.length;
+  return {
+    ids,
+    logprobs: [null, ...lp],
+    totalLogprob: total,
+    meanNll,
+    perplexity: Math.exp(meanNll),
+  };
+}
