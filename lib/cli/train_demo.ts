@@ -129,7 +129,9 @@ for (let step = 1; step <= steps; step++) {
       () => causalLmLoss(model, data).loss,
       params,
     );
-    optimizer.applyGradients(grads);
+    optimizer.applyGradients(
+      Object.entries(grads).map(([name, tensor]) => ({ name, tensor })),
+    );
     return value;
   });
   const loss = cost.dataSync()[0];

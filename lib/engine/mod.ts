@@ -18,6 +18,8 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { loadOpenBlas } from "./blas.ts";
 import { installBatchMatMul, type MatMulMode } from "./kernels/batch_matmul.ts";
+import { registerGradientFixes } from "./kernels/gradient_fixes.ts";
+import { registerKernelFixes } from "./kernels/kernel_fixes.ts";
 import { registerUnsortedSegmentSum } from "./kernels/segment_sum.ts";
 import { loadNativeTensorflow, NATIVE_PACKAGES } from "./native.ts";
 import { checkWebGpuAdapter } from "./webgpu.ts";
@@ -83,6 +85,8 @@ export async function initEngine(
     );
   }
   tf.enableProdMode();
+  registerGradientFixes();
+  registerKernelFixes();
   const decisions: EngineInfo["decisions"] = [];
   const order = requested === "auto" ? AUTO_ORDER : [requested as BackendName];
   for (const backend of order) {

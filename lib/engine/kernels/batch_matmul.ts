@@ -10,7 +10,9 @@
  *   wasm heap directly (zero copy); transposes are BLAS flags.
  * - `transpose`: materialise transposed operands with the wasm Transpose kernel
  *   and hand the stock kernel the untransposed form, which reaches XNNPACK for
- *   2-D products. Batched products still take the stock loop.
+ *   2-D products. Batched products still take the stock loop. Batches the
+ *   stock kernel would broadcast wrongly (`[B,1]` vs `[B,H]`, or both sides
+ *   broadcasting) are first expanded to the output batch with GatherV2.
  *
  * Both keep the original kernel's `setupFunc`/`disposeFunc`: the setup binds
  * the wasm export that the stock kernel needs when we delegate to it.
@@ -125,36 +127,60 @@ export function broadcastBatches(
   return { outBatch, aIndex, bIndex };
 }
 
+/** The matrix sizes of one product, after checking that the inner dimensions agree. */
+function productDims(
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  { transposeA, transposeB }: MatMulAttrs,
+): { m: number; k: number; n: number } {
+  const [m, k] = matrixDims(a.shape, transposeA);
+  const [kb, n] = matrixDims(b.shape, transposeB);
+  if (k !== kb) {
+    throw new Error(
+      `BatchMatMul inner dimensions differ: a [${a.shape}]${
+        transposeA ? "ᵀ" : ""
+      } vs b [${b.shape}]${transposeB ? "ᵀ" : ""}`,
+    );
+  }
+  return { m, k, n };
+}
+
+/**
+ * An output that needs no arithmetic: empty, or all zeros because K = 0.
+ * XNNPACK rejects such products and the stock kernel sizes an empty batch
+ * wrongly, so we answer them here.
+ */
+function trivialProduct(
+  backend: WasmBackendLike,
+  outShape: number[],
+  k: number,
+): tf.TensorInfo | undefined {
+  if (sizeOf(outShape) !== 0 && k !== 0) return undefined;
+  const out = backend.makeOutput(outShape, "float32");
+  backend.typedArrayFromHeap(out).fill(0);
+  return out;
+}
+
 function blasKernel(blas: OpenBlas, stock: tf.KernelConfig): tf.KernelFunc {
   return (args: KernelArgs) => {
     const { a, b } = args.inputs as Record<string, tf.TensorInfo>;
-    const { transposeA, transposeB } = args.attrs as unknown as MatMulAttrs;
+    const attrs = args.attrs as unknown as MatMulAttrs;
+    const { transposeA, transposeB } = attrs;
     if (a.dtype !== "float32" || b.dtype !== "float32") {
       return stock.kernelFunc(args);
     }
     const backend = args.backend as unknown as WasmBackendLike;
-    const [m, k] = matrixDims(a.shape, transposeA);
-    const [kb, n] = matrixDims(b.shape, transposeB);
-    if (k !== kb) {
-      throw new Error(
-        `BatchMatMul inner dimensions differ: a [${a.shape}]${
-          transposeA ? "ᵀ" : ""
-        } vs b [${b.shape}]${transposeB ? "ᵀ" : ""}`,
-      );
-    }
+    const { m, k, n } = productDims(a, b, attrs);
     const { outBatch, aIndex, bIndex } = broadcastBatches(
       a.shape.slice(0, -2),
       b.shape.slice(0, -2),
     );
+    const trivial = trivialProduct(backend, [...outBatch, m, n], k);
+    if (trivial) return trivial;
     const out = backend.makeOutput([...outBatch, m, n], "float32");
-    if (m === 0 || n === 0) return out;
     // Views are taken only after makeOutput: allocating may grow the wasm
     // memory, which detaches views created before it.
     const cView = backend.typedArrayFromHeap(out) as Float32Array;
-    if (k === 0) {
-      cView.fill(0);
-      return out;
-    }
     const aView = backend.typedArrayFromHeap(a) as Float32Array;
     const bView = backend.typedArrayFromHeap(b) as Float32Array;
     const aSize = m * k, bSize = k * n, cSize = m * n;
@@ -174,33 +200,94 @@ function blasKernel(blas: OpenBlas, stock: tf.KernelConfig): tf.KernelFunc {
   };
 }
 
+/**
+ * Whether the stock kernel's batch rule (output batch i reads a[i mod
+ * batchA] and b[i mod batchB], with max(batchA, batchB) outputs) gives the
+ * NumPy broadcast. It does for equal batches and for a side whose batch is a
+ * trailing part of the other's (`[1,H]` vs `[B,H]`, `[]` vs `[B]`), but not
+ * for `[B,1]` vs `[B,H]` or when both sides broadcast.
+ */
+function stockBroadcastIsRight(aIndex: Int32Array, bIndex: Int32Array) {
+  let batchA = 1, batchB = 1;
+  for (let i = 0; i < aIndex.length; i++) {
+    batchA = Math.max(batchA, aIndex[i] + 1);
+    batchB = Math.max(batchB, bIndex[i] + 1);
+  }
+  if (aIndex.length !== Math.max(batchA, batchB)) return false;
+  for (let i = 0; i < aIndex.length; i++) {
+    if (aIndex[i] !== i % batchA || bIndex[i] !== i % batchB) return false;
+  }
+  return true;
+}
+
 function transposeKernel(stock: tf.KernelConfig): tf.KernelFunc {
   const transpose = tf.getKernel("Transpose", "wasm")?.kernelFunc;
-  if (!transpose) throw new Error("wasm Transpose kernel not registered");
+  const gather = tf.getKernel("GatherV2", "wasm")?.kernelFunc;
+  if (!transpose || !gather) {
+    throw new Error("wasm Transpose or GatherV2 kernel not registered");
+  }
   return (args: KernelArgs) => {
     const { a, b } = args.inputs as Record<string, tf.TensorInfo>;
-    const { transposeA, transposeB } = args.attrs as unknown as MatMulAttrs;
-    if (!transposeA && !transposeB) return stock.kernelFunc(args);
+    const attrs = args.attrs as unknown as MatMulAttrs;
+    const { transposeA, transposeB } = attrs;
+    if (a.dtype !== "float32" || b.dtype !== "float32") {
+      return stock.kernelFunc(args);
+    }
     const backend = args.backend as unknown as WasmBackendLike;
+    const { m, k, n } = productDims(a, b, attrs);
+    const { outBatch, aIndex, bIndex } = broadcastBatches(
+      a.shape.slice(0, -2),
+      b.shape.slice(0, -2),
+    );
+    const trivial = trivialProduct(backend, [...outBatch, m, n], k);
+    if (trivial) return trivial;
+    const broadcastOk = stockBroadcastIsRight(aIndex, bIndex);
+    if (!transposeA && !transposeB && broadcastOk) {
+      return stock.kernelFunc(args);
+    }
     const temporaries: tf.TensorInfo[] = [];
+    const keep = (t: tf.TensorInfo) => (temporaries.push(t), t);
     const swapLastTwo = (x: tf.TensorInfo) => {
       const r = x.shape.length;
       const perm = [...Array(r - 2).keys(), r - 1, r - 2];
-      const t = transpose({
-        inputs: { x },
-        backend: args.backend,
-        attrs: { perm },
-      }) as tf.TensorInfo;
-      temporaries.push(t);
-      return t;
+      return keep(
+        transpose({
+          inputs: { x },
+          backend: args.backend,
+          attrs: { perm },
+        }) as tf.TensorInfo,
+      );
+    };
+    // Copies the matrices the output batch reads, in output order, so the
+    // stock kernel sees equal batches of shape [...outBatch, rows, cols].
+    const expandBatch = (x: tf.TensorInfo, index: Int32Array) => {
+      const [rows, cols] = x.shape.slice(-2);
+      if (sizeOf(x.shape.slice(0, -2)) === index.length) {
+        // As many matrices as the output batch: no axis of x is broadcast.
+        return { ...x, shape: [...outBatch, rows, cols] };
+      }
+      const indices = keep(backend.makeOutput([index.length], "int32"));
+      backend.typedArrayFromHeap(indices).set(index);
+      const flat = { ...x, shape: [sizeOf(x.shape.slice(0, -2)), rows, cols] };
+      const picked = keep(
+        gather({
+          inputs: { x: flat, indices },
+          backend: args.backend,
+          attrs: { axis: 0, batchDims: 0 },
+        }) as tf.TensorInfo,
+      );
+      return { ...picked, shape: [...outBatch, rows, cols] };
     };
     try {
+      let a2 = transposeA ? swapLastTwo(a) : a;
+      let b2 = transposeB ? swapLastTwo(b) : b;
+      if (!broadcastOk) {
+        a2 = expandBatch(a2, aIndex);
+        b2 = expandBatch(b2, bIndex);
+      }
       return stock.kernelFunc({
         ...args,
-        inputs: {
-          a: transposeA ? swapLastTwo(a) : a,
-          b: transposeB ? swapLastTwo(b) : b,
-        },
+        inputs: { a: a2, b: b2 },
         attrs: { ...args.attrs, transposeA: false, transposeB: false },
       });
     } finally {
