@@ -1,0 +1,214 @@
+/**
+ * Headless notebook execution through real Jupyter (`jupyter nbconvert
+ * --execute` with the Deno kernel), and the checks an executed notebook must
+ * pass: no error outputs and no code cell without output.
+ *
+ * The notebook runs from its own folder (nbconvert starts the kernel there
+ * even when the result is written elsewhere), so cells can import
+ * `../lib/...` and `deno.json` applies.
+ *
+ * @module
+ */
+import { basename, dirname, join, resolve } from "node:path";
+import { FAST_ENV } from "./fast.ts";
+
+/** Debian's Jupyter; the first `python3` on PATH may be one without Jupyter. */
+export const DEBIAN_JUPYTER = "/usr/bin/jupyter";
+
+/** The kernelspec every tunebook notebook must declare. */
+export const KERNEL_NAME = "deno";
+
+/** The parts of an .ipynb file that the checks read. */
+export interface NotebookJson {
+  metadata?: { kernelspec?: { name?: string; language?: string } };
+  cells: {
+    cell_type: string;
+    source: string | string[];
+    outputs?: {
+      output_type: string;
+      ename?: string;
+      evalue?: string;
+      name?: string;
+      text?: string | string[];
+    }[];
+  }[];
+}
+
+/** One thing wrong with an executed notebook. */
+export interface NotebookProblem {
+  /** 0-based index into the notebook's cells (`undefined` for the notebook itself). */
+  cell?: number;
+  /** First line of the cell's source, shortened. */
+  snippet?: string;
+  message: string;
+}
+
+/** Options of {@link executeNotebook}. */
+export interface ExecuteOptions {
+  /** Where to write the executed notebook (may be the input itself). */
+  output: string;
+  /** Sets TUNEBOOK_FAST=1 for the kernel; otherwise 0, whatever the caller's env says. */
+  fast: boolean;
+  /** Per-cell time limit in seconds (default 600). */
+  cellTimeoutSeconds?: number;
+  /** The `jupyter` command (default: {@link findJupyter}). */
+  jupyter?: string;
+}
+
+/** Result of {@link executeNotebook}. */
+export interface ExecutedNotebook {
+  notebook: NotebookJson;
+  /** Wall time including kernel start, in seconds. */
+  seconds: number;
+}
+
+/**
+ * Finds a `jupyter` command that has nbconvert, preferring Debian's over
+ * one on PATH, and otherwise throws an error that says how to get one.
+ */
+export async function findJupyter(
+  candidates: readonly string[] = [DEBIAN_JUPYTER, "jupyter"],
+): Promise<string> {
+  for (const candidate of candidates) {
+    try {
+      const { success } = await new Deno.Command(candidate, {
+        args: ["nbconvert", "--version"],
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      if (success) return candidate;
+    } catch {
+      // not installed under this name; try the next
+    }
+  }
+  throw new Error(
+    `no jupyter with nbconvert found (tried ${candidates.join(", ")}); ` +
+      `run ./tunebook once: it installs Debian's jupyter-nbconvert and registers the Deno kernel`,
+  );
+}
+
+/**
+ * Executes a notebook with the Deno kernel and returns the executed JSON.
+ * Cell errors do not stop execution (they are left in the output for
+ * {@link notebookProblems}); a failure of Jupyter itself (kernel missing,
+ * timeout, crash) throws with Jupyter's own message.
+ */
+export async function executeNotebook(
+  path: string,
+  options: ExecuteOptions,
+): Promise<ExecutedNotebook> {
+  const source = resolve(path);
+  const output = resolve(options.output);
+  const jupyter = options.jupyter ?? await findJupyter();
+  const started = performance.now();
+  const result = await new Deno.Command(jupyter, {
+    args: [
+      "nbconvert",
+      "--to",
+      "notebook",
+      "--execute",
+      "--allow-errors",
+      `--ExecutePreprocessor.kernel_name=${KERNEL_NAME}`,
+      `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 600}`,
+      // per-cell timestamps would make every re-run a diff
+      "--ExecutePreprocessor.record_timing=False",
+      "--output-dir",
+      dirname(output),
+      "--output",
+      basename(output),
+      source,
+    ],
+    env: { [FAST_ENV]: options.fast ? "1" : "0", NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const seconds = (performance.now() - started) / 1000;
+  if (!result.success) {
+    const stderr = new TextDecoder().decode(result.stderr).trim();
+    throw new Error(
+      `${path}: jupyter nbconvert failed (exit ${result.code})` +
+        (/No such kernel/.test(stderr)
+          ? `; the Deno kernel is not registered: run ./tunebook once`
+          : "") +
+        `:\n${stderr.split("\n").slice(-15).join("\n")}`,
+    );
+  }
+  const notebook = JSON.parse(await Deno.readTextFile(output)) as NotebookJson;
+  return { notebook, seconds };
+}
+
+/**
+ * What is wrong with an executed notebook: a kernelspec other than Deno's,
+ * error outputs, and code cells (with source) that produced no output, which
+ * is how an output lost to the kernel's race shows up.
+ */
+export function notebookProblems(notebook: NotebookJson): NotebookProblem[] {
+  const problems: NotebookProblem[] = [];
+  const kernel = notebook.metadata?.kernelspec?.name;
+  if (kernel !== KERNEL_NAME) {
+    problems.push({
+      message: `metadata.kernelspec.name is ${
+        JSON.stringify(kernel)
+      }; expected "${KERNEL_NAME}"`,
+    });
+  }
+  notebook.cells.forEach((cell, index) => {
+    if (cell.cell_type !== "code") return;
+    const source = Array.isArray(cell.source)
+      ? cell.source.join("")
+      : cell.source;
+    if (!source.trim()) return;
+    const snippet = snippetOf(source);
+    const outputs = cell.outputs ?? [];
+    for (const output of outputs) {
+      if (output.output_type === "error") {
+        problems.push({
+          cell: index,
+          snippet,
+          message: `${output.ename}: ${output.evalue}`,
+        });
+      }
+    }
+    if (outputs.length === 0) {
+      problems.push({
+        cell: index,
+        snippet,
+        message:
+          "no output (end the cell with `await show.…(…)` or `await settle()` so the last output is not lost)",
+      });
+    }
+  });
+  return problems;
+}
+
+/** One line per problem, naming the notebook, the cell and its first source line. */
+export function describeProblems(
+  name: string,
+  problems: readonly NotebookProblem[],
+): string {
+  return problems.map((problem) =>
+    problem.cell === undefined
+      ? `${name}: ${problem.message}`
+      : `${name} cell ${problem.cell} (\`${problem.snippet}\`): ${problem.message}`
+  ).join("\n");
+}
+
+/** The notebooks in a folder (`*.ipynb`, without executed `*.out.ipynb` copies), sorted. */
+export async function listNotebooks(folder: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(folder)) {
+    if (
+      entry.isFile && entry.name.endsWith(".ipynb") &&
+      !entry.name.endsWith(".out.ipynb")
+    ) {
+      names.push(join(folder, entry.name));
+    }
+  }
+  return names.sort();
+}
+
+function snippetOf(source: string): string {
+  const line = source.split("\n").find((text) => text.trim()) ?? "";
+  const trimmed = line.trim();
+  return trimmed.length > 60 ? `${trimmed.slice(0, 57)}…` : trimmed;
+}
