@@ -10,10 +10,9 @@
  */
 import { parseArgs } from "node:util";
 import { initEngine } from "../engine/mod.ts";
-import { resolveModelSource } from "../hub/resolve.ts";
-import { loadModel } from "../model/load.ts";
+import { loadPretrained } from "../model/pretrained.ts";
 import { scoreSequence } from "../model/score.ts";
-import { loadTokenizer, type Tokenizer } from "../tokenizer/mod.ts";
+import type { Tokenizer } from "../tokenizer/mod.ts";
 
 const USAGE =
   "usage: deno task score --model <folder|org/name> (--text T | --file F | --ids 1,2,3) [--no-bos] [--out F]";
@@ -37,8 +36,8 @@ const inputs = [args.text, args.file, args.ids].filter((x) => x !== undefined);
 if (inputs.length !== 1) fail("give exactly one of --text, --file, --ids");
 
 await initEngine({ verbose: false });
-const source = await resolveModelSource(args.model!);
-const model = await loadModel(source.dir);
+const pretrained = await loadPretrained(args.model!);
+const model = pretrained.model;
 
 let tokenizer: Tokenizer | undefined;
 let ids: number[];
@@ -51,7 +50,10 @@ if (args.ids !== undefined) {
     return v;
   });
 } else {
-  tokenizer = await loadTokenizer(source.dir);
+  tokenizer = pretrained.tokenizer ??
+    fail(
+      `${pretrained.dir} has no tokenizer.json/tokenizer_config.json; pass token ids with --ids`,
+    );
   const text = args.text ?? await Deno.readTextFile(args.file!);
   ids = tokenizer.encode(text, { addSpecialTokens: !args["no-bos"] });
 }
