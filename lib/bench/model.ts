@@ -1,0 +1,139 @@
+/**
+ * Benchmarks of the real decoder (lib/model) on random weights shaped like a
+ * target model: a full forward + backward step of SmolLM-135M (batch 4 × 128
+ * tokens), and KV-cache generation tokens/s at batch 1 and 8.
+ *
+ * @module
+ */
+import { tf } from "../engine/mod.ts";
+import { generate } from "../generate/generate.ts";
+import { parseConfig } from "../model/config.ts";
+import { CausalLM } from "../model/decoder.ts";
+import { SMOLLM_135M } from "../model/known_configs.ts";
+import { causalLmLoss, type TokenBatch } from "../train/lm_loss.ts";
+import { Rng } from "../util/random.ts";
+import { measure } from "./measure.ts";
+import type { Benchmark, Row } from "./types.ts";
+import { useVariant, wasmVariants } from "./variants.ts";
+
+/** SmolLM-135M's shape, or a 2-layer slice of it for `--quick`. */
+function smolConfig(quick: boolean) {
+  return parseConfig(
+    quick
+      ? { ...SMOLLM_135M, num_hidden_layers: 2, vocab_size: 4096 }
+      : SMOLLM_135M,
+    "SmolLM-135M shape",
+  );
+}
+
+/** The fastest available kernel: OpenBLAS with every core, else XNNPACK. */
+async function fastestVariant() {
+  const { variants } = wasmVariants();
+  const variant = variants.at(-1)!;
+  await useVariant(variant);
+  return variant;
+}
+
+function randomBatch(
+  batch: number,
+  length: number,
+  vocab: number,
+  seed: number,
+): TokenBatch {
+  const rng = new Rng(seed);
+  const ids = new Int32Array(batch * length);
+  for (let i = 0; i < ids.length; i++) ids[i] = rng.int(vocab);
+  return { ids, batch, length };
+}
+
+const trainStep: Benchmark = {
+  name: "smollm-135m-fwd-bwd",
+  group: "model",
+  description:
+    "forward + backward (gradients of every weight) of a SmolLM-135M-shaped random model, batch 4 × 128",
+  async run({ quick, log }) {
+    const variant = await fastestVariant();
+    const config = smolConfig(quick);
+    const [batch, length] = quick ? [2, 32] : [4, 128];
+    log(
+      `building ${config.numLayers}-layer SmolLM-shaped model (${variant.label})`,
+    );
+    const model = CausalLM.random(config, { seed: 0, trainable: true });
+    const params = model.namedWeights().map(([, v]) => v);
+    const data = randomBatch(batch, length, config.vocabSize, 1);
+    try {
+      const timing = await measure(() =>
+        tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(
+            () => causalLmLoss(model, data).loss,
+            params,
+          );
+          return [value, ...Object.values(grads)];
+        }), { warmup: 1, repeats: quick ? 1 : 3, minRepeats: 1 });
+      const tokens = batch * length;
+      const row: Row = {
+        model: quick ? "SmolLM-135M shape (2 layers)" : "SmolLM-135M shape",
+        kernel: variant.label,
+        batch: `${batch}×${length}`,
+        step_ms: Math.round(timing.medianMs),
+        tokens_per_s: Math.round((tokens * 1000) / timing.medianMs),
+      };
+      return { rows: [row] };
+    } finally {
+      model.dispose();
+    }
+  },
+};
+
+const generation: Benchmark = {
+  name: "generation",
+  group: "model",
+  description:
+    "greedy KV-cache generation tokens/s of a SmolLM-135M-shaped random model at batch 1 and 8",
+  async run({ quick, log }) {
+    const variant = await fastestVariant();
+    const config = smolConfig(quick);
+    const model = CausalLM.random(config, { seed: 0 });
+    const newTokens = quick ? 4 : 32, promptLength = 16;
+    const rows: Row[] = [];
+    try {
+      for (const batch of [1, 8]) {
+        log(`generation at batch ${batch}`);
+        const rng = new Rng(batch);
+        const prompts = Array.from(
+          { length: batch },
+          () =>
+            Array.from(
+              { length: promptLength },
+              () => rng.int(config.vocabSize),
+            ),
+        );
+        let produced = 0;
+        const timing = await measure(() => {
+          const out = generate(model, prompts, {
+            maxNewTokens: newTokens,
+            sampling: "greedy",
+            stopTokens: [],
+          });
+          produced = out.reduce((n, c) => n + c.tokens.length, 0);
+          return [];
+        }, { warmup: 1, repeats: quick ? 1 : 3, minRepeats: 1 });
+        rows.push({
+          model: quick ? "SmolLM-135M shape (2 layers)" : "SmolLM-135M shape",
+          kernel: variant.label,
+          batch,
+          prompt_tokens: promptLength,
+          new_tokens: newTokens,
+          total_ms: Math.round(timing.medianMs),
+          tokens_per_s: Math.round((produced * 1000) / timing.medianMs),
+        });
+      }
+      return { rows };
+    } finally {
+      model.dispose();
+    }
+  },
+};
+
+/** The lib/model benchmarks. */
+export const modelBenchmarks: Benchmark[] = [trainStep, generation];

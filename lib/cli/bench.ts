@@ -1,0 +1,36 @@
+/**
+ * `deno task bench [group...] [--quick] [--out DIR]`: runs the benchmarks,
+ * prints a table per benchmark, writes `results/bench/<group>.json`.
+ *
+ * Exit status: 0 when every benchmark ran and every speed check passed,
+ * 1 when a benchmark failed or a check missed its target, 2 on a usage error.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { parseBenchArgs, USAGE } from "../bench/args.ts";
+import { selectBenchmarks } from "../bench/registry.ts";
+import { runBenchmarks } from "../bench/runner.ts";
+
+let args;
+let benchmarks;
+try {
+  args = parseBenchArgs(Deno.args);
+  benchmarks = selectBenchmarks(args.groups);
+} catch (error) {
+  console.error(`bench: ${error instanceof Error ? error.message : error}`);
+  console.error(USAGE);
+  Deno.exit(2);
+}
+if (args.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
+const outDir = args.outDir ??
+  fileURLToPath(new URL("../../results/bench", import.meta.url));
+const summary = await runBenchmarks(benchmarks, { quick: args.quick, outDir });
+for (const check of summary.failedChecks) {
+  console.log(`FAILED check: ${check.what}`);
+}
+for (const error of summary.errors) console.log(`FAILED benchmark: ${error}`);
+Deno.exit(summary.failedChecks.length || summary.errors.length ? 1 : 0);
