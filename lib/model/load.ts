@@ -10,7 +10,7 @@ import { writeSafetensors } from "../checkpoint/safetensors.ts";
 import type { FloatDtype } from "../checkpoint/dtypes.ts";
 import { writeFileAtomic } from "../checkpoint/atomic.ts";
 import { tf } from "../engine/mod.ts";
-import { type ModelConfig, parseConfig } from "./config.ts";
+import { type ModelConfig, parameterCount, parseConfig } from "./config.ts";
 import { CausalLM } from "./decoder.ts";
 import { matchCheckpoint, weightSpecs } from "./weights.ts";
 
@@ -62,6 +62,7 @@ export async function loadModel(
   options: LoadOptions = {},
 ): Promise<CausalLM> {
   const config = await loadConfig(folder);
+  checkFitsBackend(config, folder);
   const checkpoint = await ShardedCheckpoint.open(folder);
   try {
     const shapes = new Map(
@@ -89,6 +90,29 @@ export async function loadModel(
     return new CausalLM(config, weights);
   } finally {
     checkpoint.close();
+  }
+}
+
+/**
+ * The wasm backend keeps every tensor in one 32-bit WebAssembly heap of at
+ * most 4 GiB (measured: 4 GiB of 0.5 GiB tensors allocate, the next fails).
+ * Weights are float32 here, so a model over ~3.5 GiB of weights cannot load;
+ * say so before reading gigabytes, instead of failing deep inside tfjs.
+ */
+const WASM_WEIGHT_BUDGET = 3.5 * 2 ** 30;
+
+function checkFitsBackend(config: ModelConfig, folder: string): void {
+  const bytes = parameterCount(config) * 4;
+  if (tf.getBackend() === "wasm" && bytes > WASM_WEIGHT_BUDGET) {
+    throw new Error(
+      `${folder}: this model has ${
+        (parameterCount(config) / 1e9).toFixed(2)
+      }B parameters = ${
+        (bytes / 2 ** 30).toFixed(1)
+      } GiB as float32, more than the wasm backend's 4 GiB heap can hold with room to run. ` +
+        `Use the native backend (TUNEBOOK_BACKEND=tensorflow with @tensorflow/tfjs-node or -gpu; see the README) ` +
+        `or a smaller model (gemma-3-270m, SmolLM-135M/360M).`,
+    );
   }
 }
 

@@ -86,3 +86,19 @@ Deno.test("a checkpoint that does not fit the config names the tensors", async (
   model.dispose();
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a model too large for the wasm heap is refused before any weight is read", async () => {
+  const dir = await Deno.makeTempDir();
+  const config = JSON.parse(
+    Deno.readTextFileSync(
+      new URL("../fixtures/configs/gemma-3-1b-it.json", import.meta.url),
+    ),
+  );
+  await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
+  // No weights at all: the size check must come first.
+  await assert.rejects(
+    () => loadModel(dir),
+    /1\.00B parameters = 3\.7 GiB as float32, more than the wasm backend's 4 GiB heap/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
