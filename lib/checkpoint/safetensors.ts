@@ -161,14 +161,10 @@ export class SafetensorsFile {
   }
 
   /** All tensors (or those `keep` accepts), read in file order. */
-  async readAll(
+  readAll(
     keep: (name: string) => boolean = () => true,
   ): Promise<Map<string, LoadedTensor>> {
-    const out = new Map<string, LoadedTensor>();
-    for (const name of this.names()) {
-      if (keep(name)) out.set(name, await this.read(name));
-    }
-    return out;
+    return readTensors(this, keep);
   }
 
   /** Releases the file handle. */
@@ -180,6 +176,24 @@ export class SafetensorsFile {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** Anything that lists tensor names and reads one by name (a file, a sharded checkpoint). */
+export interface TensorSource {
+  names(): string[];
+  read(name: string): Promise<LoadedTensor>;
+}
+
+/** Reads the tensors of `source` that `keep` accepts, in its order. */
+export async function readTensors(
+  source: TensorSource,
+  keep: (name: string) => boolean = () => true,
+): Promise<Map<string, LoadedTensor>> {
+  const out = new Map<string, LoadedTensor>();
+  for (const name of source.names()) {
+    if (keep(name)) out.set(name, await source.read(name));
+  }
+  return out;
 }
 
 /** Reads every tensor of a file, plus its metadata. */

@@ -16,6 +16,7 @@ import { writeFileAtomic } from "./atomic.ts";
 import { DTYPE_BYTES } from "./dtypes.ts";
 import {
   type LoadedTensor,
+  readTensors,
   SafetensorsFile,
   type TensorEntry,
   type TensorsToWrite,
@@ -200,14 +201,10 @@ export class ShardedCheckpoint {
   }
 
   /** All tensors (or those `keep` accepts), as float32. */
-  async readAll(
+  readAll(
     keep: (name: string) => boolean = () => true,
   ): Promise<Map<string, LoadedTensor>> {
-    const out = new Map<string, LoadedTensor>();
-    for (const name of this.names()) {
-      if (keep(name)) out.set(name, await this.read(name));
-    }
-    return out;
+    return readTensors(this, keep);
   }
 
   /** Closes every shard. */
