@@ -161,22 +161,70 @@ function trivialProduct(
   return out;
 }
 
+/** What both kernels need to know about one product, once the trivial cases are answered. */
+interface ProductPlan extends MatMulAttrs {
+  a: tf.TensorInfo;
+  b: tf.TensorInfo;
+  backend: WasmBackendLike;
+  m: number;
+  k: number;
+  n: number;
+  outBatch: number[];
+  aIndex: Int32Array;
+  bIndex: Int32Array;
+}
+
+/**
+ * Checks and sizes a product: `undefined` for non-float32 inputs (left to
+ * the stock kernel), `{ done }` for an empty or K = 0 product, else the plan.
+ */
+function planProduct(
+  args: KernelArgs,
+): ProductPlan | { done: tf.TensorInfo } | undefined {
+  const { a, b } = args.inputs as Record<string, tf.TensorInfo>;
+  const attrs = args.attrs as unknown as MatMulAttrs;
+  if (a.dtype !== "float32" || b.dtype !== "float32") return undefined;
+  const backend = args.backend as unknown as WasmBackendLike;
+  const { m, k, n } = productDims(a, b, attrs);
+  const { outBatch, aIndex, bIndex } = broadcastBatches(
+    a.shape.slice(0, -2),
+    b.shape.slice(0, -2),
+  );
+  const trivial = trivialProduct(backend, [...outBatch, m, n], k);
+  if (trivial) return { done: trivial };
+  return {
+    a,
+    b,
+    transposeA: attrs.transposeA,
+    transposeB: attrs.transposeB,
+    backend,
+    m,
+    k,
+    n,
+    outBatch,
+    aIndex,
+    bIndex,
+  };
+}
+
 function blasKernel(blas: OpenBlas, stock: tf.KernelConfig): tf.KernelFunc {
   return (args: KernelArgs) => {
-    const { a, b } = args.inputs as Record<string, tf.TensorInfo>;
-    const attrs = args.attrs as unknown as MatMulAttrs;
-    const { transposeA, transposeB } = attrs;
-    if (a.dtype !== "float32" || b.dtype !== "float32") {
-      return stock.kernelFunc(args);
-    }
-    const backend = args.backend as unknown as WasmBackendLike;
-    const { m, k, n } = productDims(a, b, attrs);
-    const { outBatch, aIndex, bIndex } = broadcastBatches(
-      a.shape.slice(0, -2),
-      b.shape.slice(0, -2),
-    );
-    const trivial = trivialProduct(backend, [...outBatch, m, n], k);
-    if (trivial) return trivial;
+    const plan = planProduct(args);
+    if (!plan) return stock.kernelFunc(args);
+    if ("done" in plan) return plan.done;
+    const {
+      a,
+      b,
+      transposeA,
+      transposeB,
+      backend,
+      m,
+      k,
+      n,
+      outBatch,
+      aIndex,
+      bIndex,
+    } = plan;
     const out = backend.makeOutput([...outBatch, m, n], "float32");
     // Views are taken only after makeOutput: allocating may grow the wasm
     // memory, which detaches views created before it.
@@ -227,20 +275,19 @@ function transposeKernel(stock: tf.KernelConfig): tf.KernelFunc {
     throw new Error("wasm Transpose or GatherV2 kernel not registered");
   }
   return (args: KernelArgs) => {
-    const { a, b } = args.inputs as Record<string, tf.TensorInfo>;
-    const attrs = args.attrs as unknown as MatMulAttrs;
-    const { transposeA, transposeB } = attrs;
-    if (a.dtype !== "float32" || b.dtype !== "float32") {
-      return stock.kernelFunc(args);
-    }
-    const backend = args.backend as unknown as WasmBackendLike;
-    const { m, k, n } = productDims(a, b, attrs);
-    const { outBatch, aIndex, bIndex } = broadcastBatches(
-      a.shape.slice(0, -2),
-      b.shape.slice(0, -2),
-    );
-    const trivial = trivialProduct(backend, [...outBatch, m, n], k);
-    if (trivial) return trivial;
+    const plan = planProduct(args);
+    if (!plan) return stock.kernelFunc(args);
+    if ("done" in plan) return plan.done;
+    const {
+      a,
+      b,
+      transposeA,
+      transposeB,
+      backend,
+      outBatch,
+      aIndex,
+      bIndex,
+    } = plan;
     const broadcastOk = stockBroadcastIsRight(aIndex, bIndex);
     if (!transposeA && !transposeB && broadcastOk) {
       return stock.kernelFunc(args);
