@@ -18,6 +18,7 @@ import {
 } from "./kv_cache.ts";
 import { applyRope, attention, geluTanh, rmsNorm, silu } from "./layers.ts";
 import { llamaLayer } from "./llama.ts";
+import { checkpointed } from "./recompute.ts";
 import { inverseFrequencies, ropeTables } from "./rope.ts";
 import { weightSpecs } from "./weights.ts";
 import { Rng } from "../util/random.ts";
@@ -26,6 +27,8 @@ import { Rng } from "../util/random.ts";
 export interface LinearAdapter {
   /** x: [N, in] → delta [N, out], added to the frozen layer's output. */
   forward(x: tf.Tensor2D): tf.Tensor2D;
+  /** The trainable variables forward() reads (needed for gradient checkpointing). */
+  readonly parameters?: tf.Variable[];
 }
 
 /** What one family's decoder layer can call; names are relative to the layer. */
@@ -51,6 +54,11 @@ export class CausalLM {
   readonly adapters = new Map<string, LinearAdapter>();
   /** When false, adapters are skipped: the frozen base model (the reference for KL and DPO). */
   adaptersEnabled = true;
+  /**
+   * Recompute each decoder layer during the backward pass instead of storing
+   * its activations (HF's `gradient_checkpointing`); ignored with a KV cache.
+   */
+  gradientCheckpointing = false;
   private readonly globalInvFreq: Float64Array;
   private readonly localInvFreq: Float64Array;
 
@@ -119,6 +127,24 @@ export class CausalLM {
     return this.weights.get(name)! as tf.Tensor2D;
   }
 
+  /**
+   * Trainable variables whose module name starts with `prefix`: base weights
+   * marked trainable and the parameters of enabled adapters.
+   */
+  trainableParameters(prefix = ""): tf.Variable[] {
+    const out: tf.Variable[] = [];
+    for (const [name, w] of this.weights) {
+      if (w.trainable && name.startsWith(prefix)) out.push(w);
+    }
+    if (this.adaptersEnabled) {
+      for (const [name, adapter] of this.adapters) {
+        if (!name.startsWith(prefix)) continue;
+        for (const p of adapter.parameters ?? []) if (p.trainable) out.push(p);
+      }
+    }
+    return out;
+  }
+
   /** Every weight tensor's HF name and variable, in checkpoint order. */
   namedWeights(): [string, tf.Variable][] {
     return weightSpecs(this.config).map((
@@ -174,24 +200,41 @@ export class CausalLM {
       ) as tf.Tensor3D;
       if (c.embedScale !== 1) x = tf.mul(x, c.embedScale);
       const layerFn = LAYERS[c.family];
+      const recompute = this.gradientCheckpointing && !options.cache;
       for (let i = 0; i < c.numLayers; i++) {
         const type = c.layerTypes[i];
         const prefix = `model.layers.${i}`;
-        const ctx: LayerContext = {
-          norm: (name, h) =>
+        const ctx = (cos: tf.Tensor, sin: tf.Tensor, mask?: tf.Tensor) => ({
+          norm: (name: string, h: tf.Tensor3D) =>
             this.norm(`${prefix}.${name}.weight`, h) as tf.Tensor3D,
-          attention: (h) =>
+          attention: (h: tf.Tensor3D) =>
             this.selfAttention(
               prefix,
               i,
               h,
-              rope[type],
+              { cos, sin },
               options.cache,
-              (start, size) => maskFor(type, start, size),
+              (start, size) => mask ?? maskFor(type, start, size),
             ),
-          mlp: (h) => this.mlp(prefix, h),
-        };
-        x = layerFn(ctx, x);
+          mlp: (h: tf.Tensor3D) => this.mlp(prefix, h),
+        });
+        if (recompute) {
+          // Only the layer input and these constants stay alive for backward.
+          const constants = [
+            rope[type].cos,
+            rope[type].sin,
+            maskFor(type, 0, length),
+          ];
+          x = checkpointed(
+            (h, [cos, sin, mask]) =>
+              layerFn(ctx(cos, sin, mask), h as tf.Tensor3D),
+            x,
+            constants,
+            this.trainableParameters(`${prefix}.`),
+          ) as tf.Tensor3D;
+        } else {
+          x = layerFn(ctx(rope[type].cos, rope[type].sin), x);
+        }
       }
       return this.norm("model.norm.weight", x) as tf.Tensor3D;
     });

@@ -34,19 +34,51 @@ export function tokenLogProbs(
         `tokenLogProbs: ${n} hidden positions but ${ids.shape[0]} targets`,
       );
     }
-    const head = model.headWeight();
+    const head = model.headWeight() as tf.Variable;
     const pieces: tf.Tensor[] = [];
     for (let start = 0; start < n; start += chunk) {
       const size = Math.min(chunk, n - start);
-      const h = tf.slice(flat, [start, 0], [size, d]);
-      const t = tf.slice(ids, [start], [size]);
-      const logits = tf.matMul(h, head, false, true);
-      const picked = tf.sum(tf.mul(h, tf.gather(head, t)), -1);
-      pieces.push(tf.sub(picked, tf.logSumExp(logits, -1)));
+      const h = tf.slice(flat, [start, 0], [size, d]) as tf.Tensor2D;
+      const t = tf.slice(ids, [start], [size]) as tf.Tensor1D;
+      pieces.push(chunkLogProbs(h, t, head));
     }
     const joined = pieces.length === 1 ? pieces[0] : tf.concat(pieces, 0);
     return tf.reshape(joined, targets.shape);
   });
+}
+
+/**
+ * log p(t | h) for one chunk, with a hand-written gradient that recomputes
+ * the chunk's logits instead of storing them and their softmax: only h and t
+ * are kept for the backward pass. With p = softmax(h·Wᵀ) and G = dy·(onehot(t) − p),
+ * dh = G·W and dW = Gᵀ·h (the latter only when the head is trained).
+ */
+function chunkLogProbs(
+  h: tf.Tensor2D,
+  t: tf.Tensor1D,
+  head: tf.Variable,
+): tf.Tensor1D {
+  const vocab = head.shape[0];
+  const logitsOf = (x: tf.Tensor2D) => tf.matMul(x, head, false, true);
+  const op = tf.customGrad((...args: unknown[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const x = args[0] as tf.Tensor2D;
+    save([x, t]);
+    const picked = tf.sum(tf.mul(x, tf.gather(head, t)), -1);
+    return {
+      value: tf.sub(picked, tf.logSumExp(logitsOf(x), -1)),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [xs, ts] = saved as [tf.Tensor2D, tf.Tensor1D];
+        const weight = tf.expandDims(dy as tf.Tensor1D, 1);
+        const probs = tf.softmax(logitsOf(xs));
+        const target = tf.cast(tf.oneHot(ts, vocab), "float32");
+        const g = tf.mul(tf.sub(target, probs), weight) as tf.Tensor2D;
+        const dx = tf.matMul(g, head);
+        return head.trainable ? [dx, tf.matMul(g, xs, true, false)] : [dx];
+      },
+    };
+  });
+  return (head.trainable ? op(h, head) : op(h)) as tf.Tensor1D;
 }
 
 /**
