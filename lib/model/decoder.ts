@@ -145,6 +145,21 @@ export class CausalLM {
     return out;
   }
 
+  /**
+   * W ← W + delta for the weight `name` (LoRA merge and unmerge). The only
+   * way code outside the model changes a base weight in place.
+   */
+  addToWeight(name: string, delta: tf.Tensor): void {
+    const w = this.weights.get(name);
+    if (!w) throw new Error(`addToWeight: no weight "${name}"`);
+    if (w.shape.join() !== delta.shape.join()) {
+      throw new Error(
+        `addToWeight: delta [${delta.shape}] does not match "${name}" [${w.shape}]`,
+      );
+    }
+    w.assign(tf.tidy(() => tf.add(w, delta)));
+  }
+
   /** Every weight tensor's HF name and variable, in checkpoint order. */
   namedWeights(): [string, tf.Variable][] {
     return weightSpecs(this.config).map((
