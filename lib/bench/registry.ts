@@ -7,6 +7,7 @@
 import { blockBenchmarks } from "./block.ts";
 import { matmulBenchmarks } from "./matmul.ts";
 import { modelBenchmarks } from "./model.ts";
+import { trainBenchmarks } from "./sft.ts";
 import type { Benchmark } from "./types.ts";
 
 /** All benchmarks, in the order a full run executes them. */
@@ -14,6 +15,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   ...matmulBenchmarks,
   ...blockBenchmarks,
   ...modelBenchmarks,
+  ...trainBenchmarks,
 ];
 
 /** Group names, in run order. */

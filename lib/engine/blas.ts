@@ -35,6 +35,23 @@ const SYMBOLS = {
     ],
     result: "void",
   },
+  cblas_sgemv: {
+    parameters: [
+      "i32", // order
+      "i32", // trans
+      "i32", // M (rows of A)
+      "i32", // N (columns of A)
+      "f32", // alpha
+      "buffer", // A
+      "i32", // lda
+      "buffer", // x
+      "i32", // incx
+      "f32", // beta
+      "buffer", // y
+      "i32", // incy
+    ],
+    result: "void",
+  },
   openblas_set_num_threads: { parameters: ["i32"], result: "void" },
   openblas_get_num_threads: { parameters: [], result: "i32" },
   openblas_get_config: { parameters: [], result: "pointer" },
@@ -56,6 +73,20 @@ export interface OpenBlas {
     a: Float32Array,
     b: Float32Array,
     c: Float32Array,
+  ): void;
+  /**
+   * Row-major single-precision matrix-vector product: y = A·x, or y = Aᵀ·x
+   * when `transA`, with A of m rows × n columns (alpha = 1, beta = 0). For a
+   * single row of activations this is about twice as fast as `sgemm` with
+   * M = 1, which packs the whole matrix first (OpenBLAS 0.3.21).
+   */
+  sgemv(
+    transA: boolean,
+    m: number,
+    n: number,
+    a: Float32Array,
+    x: Float32Array,
+    y: Float32Array,
   ): void;
   /** Current number of OpenBLAS worker threads. */
   threads(): number;
@@ -159,6 +190,22 @@ function wrap(
         0,
         c,
         n,
+      );
+    },
+    sgemv(transA, m, n, a, x, y) {
+      s.cblas_sgemv(
+        CBLAS_ROW_MAJOR,
+        transA ? CBLAS_TRANS : CBLAS_NO_TRANS,
+        m,
+        n,
+        1,
+        a,
+        n,
+        x,
+        1,
+        0,
+        y,
+        1,
       );
     },
     threads: () => s.openblas_get_num_threads(),

@@ -36,6 +36,12 @@ export interface GenerateOptions {
   padTokenId?: number;
   /** Called with each new token of each row, as it is chosen. */
   onToken?: (row: number, token: number, step: number) => void;
+  /**
+   * Record, per new token, the entropy (nats) of the model's distribution at
+   * the sampling temperature before any top-k/top-p/min-p cut (temperature 1
+   * when greedy): the policy entropy GRPO logs.
+   */
+  recordEntropy?: boolean;
 }
 
 /** One completion. */
@@ -44,6 +50,8 @@ export interface Completion {
   tokens: number[];
   /** "stop" when a stop token ended it, "length" when maxNewTokens did. */
   finishReason: "stop" | "length";
+  /** Per-token entropies, with `recordEntropy`. */
+  entropies?: number[];
 }
 
 /** Generates completions for token-id prompts. */
@@ -85,7 +93,11 @@ export function generate(
   const results: Completion[] = prompts.map(() => ({
     tokens: [],
     finishReason: "length",
+    ...(options.recordEntropy ? { entropies: [] } : {}),
   }));
+  const entropyTemperature = sampling.temperature > 0
+    ? sampling.temperature
+    : 1;
   const done = new Uint8Array(batch);
   try {
     let logits = lastLogits(model, ids, mask, [batch, width], cache);
@@ -100,6 +112,7 @@ export function generate(
         );
         const token = sampleToken(row, sampling, rng);
         results[b].tokens.push(token);
+        results[b].entropies?.push(entropy(row, entropyTemperature));
         options.onToken?.(b, token, step);
         next[b] = token;
         nextMask[b] = 1;
@@ -118,6 +131,20 @@ export function generate(
     cache.dispose();
   }
   return results;
+}
+
+/** Entropy (nats) of softmax(logits / temperature). */
+export function entropy(logits: ArrayLike<number>, temperature = 1): number {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
+  let z = 0, weighted = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const s = (logits[i] - max) / temperature;
+    const e = Math.exp(s);
+    z += e;
+    weighted += e * s;
+  }
+  return Math.log(z) - weighted / z;
 }
 
 /** Logits of the last slot of each row, [batch × vocab], as a plain array. */

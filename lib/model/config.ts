@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { ConfigError, FieldReader, type Json } from "../util/fields.ts";
 
 /** RoPE frequency rule, as in transformers' `modeling_rope_utils.py`. */
 export type RopeScaling =
@@ -67,89 +68,16 @@ export interface ModelConfig {
   raw: Record<string, unknown>;
 }
 
-/** Raised for a config that is missing a field, has a wrong type, or uses an unsupported feature. */
-export class ConfigError extends Error {
-  constructor(source: string, field: string, problem: string) {
-    super(`${source}: field "${field}" ${problem}`);
-    this.name = "ConfigError";
-  }
-}
+export { ConfigError } from "../util/fields.ts";
 
-type Json = Record<string, unknown>;
-
-class Reader {
-  constructor(readonly json: Json, readonly source: string) {}
-  has(field: string) {
-    return this.json[field] !== undefined && this.json[field] !== null;
-  }
-  number(field: string, fallback?: number): number {
-    const v = this.json[field];
-    if (v === undefined || v === null) {
-      if (fallback !== undefined) return fallback;
-      throw new ConfigError(
-        this.source,
-        field,
-        "is missing (expected a number)",
-      );
-    }
-    if (typeof v !== "number" || !Number.isFinite(v)) {
-      throw new ConfigError(
-        this.source,
-        field,
-        `must be a finite number, got ${JSON.stringify(v)}`,
-      );
-    }
-    return v;
-  }
-  int(field: string, fallback?: number): number {
-    const v = this.number(field, fallback);
-    if (!Number.isInteger(v) || v < 0) {
-      throw new ConfigError(
-        this.source,
-        field,
-        `must be a non-negative integer, got ${v}`,
-      );
-    }
-    return v;
-  }
-  positiveInt(field: string, fallback?: number): number {
-    const v = this.int(field, fallback);
-    if (v === 0) {
-      throw new ConfigError(this.source, field, "must be at least 1");
-    }
-    return v;
-  }
-  bool(field: string, fallback: boolean): boolean {
-    const v = this.json[field];
-    if (v === undefined || v === null) return fallback;
-    if (typeof v !== "boolean") {
-      throw new ConfigError(
-        this.source,
-        field,
-        `must be true or false, got ${JSON.stringify(v)}`,
-      );
-    }
-    return v;
-  }
-  string(field: string, fallback: string): string {
-    const v = this.json[field];
-    if (v === undefined || v === null) return fallback;
-    if (typeof v !== "string") {
-      throw new ConfigError(
-        this.source,
-        field,
-        `must be a string, got ${JSON.stringify(v)}`,
-      );
-    }
-    return v;
-  }
+/** The model-config reader: the shared field reader plus token-id lists. */
+class Reader extends FieldReader {
   tokenIds(field: string): number[] {
     const v = this.json[field];
     if (v === undefined || v === null) return [];
     const list = Array.isArray(v) ? v : [v];
     if (!list.every((x) => Number.isInteger(x) && x >= 0)) {
-      throw new ConfigError(
-        this.source,
+      throw this.error(
         field,
         `must be a token id or a list of ids, got ${JSON.stringify(v)}`,
       );
@@ -158,8 +86,7 @@ class Reader {
   }
   mustBeNull(field: string, why: string) {
     if (this.has(field)) {
-      throw new ConfigError(
-        this.source,
+      throw this.error(
         field,
         `is ${JSON.stringify(this.json[field])}, but ${why}`,
       );

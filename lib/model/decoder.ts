@@ -4,11 +4,18 @@
  * head, with HF-named weights, optional KV cache and pluggable adapters on the
  * linear layers (LoRA lives in lib/peft and plugs in through {@link LinearAdapter}).
  *
+ * Each weight lives in one of two places: `weights` (tf.Variables on the
+ * backend's heap) or `hostWeights` (frozen {@link HostMatrix}es in JS memory,
+ * for models too big for the 4 GiB wasm heap; see host_weights.ts). Code that
+ * only needs a weight's shape or values should use `weightShape`/`weightValues`,
+ * which answer for both.
+ *
  * @module
  */
 import { tf } from "../engine/mod.ts";
 import type { LayerType, ModelConfig } from "./config.ts";
 import { gemma3Layer } from "./gemma3.ts";
+import { HostMatrix, type OffloadMode, planOffload } from "./host_weights.ts";
 import {
   attentionMask,
   KVCache,
@@ -47,6 +54,18 @@ export interface ForwardOptions {
 }
 
 const LAYERS = { gemma3: gemma3Layer, llama: llamaLayer };
+const EMBEDDING = "model.embed_tokens.weight";
+
+/** Float32 weight values by HF name, as {@link CausalLM.fromArrays} takes them. */
+export type WeightArrays = Map<string, { shape: number[]; data: Float32Array }>;
+
+/** How {@link CausalLM.fromArrays} and {@link CausalLM.random} store the weights. */
+export interface BuildOptions {
+  /** Make every weight trainable (full fine-tuning). Default false: frozen. */
+  trainable?: boolean;
+  /** Which weights go to host memory (default `auto`: only when the heap is too small). */
+  offload?: OffloadMode;
+}
 
 /** A decoder-only transformer with HF-named float32 weights. */
 export class CausalLM {
@@ -62,13 +81,23 @@ export class CausalLM {
   private readonly globalInvFreq: Float64Array;
   private readonly localInvFreq: Float64Array;
 
+  /**
+   * `weights`: the weights on the backend's heap; `hostWeights`: the frozen
+   * ones in host memory. Every weight of the config is in exactly one.
+   */
   constructor(
     readonly config: ModelConfig,
     readonly weights: Map<string, tf.Variable>,
+    readonly hostWeights: Map<string, HostMatrix> = new Map(),
   ) {
     for (const spec of weightSpecs(config)) {
-      const w = weights.get(spec.name);
+      const w = weights.get(spec.name) ?? hostWeights.get(spec.name);
       if (!w) throw new Error(`CausalLM: weight "${spec.name}" missing`);
+      if (weights.has(spec.name) && hostWeights.has(spec.name)) {
+        throw new Error(
+          `CausalLM: weight "${spec.name}" is both on the heap and in host memory`,
+        );
+      }
       if (w.shape.join() !== spec.shape.join()) {
         throw new Error(
           `CausalLM: weight "${spec.name}" has shape [${w.shape}], expected [${spec.shape}]`,
@@ -88,43 +117,103 @@ export class CausalLM {
     );
   }
 
-  /** Builds a model from float32 tensors by HF name (frozen unless `trainable`). */
+  /**
+   * Builds a model from float32 arrays by HF name (frozen unless
+   * `trainable`). Weights placed in host memory keep the given arrays
+   * without copying them; heap weights are copied onto the heap.
+   */
   static fromArrays(
     config: ModelConfig,
-    arrays: Map<string, { shape: number[]; data: Float32Array }>,
-    trainable = false,
+    arrays: WeightArrays,
+    options: BuildOptions = {},
   ): CausalLM {
+    const host = planOffload(config, { ...options, source: "CausalLM" });
     const weights = new Map<string, tf.Variable>();
-    for (const spec of weightSpecs(config)) {
-      const a = arrays.get(spec.name);
-      if (!a) throw new Error(`missing weight "${spec.name}"`);
-      // Unnamed: tfjs variable names are process-global, and two models may coexist.
-      weights.set(
-        spec.name,
-        tf.variable(tf.tensor(a.data, a.shape, "float32"), trainable),
-      );
+    const hostWeights = new Map<string, HostMatrix>();
+    try {
+      for (const spec of weightSpecs(config)) {
+        const a = arrays.get(spec.name);
+        if (!a) throw new Error(`missing weight "${spec.name}"`);
+        if (host.has(spec.name)) {
+          hostWeights.set(
+            spec.name,
+            new HostMatrix(a.shape[0], a.shape[1], a.data),
+          );
+          continue;
+        }
+        // Unnamed: tfjs variable names are process-global, and two models may
+        // coexist. The tidy frees the initial tensor, which the variable
+        // shares: left alive, it would keep the weight after dispose().
+        weights.set(
+          spec.name,
+          tf.tidy(() =>
+            tf.variable(
+              tf.tensor(a.data, a.shape, "float32"),
+              options.trainable ?? false,
+            )
+          ),
+        );
+      }
+    } catch (error) {
+      for (const w of weights.values()) w.dispose();
+      throw error;
     }
-    return new CausalLM(config, weights);
+    return new CausalLM(config, weights, hostWeights);
   }
 
   /** A freshly initialised model: normal(0, std) linears and embeddings, neutral norms. */
   static random(
     config: ModelConfig,
-    options: { seed?: number; std?: number; trainable?: boolean } = {},
+    options: BuildOptions & { seed?: number; std?: number } = {},
   ): CausalLM {
     return CausalLM.fromArrays(
       config,
       randomArrays(config, options.seed ?? 0, options.std ?? 0.02),
-      options.trainable,
+      options,
     );
   }
 
-  /** The matrix that maps hidden states to vocabulary logits ([V, D]). */
+  /**
+   * The matrix that maps hidden states to vocabulary logits ([V, D]): a
+   * heap variable, or a frozen host matrix when the head is offloaded.
+   */
+  head(): tf.Variable | HostMatrix {
+    const name = this.config.tieWordEmbeddings ? EMBEDDING : "lm_head.weight";
+    return this.weights.get(name) ?? this.hostWeights.get(name)!;
+  }
+
+  /**
+   * The LM head as a heap tensor ([V, D]). Throws when the head lives in
+   * host memory; {@link head} answers for both.
+   */
   headWeight(): tf.Tensor2D {
-    const name = this.config.tieWordEmbeddings
-      ? "model.embed_tokens.weight"
-      : "lm_head.weight";
-    return this.weights.get(name)! as tf.Tensor2D;
+    const head = this.head();
+    if (head instanceof HostMatrix) {
+      throw new Error(
+        "headWeight: the LM head of this model is in host memory (offloaded), not a heap tensor; use head()",
+      );
+    }
+    return head as tf.Tensor2D;
+  }
+
+  /** Shape of the weight `name`, on the heap or in host memory. */
+  weightShape(name: string): number[] {
+    const w = this.weights.get(name) ?? this.hostWeights.get(name);
+    if (!w) throw new Error(`weightShape: no weight "${name}"`);
+    return [...w.shape];
+  }
+
+  /**
+   * Float32 values of the weight `name`: a copy read from the heap, or the
+   * host matrix's own array (not a copy: change it only through
+   * {@link addToWeight}).
+   */
+  weightValues(name: string): Float32Array {
+    const host = this.hostWeights.get(name);
+    if (host) return host.data;
+    const w = this.weights.get(name);
+    if (!w) throw new Error(`weightValues: no weight "${name}"`);
+    return w.dataSync() as Float32Array;
   }
 
   /**
@@ -150,6 +239,15 @@ export class CausalLM {
    * way code outside the model changes a base weight in place.
    */
   addToWeight(name: string, delta: tf.Tensor): void {
+    const host = this.hostWeights.get(name);
+    if (host) {
+      try {
+        host.addInPlace(delta);
+      } catch (error) {
+        throw new Error(`addToWeight "${name}": ${(error as Error).message}`);
+      }
+      return;
+    }
     const w = this.weights.get(name);
     if (!w) throw new Error(`addToWeight: no weight "${name}"`);
     if (w.shape.join() !== delta.shape.join()) {
@@ -160,11 +258,16 @@ export class CausalLM {
     w.assign(tf.tidy(() => tf.add(w, delta)));
   }
 
-  /** Every weight tensor's HF name and variable, in checkpoint order. */
+  /**
+   * The heap weights' HF names and variables, in checkpoint order: every
+   * weight unless some are offloaded, which are left out (they are frozen
+   * host arrays, not variables; list all names with `weightSpecs(config)` and
+   * read any weight with {@link weightValues}).
+   */
   namedWeights(): [string, tf.Variable][] {
-    return weightSpecs(this.config).map((
-      s,
-    ) => [s.name, this.weights.get(s.name)!]);
+    return weightSpecs(this.config)
+      .filter((s) => this.weights.has(s.name))
+      .map((s) => [s.name, this.weights.get(s.name)!]);
   }
 
   /**
@@ -209,10 +312,11 @@ export class CausalLM {
         return masks.get(key)!;
       };
 
-      let x = tf.gather(
-        this.weights.get("model.embed_tokens.weight")!,
+      const hostEmbedding = this.hostWeights.get(EMBEDDING);
+      let x = (hostEmbedding ? hostEmbedding.gatherRows(ids) : tf.gather(
+        this.weights.get(EMBEDDING)!,
         tf.cast(ids, "int32"),
-      ) as tf.Tensor3D;
+      )) as tf.Tensor3D;
       if (c.embedScale !== 1) x = tf.mul(x, c.embedScale);
       const layerFn = LAYERS[c.family];
       const recompute = this.gradientCheckpointing && !options.cache;
@@ -260,7 +364,10 @@ export class CausalLM {
     return tf.tidy(() => {
       const d = this.config.hiddenSize;
       const flat = tf.reshape(hidden, [-1, d]) as tf.Tensor2D;
-      const out = tf.matMul(flat, this.headWeight(), false, true);
+      const head = this.head();
+      const out = head instanceof HostMatrix
+        ? head.linear(flat)
+        : tf.matMul(flat, head, false, true);
       return tf.reshape(out, [
         ...hidden.shape.slice(0, -1),
         this.config.vocabSize,
@@ -270,7 +377,8 @@ export class CausalLM {
 
   /** y = x·Wᵀ (+ b) (+ adapter delta) for the linear module `name`; x is [N, in]. */
   linear(name: string, x: tf.Tensor2D): tf.Tensor2D {
-    let y: tf.Tensor2D = tf.matMul(
+    const host = this.hostWeights.get(`${name}.weight`);
+    let y: tf.Tensor2D = host ? host.linear(x) : tf.matMul(
       x,
       this.weights.get(`${name}.weight`)! as tf.Tensor2D,
       false,
@@ -370,6 +478,7 @@ export class CausalLM {
   /** Frees every weight (adapters are owned by whoever attached them). */
   dispose(): void {
     for (const w of this.weights.values()) w.dispose();
+    this.hostWeights.clear(); // the arrays go to the garbage collector
   }
 }
 
@@ -378,9 +487,9 @@ export function randomArrays(
   config: ModelConfig,
   seed: number,
   std: number,
-): Map<string, { shape: number[]; data: Float32Array }> {
+): WeightArrays {
   const rng = new Rng(seed);
-  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  const out: WeightArrays = new Map();
   for (const spec of weightSpecs(config)) {
     const size = spec.shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(size);

@@ -3,6 +3,10 @@
  * `config.json`, `generation_config.json` and `model.safetensors` (or an
  * index with shards). Weights of any float dtype load as float32.
  *
+ * Models too big for the wasm heap (Gemma 3 1B, Llama 3.2 1B) load with
+ * their frozen linear weights, embedding and head in host memory
+ * (`offload`, host_weights.ts); the choice is made before any weight is read.
+ *
  * @module
  */
 import { ShardedCheckpoint } from "../checkpoint/sharded.ts";
@@ -10,14 +14,22 @@ import { writeSafetensors } from "../checkpoint/safetensors.ts";
 import type { FloatDtype } from "../checkpoint/dtypes.ts";
 import { writeFileAtomic } from "../checkpoint/atomic.ts";
 import { tf } from "../engine/mod.ts";
-import { type ModelConfig, parameterCount, parseConfig } from "./config.ts";
+import { type ModelConfig, parseConfig } from "./config.ts";
 import { CausalLM } from "./decoder.ts";
+import { HostMatrix, type OffloadMode, planOffload } from "./host_weights.ts";
 import { matchCheckpoint, weightSpecs } from "./weights.ts";
 
 /** Options of {@link loadModel}. */
 export interface LoadOptions {
   /** Make every weight trainable (full fine-tuning). Default false: frozen. */
   trainable?: boolean;
+  /**
+   * Which weights live in host memory instead of the tensor heap: `auto`
+   * (default) moves the frozen linear weights, embedding and head there only
+   * when the model would not fit the wasm heap; `frozen-linears` always
+   * does; `none` never does (and refuses a model that does not fit).
+   */
+  offload?: OffloadMode;
   /** Called after each tensor with (done, total) for progress display. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -62,7 +74,7 @@ export async function loadModel(
   options: LoadOptions = {},
 ): Promise<CausalLM> {
   const config = await loadConfig(folder);
-  checkFitsBackend(config, folder);
+  const host = planOffload(config, { ...options, source: folder });
   const checkpoint = await ShardedCheckpoint.open(folder);
   try {
     const shapes = new Map(
@@ -70,15 +82,27 @@ export async function loadModel(
     );
     const mapping = matchCheckpoint(config, shapes, checkpoint.source);
     const weights = new Map<string, tf.Variable>();
+    const hostWeights = new Map<string, HostMatrix>();
     const specs = weightSpecs(config);
     try {
       for (const [i, spec] of specs.entries()) {
         const tensor = await checkpoint.read(mapping.get(spec.name)!);
+        if (host.has(spec.name)) {
+          // A fresh array per tensor (checkpoint.read), kept as is.
+          const [rows, cols] = spec.shape;
+          hostWeights.set(spec.name, new HostMatrix(rows, cols, tensor.data));
+          options.onProgress?.(i + 1, specs.length);
+          continue;
+        }
+        // The tidy frees the initial tensor the variable shares (else it
+        // would keep the weight alive after dispose()).
         weights.set(
           spec.name,
-          tf.variable(
-            tf.tensor(tensor.data, spec.shape, "float32"),
-            options.trainable ?? false,
+          tf.tidy(() =>
+            tf.variable(
+              tf.tensor(tensor.data, spec.shape, "float32"),
+              options.trainable ?? false,
+            )
           ),
         );
         options.onProgress?.(i + 1, specs.length);
@@ -87,32 +111,9 @@ export async function loadModel(
       for (const w of weights.values()) w.dispose();
       throw error;
     }
-    return new CausalLM(config, weights);
+    return new CausalLM(config, weights, hostWeights);
   } finally {
     checkpoint.close();
-  }
-}
-
-/**
- * The wasm backend keeps every tensor in one 32-bit WebAssembly heap of at
- * most 4 GiB (measured: 4 GiB of 0.5 GiB tensors allocate, the next fails).
- * Weights are float32 here, so a model over ~3.5 GiB of weights cannot load;
- * say so before reading gigabytes, instead of failing deep inside tfjs.
- */
-const WASM_WEIGHT_BUDGET = 3.5 * 2 ** 30;
-
-function checkFitsBackend(config: ModelConfig, folder: string): void {
-  const bytes = parameterCount(config) * 4;
-  if (tf.getBackend() === "wasm" && bytes > WASM_WEIGHT_BUDGET) {
-    throw new Error(
-      `${folder}: this model has ${
-        (parameterCount(config) / 1e9).toFixed(2)
-      }B parameters = ${
-        (bytes / 2 ** 30).toFixed(1)
-      } GiB as float32, more than the wasm backend's 4 GiB heap can hold with room to run. ` +
-        `Use the native backend (TUNEBOOK_BACKEND=tensorflow with @tensorflow/tfjs-node or -gpu; see the README) ` +
-        `or a smaller model (gemma-3-270m, SmolLM-135M/360M).`,
-    );
   }
 }
 
@@ -134,10 +135,13 @@ export async function saveModel(
   const dtype = options.dtype ?? "F32";
   const torchDtype =
     { F32: "float32", BF16: "bfloat16", F16: "float16" }[dtype];
+  // Host weights are written from their own arrays, without a copy.
   const tensors = new Map(
-    model.namedWeights().map((
-      [name, v],
-    ) => [name, { shape: v.shape, data: v.dataSync() as Float32Array, dtype }]),
+    weightSpecs(model.config).map(({ name }) => [name, {
+      shape: model.weightShape(name),
+      data: model.weightValues(name),
+      dtype,
+    }]),
   );
   await writeSafetensors(`${folder}/model.safetensors`, tensors, {
     metadata: { format: "pt" },

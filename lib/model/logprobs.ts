@@ -4,12 +4,14 @@
  * log p(t | h) = h·w_t − logsumexp(h·Wᵀ). The picked logit comes from the
  * gathered rows w_t (no one-hot of vocabulary width), and the logsumexp is
  * computed over chunks of positions, so peak memory is chunk × V rather than
- * B × T × V — Gemma's vocabulary has 262 144 entries. Differentiable.
+ * B × T × V — Gemma's vocabulary has 262 144 entries. Differentiable. The
+ * head may be a heap variable or a frozen matrix in host memory.
  *
  * @module
  */
 import { tf } from "../engine/mod.ts";
 import type { CausalLM } from "./decoder.ts";
+import { HostMatrix } from "./host_weights.ts";
 
 /** Default number of positions per logits chunk. */
 export const DEFAULT_CHUNK = 256;
@@ -34,7 +36,7 @@ export function tokenLogProbs(
         `tokenLogProbs: ${n} hidden positions but ${ids.shape[0]} targets`,
       );
     }
-    const head = model.headWeight() as tf.Variable;
+    const head = headOps(model.head());
     const pieces: tf.Tensor[] = [];
     for (let start = 0; start < n; start += chunk) {
       const size = Math.min(chunk, n - start);
@@ -47,6 +49,37 @@ export function tokenLogProbs(
   });
 }
 
+/** The three products with the head W [V, D] that a chunk needs, wherever W lives. */
+interface HeadOps {
+  vocab: number;
+  /** W[t]: the target tokens' rows. */
+  rows(t: tf.Tensor1D): tf.Tensor2D;
+  /** x·Wᵀ: logits. */
+  logits(x: tf.Tensor2D): tf.Tensor2D;
+  /** g·W: the gradient reaching the hidden states. */
+  backward(g: tf.Tensor2D): tf.Tensor2D;
+  /** The head variable, when it is trained (then dW is computed too). */
+  trained?: tf.Variable;
+}
+
+function headOps(head: tf.Variable | HostMatrix): HeadOps {
+  if (head instanceof HostMatrix) {
+    return {
+      vocab: head.rows,
+      rows: (t) => head.gatherRows(t) as tf.Tensor2D,
+      logits: (x) => head.timesTransposed(x),
+      backward: (g) => head.times(g),
+    };
+  }
+  return {
+    vocab: head.shape[0],
+    rows: (t) => tf.gather(head, t) as tf.Tensor2D,
+    logits: (x) => tf.matMul(x, head, false, true),
+    backward: (g) => tf.matMul(g, head),
+    trained: head.trainable ? head : undefined,
+  };
+}
+
 /**
  * log p(t | h) for one chunk, with a hand-written gradient that recomputes
  * the chunk's logits instead of storing them and their softmax: only h and t
@@ -56,29 +89,27 @@ export function tokenLogProbs(
 function chunkLogProbs(
   h: tf.Tensor2D,
   t: tf.Tensor1D,
-  head: tf.Variable,
+  head: HeadOps,
 ): tf.Tensor1D {
-  const vocab = head.shape[0];
-  const logitsOf = (x: tf.Tensor2D) => tf.matMul(x, head, false, true);
   const op = tf.customGrad((...args: unknown[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const x = args[0] as tf.Tensor2D;
     save([x, t]);
-    const picked = tf.sum(tf.mul(x, tf.gather(head, t)), -1);
+    const picked = tf.sum(tf.mul(x, head.rows(t)), -1);
     return {
-      value: tf.sub(picked, tf.logSumExp(logitsOf(x), -1)),
+      value: tf.sub(picked, tf.logSumExp(head.logits(x), -1)),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [xs, ts] = saved as [tf.Tensor2D, tf.Tensor1D];
         const weight = tf.expandDims(dy as tf.Tensor1D, 1);
-        const probs = tf.softmax(logitsOf(xs));
-        const target = tf.cast(tf.oneHot(ts, vocab), "float32");
+        const probs = tf.softmax(head.logits(xs));
+        const target = tf.cast(tf.oneHot(ts, head.vocab), "float32");
         const g = tf.mul(tf.sub(target, probs), weight) as tf.Tensor2D;
-        const dx = tf.matMul(g, head);
-        return head.trainable ? [dx, tf.matMul(g, xs, true, false)] : [dx];
+        const dx = head.backward(g);
+        return head.trained ? [dx, tf.matMul(g, xs, true, false)] : [dx];
       },
     };
   });
-  return (head.trainable ? op(h, head) : op(h)) as tf.Tensor1D;
+  return (head.trained ? op(h, head.trained) : op(h)) as tf.Tensor1D;
 }
 
 /**

@@ -25,7 +25,12 @@ export interface Pretrained {
   dir: string;
 }
 
-/** Loads a model (and its tokenizer, if present) from a folder or a hub id. */
+/**
+ * Loads a model (and its tokenizer, if present) from a folder or a hub id.
+ * `options` are {@link loadModel}'s (`trainable`, `offload`, `onProgress`)
+ * plus `hub` for downloads; with the default `offload: "auto"`, Gemma 3 1B
+ * and Llama 3.2 1B keep their frozen weights in host memory on wasm.
+ */
 export async function loadPretrained(
   source: string,
   options: LoadOptions & { hub?: ResolveOptions } = {},

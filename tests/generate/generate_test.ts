@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { initEngine } from "../../lib/engine/mod.ts";
-import { generate } from "../../lib/generate/generate.ts";
+import { entropy, generate } from "../../lib/generate/generate.ts";
 import {
   type SamplingOptions,
   samplingOptions,
@@ -12,7 +12,7 @@ import {
 } from "../../lib/generate/sampler.ts";
 import { CausalLM } from "../../lib/model/decoder.ts";
 import { Rng } from "../../lib/util/random.ts";
-import { tinyGemmaConfig } from "../helpers/tiny_models.ts";
+import { tinyGemmaConfig, tinyLlamaConfig } from "../helpers/tiny_models.ts";
 
 await initEngine({ verbose: false });
 const model = CausalLM.random(tinyGemmaConfig({ eos_token_id: 49 }), {
@@ -138,4 +138,27 @@ Deno.test("sampler: top-k, top-p and min-p restrict the support; frequencies fol
       `token ${i}`,
     );
   }
+});
+
+Deno.test("entropy: log V for uniform logits, near 0 for a peaked row, temperature-scaled; recorded per token", () => {
+  const v = 50;
+  assert.ok(Math.abs(entropy(new Float32Array(v)) - Math.log(v)) < 1e-9);
+  const peaked = new Float32Array(v);
+  peaked[3] = 40;
+  assert.ok(entropy(peaked) < 1e-12);
+  const row = Float32Array.from({ length: v }, (_, i) => Math.sin(i));
+  const p = Array.from(row, (x) => Math.exp(x / 0.7));
+  const z = p.reduce((a, b) => a + b, 0);
+  const want = -p.reduce((a, b) => a + (b / z) * Math.log(b / z), 0);
+  assert.ok(Math.abs(entropy(row, 0.7) - want) < 1e-9);
+  const llama = CausalLM.random(tinyLlamaConfig(), { seed: 2, std: 0.3 });
+  const [out] = generate(llama, [[1, 2, 3]], {
+    maxNewTokens: 5,
+    sampling: "creative",
+    stopTokens: [],
+    recordEntropy: true,
+  });
+  assert.equal(out.entropies!.length, out.tokens.length);
+  assert.ok(out.entropies!.every((h) => h > 0 && h <= Math.log(40) + 1e-6));
+  llama.dispose();
 });

@@ -1,0 +1,91 @@
+/**
+ * Gradient clipping by global L2 norm, as `torch.nn.utils.clip_grad_norm_`
+ * (the HF Trainer's `max_grad_norm`): the norm of all gradients taken as one
+ * vector, and every gradient scaled by min(1, maxNorm / (norm + 1e-6)).
+ *
+ * @module
+ */
+import { tf } from "../engine/mod.ts";
+
+/** What to do when the gradient norm is NaN or infinite. */
+export type NonFiniteAction = "error" | "skip";
+
+/** Options of {@link clipGradNorm}. */
+export interface ClipOptions {
+  /**
+   * "error" (default): throw, naming the parameters whose gradients are not
+   * finite. "skip": return `skipped: true` and no gradients, so the caller
+   * drops this optimizer step (torch instead scales by NaN and ruins the
+   * weights).
+   */
+  nonFinite?: NonFiniteAction;
+  /**
+   * Dispose each input gradient as soon as its clipped copy exists, so at
+   * most one extra gradient is alive at a time (default false: the inputs
+   * stay the caller's).
+   */
+  disposeInputs?: boolean;
+}
+
+/** The result of {@link clipGradNorm}. */
+export interface ClipResult {
+  /** The scaled gradients: new tensors the caller disposes (empty when skipped). */
+  grads: Map<string, tf.Tensor>;
+  /** The global L2 norm before clipping (what the HF Trainer logs as grad_norm). */
+  norm: number;
+  /** True when the norm was not finite and `nonFinite` is "skip". */
+  skipped: boolean;
+}
+
+/**
+ * Scales `grads` so their global L2 norm is at most `maxNorm` and returns
+ * them with the norm before clipping. Like torch, the factor is
+ * maxNorm / (norm + 1e-6) clamped to at most 1, and it is applied even when
+ * it is 1 (the values are then unchanged).
+ */
+export function clipGradNorm(
+  grads: Map<string, tf.Tensor>,
+  maxNorm: number,
+  options: ClipOptions = {},
+): ClipResult {
+  if (!(typeof maxNorm === "number" && maxNorm > 0 && isFinite(maxNorm))) {
+    throw new Error(
+      `clipGradNorm: maxNorm must be a positive number, got ${maxNorm}`,
+    );
+  }
+  const nonFinite = options.nonFinite ?? "error";
+  const names = [...grads.keys()];
+  // One read-back for all the sums, not one per tensor.
+  const sums = names.length === 0 ? new Float32Array() : tf.tidy(() =>
+    tf.stack(
+      names.map((n) => tf.sum(tf.square(tf.cast(grads.get(n)!, "float32")))),
+    ).dataSync() as Float32Array
+  );
+  const squares = new Map(names.map((n, i) => [n, sums[i]]));
+  // Summed in double precision: the per-tensor sums are float32 like torch's
+  // per-tensor norms, and the total of a few hundred of them needs no more.
+  let total = 0;
+  for (const s of squares.values()) total += s;
+  const norm = Math.sqrt(total);
+  if (!isFinite(norm)) {
+    if (nonFinite === "error") {
+      const bad = [...squares].filter(([, s]) => !isFinite(s)).map(([n]) =>
+        `"${n}"`
+      );
+      throw new Error(
+        `clipGradNorm: the gradient norm is ${norm}; non-finite gradients in ${
+          bad.length > 0 ? bad.join(", ") : "none alone (their sum overflows)"
+        }. Lower the learning rate or check the loss for inf/NaN`,
+      );
+    }
+    if (options.disposeInputs) { for (const g of grads.values()) g.dispose(); }
+    return { grads: new Map(), norm, skipped: true };
+  }
+  const coef = Math.min(1, maxNorm / (norm + 1e-6));
+  const out = new Map<string, tf.Tensor>();
+  for (const [name, g] of grads) {
+    out.set(name, tf.tidy(() => tf.mul(g, coef)));
+    if (options.disposeInputs) g.dispose();
+  }
+  return { grads: out, norm, skipped: false };
+}
