@@ -22,7 +22,8 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { type Corpus, loadCorpus } from "../data/corpus.ts";
-import { initEngine } from "../engine/mod.ts";
+import { bf16ToF32, f32ToBf16 } from "../checkpoint/dtypes.ts";
+import { initEngine, tf } from "../engine/mod.ts";
 import { generate, type GenerateOptions } from "../generate/generate.ts";
 import { parameterCount } from "../model/config.ts";
 import { CausalLM } from "../model/decoder.ts";
@@ -157,6 +158,12 @@ const log = await MetricsLog.open(join(out, "training_log.jsonl"), -1);
 const result = await pretrain(model, data, options, {
   onLog: (record) => log.append(record),
 });
+// The checkpoint is stored as BF16 (half the bytes of F32); round the weights
+// first so the perplexity reported below is that of the saved model.
+for (const [, v] of model.namedWeights()) {
+  const rounded = bf16ToF32(f32ToBf16(v.dataSync() as Float32Array));
+  v.assign(tf.tensor(rounded, v.shape, "float32"));
+}
 const finalEval = evaluateStream(model, data.validation, {
   length: options.seqLen,
   batchSize: options.batchSize,
@@ -187,6 +194,7 @@ console.log(
 // a ChatML turn at <|im_end|> (what SFT on this base will teach).
 const imEnd = bpe.tokenToId("<|im_end|>");
 await saveModel(model, out, {
+  dtype: "BF16",
   generationConfig: { eos_token_id: imEnd === undefined ? eos : [eos, imEnd] },
 });
 const samples = writeSamples(model, tokenizer, eos, options.seed);

@@ -68,6 +68,9 @@ export function sampleToken(
   const k = options.topK > 0
     ? Math.min(options.topK, logits.length)
     : logits.length;
+  if (k === logits.length && options.topP >= 1 && options.minP === 0) {
+    return sampleFull(logits, options.temperature, rng);
+  }
   const candidates = topKIndices(logits, k);
   // Softmax over the candidates at the given temperature (max-subtracted for stability).
   const top = logits[candidates[0]];
@@ -101,4 +104,29 @@ export function sampleToken(
     if (u < 0) return candidates[i];
   }
   return candidates[keep - 1];
+}
+
+/**
+ * A draw from softmax(logits / T) over the whole vocabulary, without sorting
+ * (no filter applies; GRPO's default). Same distribution as the filtered path.
+ */
+function sampleFull(
+  logits: Float32Array,
+  temperature: number,
+  rng: Rng,
+): number {
+  let top = -Infinity;
+  for (let i = 0; i < logits.length; i++) top = Math.max(top, logits[i]);
+  const probs = new Float64Array(logits.length);
+  let total = 0;
+  for (let i = 0; i < logits.length; i++) {
+    probs[i] = Math.exp((logits[i] - top) / temperature);
+    total += probs[i];
+  }
+  let u = rng.uniform() * total;
+  for (let i = 0; i < logits.length; i++) {
+    u -= probs[i];
+    if (u < 0) return i;
+  }
+  return argmax(logits);
 }

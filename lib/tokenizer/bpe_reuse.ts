@@ -35,8 +35,8 @@ export interface TrainOrReuseResult {
 
 /**
  * Returns the tokenizer in `dir` when its fingerprint matches `texts` and
- * `options`; otherwise trains one and writes it to `dir` (tokenizer.json,
- * tokenizer_config.json, special_tokens_map.json).
+ * `options`, otherwise trains one; either way writes it to `dir`
+ * (tokenizer.json, tokenizer_config.json, special_tokens_map.json).
  */
 export async function trainOrReuseBpe(
   dir: string,
@@ -45,10 +45,9 @@ export async function trainOrReuseBpe(
 ): Promise<TrainOrReuseResult> {
   const fingerprint = await bpeFingerprint(texts, options);
   const saved = await readBpe(dir).catch(() => null);
-  if (saved && saved.metadata.fingerprint === fingerprint) {
-    return { bpe: saved.bpe, reused: true, fingerprint };
-  }
-  const bpe = trainBpe(texts, options);
+  const reused = saved?.metadata.fingerprint === fingerprint;
+  const bpe = reused ? saved!.bpe : trainBpe(texts, options);
+  // Rewritten even when reused, so model_max_length and metadata follow the options.
   await saveTokenizer(bpe, dir, {
     modelMaxLength: options.modelMaxLength,
     metadata: {
@@ -59,7 +58,7 @@ export async function trainOrReuseBpe(
       ...options.metadata,
     },
   });
-  return { bpe, reused: false, fingerprint };
+  return { bpe, reused, fingerprint };
 }
 
 /** SHA-256 (hex) of the texts, the settings that shape the result, and the trainer version. */

@@ -8,7 +8,8 @@ const CHATML = new URL("../fixtures/tokenizers/chatml/", import.meta.url);
 /** Writes a random Llama-family model whose vocabulary fits the ChatML fixture tokenizer. */
 export async function writeTinyChatModel(
   dir: string,
-  options: { seed?: number; hidden?: number; layers?: number } = {},
+  options: { seed?: number; hidden?: number; layers?: number; std?: number } =
+    {},
 ): Promise<string> {
   const hidden = options.hidden ?? 32;
   const config = tinyLlamaConfig({
@@ -19,7 +20,10 @@ export async function writeTinyChatModel(
     eos_token_id: 2,
     bos_token_id: 1,
   });
-  const model = CausalLM.random(config, { seed: options.seed ?? 0, std: 0.05 });
+  const model = CausalLM.random(config, {
+    seed: options.seed ?? 0,
+    std: options.std ?? 0.05,
+  });
   await saveModel(model, dir);
   model.dispose();
   for (const file of ["tokenizer.json", "tokenizer_config.json"]) {

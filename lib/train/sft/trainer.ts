@@ -11,31 +11,13 @@
  *
  * @module
  */
-import { tf } from "../../engine/mod.ts";
-import type { CausalLM } from "../../model/decoder.ts";
-import { saveModel } from "../../model/load.ts";
-import { loadPretrained } from "../../model/pretrained.ts";
-import {
-  applyLora,
-  loadAdapter,
-  type LoraAdapters,
-  saveAdapter,
-} from "../../peft/mod.ts";
-import type { MaskedTokens, Tokenizer } from "../../tokenizer/mod.ts";
 import { readRows } from "../../data/read.ts";
-import { Progress } from "../../util/progress.ts";
-import {
-  latestCheckpoint,
-  readTrainerState,
-  writeCheckpoint,
-} from "../checkpoints.ts";
-import { EpochSampler, type SamplerState } from "../data_order.ts";
+import type { CausalLM } from "../../model/decoder.ts";
+import type { MaskedTokens, Tokenizer } from "../../tokenizer/mod.ts";
 import { causalLmLoss } from "../lm_loss.ts";
-import { sftStep } from "./step.ts";
-import { MetricsLog, type MetricsRecord } from "../metrics_log.ts";
-import { AdamW, defaultDecayFilter } from "../optimizer.ts";
-import { loadOptimizerState, saveOptimizerState } from "../optimizer_state.ts";
-import { learningRate, type ScheduleOptions } from "../schedule.ts";
+import type { MetricsRecord } from "../metrics_log.ts";
+import { learningRate } from "../schedule.ts";
+import { type SessionOptions, TrainingSession } from "../session.ts";
 import { packExamples, padBatch } from "./batches.ts";
 import type { SftConfig } from "./config.ts";
 import {
@@ -43,19 +25,12 @@ import {
   tokenizeExamples,
   type TokenizeReport,
 } from "./examples.ts";
+import { sftStep } from "./step.ts";
 
 /** How to start a run. */
-export interface SftRunOptions {
-  /** Continue from the newest checkpoint in the output folder (or this checkpoint folder). */
-  resume?: boolean | string;
-  /** Start over even if the output folder has checkpoints. */
-  overwrite?: boolean;
+export interface SftRunOptions extends SessionOptions {
   /** Stop after this optimizer step, as if killed right after its checkpoint (tests). */
   stopAfterStep?: number;
-  /** Called with every metrics record (notebooks plot live from it). */
-  onLog?: (record: MetricsRecord) => void;
-  /** Show a progress line (default true). */
-  progress?: boolean;
 }
 
 /** What a finished (or stopped) run reports. */
@@ -67,194 +42,95 @@ export interface SftResult {
   history: MetricsRecord[];
 }
 
-const OPTIMIZER_FILE = "optimizer.safetensors";
-
 /** Runs SFT as configured; writes checkpoints, metrics and the final weights to `outputDir`. */
 export async function runSft(
   config: SftConfig,
   options: SftRunOptions = {},
 ): Promise<SftResult> {
-  const out = config.outputDir;
-  await Deno.mkdir(out, { recursive: true });
-  const resumeFrom = await findResumePoint(config, options);
-
-  // Full fine-tuning trains every weight, so none may live off the heap.
-  const { model, tokenizer, dir: modelDir } = await loadPretrained(
-    config.model,
-    config.lora ? {} : { trainable: true, offload: "none" },
-  );
-  if (!tokenizer) {
-    throw new Error(
-      `${modelDir}: no tokenizer files (tokenizer.json, tokenizer_config.json); SFT needs the chat template`,
-    );
-  }
-  model.gradientCheckpointing = config.gradientCheckpointing;
-  const train = await loadSplit(config.trainData, tokenizer, config);
-  const evalSet = config.evalData
-    ? await loadSplit(config.evalData, tokenizer, config)
-    : null;
-
-  let lora: LoraAdapters | null = null;
-  if (config.lora) {
-    lora = resumeFrom
-      ? await loadAdapter(resumeFrom.dir, model, { seed: config.seed })
-      : applyLora(model, { ...config.lora, init: "default" }, {
-        seed: config.seed,
-      });
-    console.error(`[sft] ${lora.summary()}`);
-  } else {
-    if (resumeFrom) await loadFullWeights(model, resumeFrom.dir);
-  }
-  const params: [string, tf.Variable][] = lora
-    ? lora.parameters()
-    : model.namedWeights();
-
-  const perStep = config.batchSize * config.gradientAccumulationSteps;
-  const stepsPerEpoch = Math.max(1, Math.ceil(train.tokens.length / perStep));
-  const totalSteps = config.maxSteps > 0
-    ? config.maxSteps
-    : Math.ceil(config.numTrainEpochs * stepsPerEpoch);
-  const schedule: ScheduleOptions = {
-    name: config.schedule,
-    peakLr: config.learningRate,
-    totalSteps,
-    warmupSteps: config.warmupSteps > 0
-      ? config.warmupSteps
-      : Math.ceil(config.warmupRatio * totalSteps),
-  };
-  const optimizer = new AdamW(params, {
-    lr: config.learningRate,
-    beta1: config.adamBeta1,
-    beta2: config.adamBeta2,
-    eps: config.adamEpsilon,
-    weightDecay: config.weightDecay,
-    decayFilter: defaultDecayFilter,
-  });
-  let sampler = new EpochSampler(train.tokens.length, config.seed, {
-    shuffle: true,
-  });
-  let step = 0;
-  if (resumeFrom) {
-    const state = await readTrainerState(resumeFrom.dir);
-    step = state.globalStep;
-    sampler = EpochSampler.fromState(
-      state.sampler as SamplerState,
-      train.tokens.length,
-    );
-    optimizer.loadState(
-      await loadOptimizerState(`${resumeFrom.dir}/${OPTIMIZER_FILE}`),
-    );
-    console.error(`[sft] resuming from ${resumeFrom.dir} at step ${step}`);
-  }
-
-  const log = await MetricsLog.open(
-    `${out}/metrics.jsonl`,
-    resumeFrom ? step : -1,
-  );
-  const history: MetricsRecord[] = [];
-  const emit = async (record: MetricsRecord) => {
-    history.push(record);
-    await log.append(record);
-    options.onLog?.(record);
-  };
-  const bar = options.progress === false
-    ? null
-    : new Progress("sft", totalSteps, {
-      unit: "step",
-    });
-  const saveState = async () => {
-    await writeCheckpoint(out, {
-      globalStep: step,
-      sampler: sampler.state(),
-      extra: {},
-    }, async (dir) => {
-      if (lora) await saveAdapter(dir, lora, { baseModel: config.model });
-      else await saveModel(model, dir);
-      await saveOptimizerState(`${dir}/${OPTIMIZER_FILE}`, optimizer.state());
-    }, config.saveTotalLimit);
-  };
-
-  let windowLoss = 0, windowTokens = 0, numTokens = 0;
-  const stepContext = {
-    model,
-    lora,
-    params,
-    optimizer,
-    maxGradNorm: config.maxGradNorm,
-  };
-  while (step < totalSteps) {
-    const started = performance.now();
-    const batches = Array.from(
-      { length: config.gradientAccumulationSteps },
-      () =>
-        padBatch(
-          sampler.next(config.batchSize).map((i) => train.tokens[i]),
-          tokenizer.padId,
-        ),
-    );
-    const lr = learningRate(step, schedule);
-    const result = sftStep(
-      stepContext,
-      batches,
-      lr,
-      step * config.gradientAccumulationSteps,
-    );
-    const norm = result.gradNorm;
-    const stepTokens = result.tokens;
-    step++;
-    numTokens += stepTokens;
-    windowLoss += result.loss * result.targets;
-    windowTokens += result.targets;
-    const seconds = (performance.now() - started) / 1000;
-    if (step % config.loggingSteps === 0 || step === totalSteps) {
-      await emit({
-        step,
-        epoch: round((step * perStep) / train.tokens.length, 4),
-        loss: round(windowLoss / windowTokens, 6),
-        learning_rate: lr,
-        grad_norm: round(norm, 6),
-        num_tokens: numTokens,
-        tokens_per_s: Math.round(stepTokens / seconds),
-        step_time: round(seconds, 3),
-      });
-      windowLoss = windowTokens = 0;
+  const session = await TrainingSession.open("sft", config, options);
+  try {
+    const { model, tokenizer, lora, params, optimizer } = session;
+    const train = await loadSplit(config.trainData, tokenizer, config);
+    const evalSet = config.evalData
+      ? await loadSplit(config.evalData, tokenizer, config)
+      : null;
+    const perStep = config.batchSize * config.gradientAccumulationSteps;
+    const stepsPerEpoch = Math.max(1, Math.ceil(train.tokens.length / perStep));
+    const totalSteps = config.maxSteps > 0
+      ? config.maxSteps
+      : Math.ceil(config.numTrainEpochs * stepsPerEpoch);
+    const schedule = session.schedule(totalSteps);
+    const sampler = await session.sampler(train.tokens.length);
+    const context = {
+      model,
+      lora,
+      params,
+      optimizer,
+      maxGradNorm: config.maxGradNorm,
+    };
+    let step = session.startStep;
+    let windowLoss = 0, windowTargets = 0, numTokens = 0, lastLoss = NaN;
+    while (step < totalSteps) {
+      const started = performance.now();
+      const batches = Array.from(
+        { length: config.gradientAccumulationSteps },
+        () =>
+          padBatch(
+            sampler.next(config.batchSize).map((i) => train.tokens[i]),
+            tokenizer.padId,
+          ),
+      );
+      const lr = learningRate(step, schedule);
+      const result = sftStep(
+        context,
+        batches,
+        lr,
+        step * config.gradientAccumulationSteps,
+      );
+      step++;
+      numTokens += result.tokens;
+      windowLoss += result.loss * result.targets;
+      windowTargets += result.targets;
+      const seconds = (performance.now() - started) / 1000;
+      if (step % config.loggingSteps === 0 || step === totalSteps) {
+        lastLoss = windowLoss / windowTargets;
+        await session.emit({
+          step,
+          epoch: round((step * perStep) / train.tokens.length, 4),
+          loss: round(lastLoss, 6),
+          learning_rate: lr,
+          grad_norm: round(result.gradNorm, 6),
+          num_tokens: numTokens,
+          tokens_per_s: Math.round(result.tokens / seconds),
+          step_time: round(seconds, 3),
+        });
+        windowLoss = windowTargets = 0;
+      }
+      const evalDue = evalSet &&
+        ((config.evalSteps > 0 && step % config.evalSteps === 0) ||
+          step === totalSteps);
+      if (evalDue) {
+        lora?.eval();
+        const loss = evaluate(model, evalSet.tokens, config, tokenizer.padId);
+        await session.emit({ step, eval_loss: round(loss, 6) });
+      }
+      session.progress(step, totalSteps, { loss: lastLoss });
+      const saveDue = (config.saveSteps > 0 && step % config.saveSteps === 0) ||
+        step === totalSteps || step === options.stopAfterStep;
+      if (saveDue) await session.checkpoint(step, sampler);
+      if (step === options.stopAfterStep) break;
     }
-    const evalDue = evalSet &&
-      ((config.evalSteps > 0 && step % config.evalSteps === 0) ||
-        step === totalSteps);
-    if (evalDue) {
-      lora?.eval();
-      await emit({
-        step,
-        eval_loss: round(
-          evaluate(model, evalSet!.tokens, config, tokenizer.padId),
-          6,
-        ),
-      });
-    }
-    bar?.update(step, {
-      loss: history.findLast((r) => "loss" in r)?.loss ?? NaN,
-    });
-    const saveDue = (config.saveSteps > 0 && step % config.saveSteps === 0) ||
-      step === totalSteps || step === options.stopAfterStep;
-    if (saveDue) await saveState();
-    if (step === options.stopAfterStep) break;
+    if (step === totalSteps) await session.saveWeights(config.outputDir);
+    return {
+      outputDir: config.outputDir,
+      steps: step,
+      totalSteps,
+      trainReport: train.report,
+      history: session.history,
+    };
+  } finally {
+    session.dispose();
   }
-  if (step === totalSteps) {
-    if (lora) await saveAdapter(out, lora, { baseModel: config.model });
-    else await saveModel(model, out);
-    await copyTokenizer(modelDir, out);
-  }
-  optimizer.dispose();
-  lora?.remove();
-  model.dispose();
-  return {
-    outputDir: out,
-    steps: step,
-    totalSteps,
-    trainReport: train.report,
-    history,
-  };
 }
 
 /** Token-weighted mean loss over a dataset, without gradients or dropout. */
@@ -302,53 +178,6 @@ async function loadSplit(
       : tokens,
     report,
   };
-}
-
-async function findResumePoint(config: SftConfig, options: SftRunOptions) {
-  const latest = await latestCheckpoint(config.outputDir);
-  if (typeof options.resume === "string") {
-    const state = await readTrainerState(options.resume);
-    return { dir: options.resume, step: state.globalStep };
-  }
-  if (options.resume) {
-    if (!latest) {
-      throw new Error(
-        `--resume: no checkpoint-<step> folder with trainer_state.json in ${config.outputDir}`,
-      );
-    }
-    return latest;
-  }
-  if (latest && !options.overwrite) {
-    throw new Error(
-      `${config.outputDir} already has checkpoints (newest: ${latest.dir}); pass --resume to continue or --overwrite to start over`,
-    );
-  }
-  return null;
-}
-
-async function loadFullWeights(model: CausalLM, dir: string): Promise<void> {
-  const { model: saved } = await loadPretrained(dir, { offload: "none" });
-  for (const [name, v] of model.namedWeights()) {
-    v.assign(saved.weights.get(name)!);
-  }
-  saved.dispose();
-}
-
-async function copyTokenizer(from: string, to: string): Promise<void> {
-  for (
-    const file of [
-      "tokenizer.json",
-      "tokenizer_config.json",
-      "special_tokens_map.json",
-      "chat_template.jinja",
-    ]
-  ) {
-    try {
-      await Deno.copyFile(`${from}/${file}`, `${to}/${file}`);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-  }
 }
 
 function round(x: number, digits: number): number {

@@ -1,0 +1,239 @@
+/**
+ * GRPO with TRL's semantics (GRPOTrainer), step by step:
+ *
+ * 1. take prompts (per_device_train_batch_size × gradient_accumulation_steps
+ *    / num_generations of them) and sample G completions each from the
+ *    current policy (adapters on, no dropout);
+ * 2. score every completion with the reward functions (each sees its own
+ *    prompt and dataset row) and combine them with the weights;
+ * 3. group-relative advantages (advantages.ts);
+ * 4. log-probs of the reference (adapters disabled) when β ≠ 0, and of the
+ *    sampling policy when num_iterations > 1;
+ * 5. num_iterations optimizer steps on the clipped surrogate loss
+ *    (loss.ts) over the micro-batches, with clipping and AdamW.
+ *
+ * Metrics use TRL's names; `time/generate`, `time/rewards` and `time/update`
+ * split the step. Sampling is seeded by (seed, step), so a resumed run draws
+ * the same completions an uninterrupted one would.
+ *
+ * @module
+ */
+import { readRows } from "../../data/read.ts";
+import { tf } from "../../engine/mod.ts";
+import type { SamplingOptions } from "../../generate/presets.ts";
+import {
+  type RewardFunction,
+  type RewardSample,
+  scoreRewards,
+} from "../../rewards/types.ts";
+import { MetricsLog, type MetricsRecord } from "../metrics_log.ts";
+import { learningRate } from "../schedule.ts";
+import { type SessionOptions, TrainingSession } from "../session.ts";
+import { groupAdvantages } from "./advantages.ts";
+import type { GrpoConfig } from "./config.ts";
+import {
+  type CompletionRow,
+  completionRows,
+  completionStats,
+  mean,
+  rewardColumns,
+} from "./metrics.ts";
+import { microBatches, referenceLogProbs, sum, updateStep } from "./update.ts";
+import { policyLogProbs } from "./policy_logprobs.ts";
+import {
+  type PromptExample,
+  promptExamples,
+  type Rollout,
+  rollout,
+} from "./rollout.ts";
+
+export type { CompletionRow };
+
+/** How to run. */
+export interface GrpoRunOptions extends SessionOptions {
+  /** The reward functions, in the order of `config.rewards` (their weights apply). */
+  rewards: RewardFunction[];
+  /** Stop after this optimizer step, as if killed right after its checkpoint (tests). */
+  stopAfterStep?: number;
+  /** Called with each logged completions table. */
+  onCompletions?: (rows: CompletionRow[]) => void;
+}
+
+/** What a run reports. */
+export interface GrpoResult {
+  outputDir: string;
+  steps: number;
+  history: MetricsRecord[];
+}
+
+/** Runs GRPO as configured; writes metrics, completions, checkpoints and the final weights. */
+export async function runGrpo(
+  config: GrpoConfig,
+  options: GrpoRunOptions,
+): Promise<GrpoResult> {
+  if (options.rewards.length !== config.rewards.length) {
+    throw new Error(
+      `runGrpo: ${options.rewards.length} reward functions for ${config.rewards.length} entries of "rewards"`,
+    );
+  }
+  const session = await TrainingSession.open("grpo", config, options);
+  try {
+    const prompts = promptExamples(
+      await readRows(config.trainData),
+      config.trainData,
+    );
+    const perStep = config.batchSize * config.gradientAccumulationSteps;
+    const promptsPerStep = perStep / config.numGenerations;
+    const sampler = await session.sampler(prompts.length);
+    const schedule = session.schedule(config.maxSteps);
+    const weights = config.rewards.map((r) => r.weight);
+    const sampling: SamplingOptions = {
+      temperature: config.temperature,
+      topK: config.topK > 0 ? config.topK : 0,
+      topP: config.topP,
+      minP: config.minP,
+    };
+    let step = session.startStep;
+    // Drop completion rows logged after the checkpoint we resume from.
+    await MetricsLog.open(`${config.outputDir}/completions.jsonl`, step);
+    while (step < config.maxSteps) {
+      const started = performance.now();
+      const batchPrompts = sampler.next(promptsPerStep).map((i) => prompts[i]);
+      session.lora?.eval();
+      const rollouts = rollout(session.model, session.tokenizer, batchPrompts, {
+        numGenerations: config.numGenerations,
+        maxCompletionLength: config.maxCompletionLength,
+        maxPromptLength: config.maxPromptLength,
+        sampling,
+        seed: config.seed * 1_000_003 + step,
+      });
+      const generated = performance.now();
+      const samples = rollouts.map((r) =>
+        rewardSample(r, batchPrompts[r.group])
+      );
+      const scored = await scoreRewards(options.rewards, samples, weights);
+      const totals = scored.total.map((v) => v ?? NaN);
+      const { advantages, rewardStd, fracZeroStd } = groupAdvantages(
+        totals,
+        config.numGenerations,
+        config.scaleRewards,
+      );
+      const rewarded = performance.now();
+
+      const micro = microBatches(rollouts, config, session.tokenizer.padId);
+      const activeTokens = micro.reduce((n, m) => n + sum(m.mask), 0);
+      const refLogps = config.beta !== 0
+        ? referenceLogProbs(session, micro, config)
+        : null;
+      const oldLogps = config.numIterations > 1
+        ? micro.map((m) =>
+          tf.tidy(() =>
+            policyLogProbs(session.model, m.batch, config.temperature)
+          )
+        )
+        : null;
+      const base = {
+        step,
+        reward: mean(totals),
+        reward_std: rewardStd,
+        frac_reward_zero_std: fracZeroStd,
+        ...rewardColumns(scored.names, scored.values),
+        ...completionStats(rollouts),
+        entropy: mean(rollouts.flatMap((r) => r.entropies)),
+        "time/generate": (generated - started) / 1000,
+        "time/rewards": (rewarded - generated) / 1000,
+      };
+      for (let iteration = 0; iteration < config.numIterations; iteration++) {
+        const updateStart = performance.now();
+        const lr = learningRate(step, schedule);
+        const stats = updateStep(session, micro, advantages, {
+          config,
+          activeTokens,
+          lr,
+          refLogps,
+          oldLogps,
+          dropoutStep: (step * config.numIterations + iteration) *
+            micro.length,
+        });
+        step++;
+        const record: MetricsRecord = {
+          ...base,
+          step,
+          ...stats,
+          learning_rate: lr,
+          "time/update": (performance.now() - updateStart) / 1000,
+          step_time: (performance.now() - started) / 1000,
+        };
+        if (step % config.loggingSteps === 0 || step === config.maxSteps) {
+          await session.emit(roundAll(record));
+        }
+        if (
+          config.logCompletionsSteps > 0 &&
+          step % config.logCompletionsSteps === 0
+        ) {
+          const rows = completionRows(
+            step,
+            rollouts,
+            samples,
+            scored.names,
+            scored.values,
+            totals,
+            advantages,
+          );
+          await appendJsonl(`${config.outputDir}/completions.jsonl`, rows);
+          options.onCompletions?.(rows);
+        }
+        session.progress(step, config.maxSteps, {
+          reward: record.reward as number,
+        });
+        if (step >= config.maxSteps || step === options.stopAfterStep) break;
+      }
+      tf.dispose([...(refLogps ?? []), ...(oldLogps ?? [])]);
+      const saveDue = (config.saveSteps > 0 && step % config.saveSteps === 0) ||
+        step >= config.maxSteps || step === options.stopAfterStep;
+      if (saveDue) await session.checkpoint(step, sampler);
+      if (step === options.stopAfterStep) break;
+    }
+    if (step >= config.maxSteps) await session.saveWeights(config.outputDir);
+    return {
+      outputDir: config.outputDir,
+      steps: step,
+      history: session.history,
+    };
+  } finally {
+    session.dispose();
+  }
+}
+
+function rewardSample(r: Rollout, p: PromptExample): RewardSample {
+  return {
+    prompt: p.prompt,
+    completion: r.text,
+    messages: typeof p.prompt === "string"
+      ? undefined
+      : [...p.prompt, { role: "assistant", content: r.text }],
+    columns: p.row,
+    completionIds: r.completionIds,
+  };
+}
+
+async function appendJsonl(
+  path: string,
+  rows: readonly object[],
+): Promise<void> {
+  await Deno.writeTextFile(
+    path,
+    rows.map((r) => JSON.stringify(r) + "\n").join(""),
+    { append: true },
+  );
+}
+
+function roundAll(record: MetricsRecord): MetricsRecord {
+  const out: MetricsRecord = { step: record.step };
+  for (const [k, v] of Object.entries(record)) {
+    out[k] = typeof v === "number" && !Number.isInteger(v)
+      ? Math.round(v * 1e6) / 1e6
+      : v;
+  }
+  return out;
+}
