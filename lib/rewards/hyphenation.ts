@@ -129,7 +129,10 @@ export class Hyphenator {
  * digit before each letter (and after the last), and patterns whose digits
  * are all zero are dropped.
  */
-export function parsePatterns(text: string, path: string): Map<string, Pattern> {
+export function parsePatterns(
+  text: string,
+  path: string,
+): Map<string, Pattern> {
   const lines = text.split("\n");
   const encoding = lines[0].trim().toUpperCase();
   if (encoding !== "UTF-8") {
@@ -145,7 +148,23 @@ export function parsePatterns(text: string, path: string): Map<string, Pattern> 
     if (!line || IGNORED.some((prefix) => line.startsWith(prefix))) continue;
     if (line.includes("/") && line.includes("=")) {
       throw new Error(
-        `${path}:${n + 1}: non-standard hyphenation patterns ("${line}") are not supported`,
+        `${path}:${
+          n + 1
+        }: non-standard hyphenation patterns ("${line}") are not supported`,
+      );
+    }
+    if (/\d\d/.test(line)) {
+      throw new Error(
+        `${path}:${
+          n + 1
+        }: pattern "${line}" has adjacent digits, which pyphen misreads; not supported`,
+      );
+    }
+    if (/\d\d/.test(line)) {
+      throw new Error(
+        `${path}:${
+          n + 1
+        }: pattern "${line}" has adjacent digits, which pyphen misreads; not supported`,
       );
     }
     let letters = "";
@@ -162,7 +181,10 @@ export function parsePatterns(text: string, path: string): Map<string, Pattern> 
     if (first < 0) continue;
     let last = values.length - 1;
     while (values[last] === 0) last--;
-    patterns.set(letters, { offset: first, values: values.slice(first, last + 1) });
+    patterns.set(letters, {
+      offset: first,
+      values: values.slice(first, last + 1),
+    });
   }
   return patterns;
 }

@@ -35,6 +35,8 @@ export interface SessionConfig {
   model: string;
   outputDir: string;
   lora: SftLoraSettings | null;
+  /** Start from this PEFT adapter folder instead of a fresh LoRA (a previous stage's output). */
+  initAdapter: string | null;
   seed: number;
   gradientCheckpointing: boolean;
   learningRate: number;
@@ -103,12 +105,22 @@ export class TrainingSession {
     }
     model.gradientCheckpointing = config.gradientCheckpointing;
     let lora: LoraAdapters | null = null;
+    const adapterDir = resumeFrom?.dir ?? config.initAdapter;
+    if (config.initAdapter && !config.lora) {
+      model.dispose();
+      throw new Error(
+        `init_adapter ${config.initAdapter} needs a "lora" section (the adapter continues training as LoRA)`,
+      );
+    }
     if (config.lora) {
-      lora = resumeFrom
-        ? await loadAdapter(resumeFrom.dir, model, { seed: config.seed })
+      lora = adapterDir
+        ? await loadAdapter(adapterDir, model, { seed: config.seed })
         : applyLora(model, { ...config.lora, init: "default" }, {
           seed: config.seed,
         });
+      if (config.initAdapter && !resumeFrom) {
+        console.error(`[${name}] starting from adapter ${config.initAdapter}`);
+      }
       console.error(`[${name}] ${lora.summary()}`);
     } else if (resumeFrom) {
       await loadFullWeights(model, resumeFrom.dir);

@@ -243,3 +243,27 @@ Deno.test("grpo learns: a token reward rises well beyond its step-to-step noise"
   );
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("grpo: init_adapter starts from a previous stage's adapter", async () => {
+  const first = await setUp("stage1", { max_steps: 1, save_steps: 0 });
+  await runGrpo(first.config, { rewards: [evenTokens], progress: false });
+  const second = await setUp("stage2", {
+    max_steps: 1,
+    save_steps: 0,
+    // Far below float32 resolution: the weights must come through unchanged.
+    learning_rate: 1e-15,
+    init_adapter: first.config.outputDir,
+  });
+  const result = await runGrpo(second.config, {
+    rewards: [evenTokens],
+    progress: false,
+  });
+  assert.equal(result.steps, 1);
+  const before = await adapter(first.config.outputDir);
+  const after = await adapter(second.config.outputDir);
+  for (const [k, t] of before) {
+    assert.deepEqual(after.get(k)!.data, t.data, `${k} carried over`);
+  }
+  await Deno.remove(first.root, { recursive: true });
+  await Deno.remove(second.root, { recursive: true });
+});

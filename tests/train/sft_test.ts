@@ -50,9 +50,14 @@ Deno.test("sft config: TRL field names, defaults, and errors that name the field
       }, "cfg.json"),
     /cfg\.json: field "lora\.r" must be a finite number, got "8"/,
   );
+  assert.match(
+    parseSftConfig({ train_data: "t", output_dir: "o" }, "c").model,
+    /checkpoints\/tiny-base$/,
+    "the embedded default model when none is given",
+  );
   assert.throws(
-    () => parseSftConfig({ train_data: "t", output_dir: "o" }, "cfg.json"),
-    /field "model" is missing/,
+    () => parseSftConfig({ model: "m", output_dir: "o" }, "cfg.json"),
+    /field "train_data" is missing/,
   );
   assert.throws(
     () =>

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { DEFAULT_MODEL_DIR } from "../../model/default_model.ts";
 import { FieldReader, type Json } from "../../util/fields.ts";
 import type { ScheduleName } from "../schedule.ts";
 import { parseLoraSection, type SftLoraSettings } from "../sft/config.ts";
@@ -22,10 +23,13 @@ export interface RewardSpec {
 
 /** A validated GRPO run. */
 export interface GrpoConfig {
+  /** Model folder or hub id (default: the embedded default model). */
   model: string;
   trainData: string;
   outputDir: string;
   lora: SftLoraSettings | null;
+  /** Continue from this PEFT adapter (the previous stage's output) instead of a fresh LoRA. */
+  initAdapter: string | null;
   rewards: RewardSpec[];
   learningRate: number;
   weightDecay: number;
@@ -71,6 +75,7 @@ const FIELDS = [
   "train_data",
   "output_dir",
   "lora",
+  "init_adapter",
   "rewards",
   "learning_rate",
   "weight_decay",
@@ -113,10 +118,11 @@ export function parseGrpoConfig(json: unknown, source: string): GrpoConfig {
   const lora = parseLoraSection(r);
   const epsilon = r.numberIn("epsilon", 0, 1, 0.2);
   const config: GrpoConfig = {
-    model: r.string("model"),
+    model: r.string("model", DEFAULT_MODEL_DIR),
     trainData: r.string("train_data"),
     outputDir: r.string("output_dir"),
     lora,
+    initAdapter: r.has("init_adapter") ? r.string("init_adapter") : null,
     rewards: parseRewards(r),
     learningRate: r.numberIn("learning_rate", 0, 1, 1e-6),
     weightDecay: r.numberIn("weight_decay", 0, 1, 0),

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { DEFAULT_MODEL_DIR } from "../../model/default_model.ts";
 import { FieldReader, type Json } from "../../util/fields.ts";
 import type { ScheduleName } from "../schedule.ts";
 
@@ -21,7 +22,7 @@ export interface SftLoraSettings {
 
 /** A validated SFT run. */
 export interface SftConfig {
-  /** Model folder or hub id. */
+  /** Model folder or hub id (default: the embedded default model). */
   model: string;
   /** Training data file (JSON, JSONL, CSV, Parquet). */
   trainData: string;
@@ -29,6 +30,8 @@ export interface SftConfig {
   evalData: string | null;
   outputDir: string;
   lora: SftLoraSettings | null;
+  /** Continue from this PEFT adapter (the previous stage's output) instead of a fresh LoRA. */
+  initAdapter: string | null;
   maxLength: number;
   packing: boolean;
   learningRate: number;
@@ -63,6 +66,7 @@ const TOP_LEVEL = [
   "eval_data",
   "output_dir",
   "lora",
+  "init_adapter",
   "max_length",
   "packing",
   "learning_rate",
@@ -126,11 +130,12 @@ export function parseSftConfig(json: unknown, source: string): SftConfig {
   r.onlyKnown(TOP_LEVEL);
   const lora = parseLoraSection(r);
   const config: SftConfig = {
-    model: r.string("model"),
+    model: r.string("model", DEFAULT_MODEL_DIR),
     trainData: r.string("train_data"),
     evalData: r.has("eval_data") ? r.string("eval_data") : null,
     outputDir: r.string("output_dir"),
     lora,
+    initAdapter: r.has("init_adapter") ? r.string("init_adapter") : null,
     maxLength: r.positiveInt("max_length", 1024),
     packing: r.bool("packing", false),
     learningRate: r.numberIn("learning_rate", 0, 1, lora ? 2e-4 : 2e-5),

@@ -1,0 +1,173 @@
+/**
+ * Charts of the haiku study, as standalone SVG strings (lib/plot):
+ * score bars with intervals per model, and reward curves of training
+ * stages laid end to end.
+ *
+ * ```ts
+ * await writeSvg("results/haiku/run/scores.svg", scoreBars([base, sft, rl]));
+ * const svg = rewardCurves([
+ *   { name: "SFT → RL sparse", records: sparseLog },
+ *   { name: "RL regular", records: regularLog },
+ * ]);
+ * ```
+ *
+ * @module
+ */
+import * as Plot from "@observablehq/plot";
+import { barChart, lineChart } from "../plot/mod.ts";
+import { type EvalReport, type HaikuMetric, metricInfo } from "./types.ts";
+
+/** Options of {@link scoreBars}. */
+export interface ScoreBarsOptions {
+  /** Metrics, one panel each (default Haiku, Similarity, Total). */
+  metrics?: readonly HaikuMetric[];
+  title?: string;
+  width?: number;
+  height?: number;
+}
+
+/** Bars of each model's mean with its interval, one panel per metric. */
+export function scoreBars(
+  reports: readonly EvalReport[],
+  options: ScoreBarsOptions = {},
+): string {
+  if (reports.length === 0) throw new Error("scoreBars: no reports");
+  const metrics = options.metrics ?? ["haiku", "similarity", "total"];
+  const rows = metrics.flatMap((m) =>
+    reports.flatMap((r) => {
+      const est = r.aggregate[m];
+      if (!est) return [];
+      // A percentile interval of a ratio can, rarely, sit just beside the
+      // point estimate; widen it to include the bar rather than refuse to draw.
+      return [{
+        model: r.model,
+        metric: metricInfo(m).label,
+        mean: est.mean,
+        low: Math.min(est.low, est.mean),
+        high: Math.max(est.high, est.mean),
+      }];
+    })
+  );
+  if (rows.length === 0) {
+    throw new Error(
+      `scoreBars: no report has a value for ${metrics.join(", ")}`,
+    );
+  }
+  const s = reports[0].settings;
+  return barChart(rows, {
+    x: "model",
+    y: "mean",
+    low: "low",
+    high: "high",
+    group: "metric",
+    title: options.title ?? "Haiku evaluation",
+    subtitle: `k = ${s.k} samples × ${s.prompts} prompts; bars: ${
+      Math.round(s.bootstrap.level * 100)
+    } % bootstrap interval over prompts`,
+    caption:
+      `Similarity: ${s.embedder} cosine − ${s.similarityOffset}; syllables: ${s.counter}.`,
+    yLabel: "score",
+    xLabel: "",
+    width: options.width,
+    height: options.height,
+  });
+}
+
+/** One training stage's reward log. */
+export interface RewardRun {
+  /** Stage name, e.g. "SFT → RL sparse"; one line each. */
+  name: string;
+  /** Reward per step; steps count from the stage's own start. */
+  records: readonly { step: number; reward: number }[];
+}
+
+/** A reward record placed on the global step axis. */
+export interface StageRow {
+  stage: string;
+  /** Step counted across stages. */
+  step: number;
+  reward: number;
+}
+
+/**
+ * Lays stages end to end: a stage's steps are offset by the sum of the
+ * previous stages' last steps. Returns the rows and the global step at
+ * which each stage after the first begins (its offset).
+ */
+export function stageSteps(
+  runs: readonly RewardRun[],
+): { rows: StageRow[]; boundaries: number[] } {
+  if (runs.length === 0) throw new Error("rewardCurves: no runs");
+  const names = runs.map((run) => run.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) {
+    throw new Error(
+      `rewardCurves: two runs are named "${twice}"; each stage needs its own name (one line per name)`,
+    );
+  }
+  const rows: StageRow[] = [];
+  const boundaries: number[] = [];
+  let offset = 0;
+  runs.forEach((run, r) => {
+    if (run.records.length === 0) {
+      throw new Error(`rewardCurves: run ${r} ("${run.name}") has no records`);
+    }
+    let last = -Infinity;
+    run.records.forEach((rec, i) => {
+      for (const field of ["step", "reward"] as const) {
+        if (typeof rec[field] !== "number" || !Number.isFinite(rec[field])) {
+          throw new Error(
+            `rewardCurves: run "${run.name}" record ${i} field "${field}" is ${
+              rec[field]
+            }; expected a finite number`,
+          );
+        }
+      }
+      rows.push({
+        stage: run.name,
+        step: offset + rec.step,
+        reward: rec.reward,
+      });
+      last = Math.max(last, rec.step);
+    });
+    offset += last;
+    if (r < runs.length - 1) boundaries.push(offset);
+  });
+  return { rows, boundaries };
+}
+
+/** Options of {@link rewardCurves}. */
+export interface RewardCurvesOptions {
+  title?: string;
+  /** Trailing moving average window (raw values stay faint). */
+  smooth?: number;
+  yLabel?: string;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * Reward against the global step: stages follow each other on one x axis
+ * (each stage starts where the previous one's last step ended), with a
+ * dashed rule at every stage boundary.
+ */
+export function rewardCurves(
+  runs: readonly RewardRun[],
+  options: RewardCurvesOptions = {},
+): string {
+  const { rows, boundaries } = stageSteps(runs);
+  return lineChart(rows, {
+    x: "step",
+    y: "reward",
+    series: "stage",
+    smooth: options.smooth,
+    title: options.title ?? "Training reward",
+    xLabel: "global step",
+    yLabel: options.yLabel ?? "mean reward",
+    width: options.width,
+    height: options.height,
+    marks: boundaries.length
+      ? [Plot.ruleX(boundaries, { strokeDasharray: "4,3", stroke: "#888" })]
+      : [],
+  });
+}

@@ -1,0 +1,184 @@
+/**
+ * The five training stages of seed 1's haiku study and the pipelines they
+ * form. Stages that several pipelines share are trained once:
+ *
+ * | stage           | starts from      | trains                         | pipeline it ends            |
+ * | --------------- | ---------------- | ------------------------------ | --------------------------- |
+ * | `sft`           | base             | SFT on topic → haiku pairs     | pure SFT                    |
+ * | `rl-sparse`     | base             | GRPO, sparse reward            | pure RL (sparse)            |
+ * | `sft-rl`        | `sft`            | GRPO, regular reward           | SFT → RL (regular)          |
+ * | `sft-rl-sparse` | `sft`            | GRPO, sparse reward            | SFT → RL (sparse)           |
+ * | `fullrun`       | `sft-rl-sparse`  | GRPO, regular reward           | SFT → RL sparse → RL regular |
+ *
+ * A finished stage (its final adapter written) is skipped on a rerun; an
+ * interrupted one resumes from its newest checkpoint.
+ *
+ * @module
+ */
+import type { MetricsRecord } from "../../train/metrics_log.ts";
+import { latestCheckpoint } from "../../train/checkpoints.ts";
+import { parseGrpoConfig } from "../../train/grpo/config.ts";
+import { runGrpo } from "../../train/grpo/trainer.ts";
+import { parseSftConfig } from "../../train/sft/config.ts";
+import { runSft } from "../../train/sft/trainer.ts";
+import { rewardFromConfig } from "../../rewards/registry.ts";
+import type { HaikuStudySettings } from "./settings.ts";
+
+/** A stage's name. */
+export type StageName =
+  | "sft"
+  | "rl-sparse"
+  | "sft-rl"
+  | "sft-rl-sparse"
+  | "fullrun";
+
+/** One training stage. */
+export interface Stage {
+  name: StageName;
+  /** The stage whose adapter this one continues (null: the base model). */
+  from: StageName | null;
+  kind: "sft" | "grpo";
+  reward?: "haiku_sparse" | "haiku_regular";
+  /** Row label in the evaluation table (the seed's model names, shortened). */
+  label: string;
+}
+
+/** All stages, in an order where every stage follows the one it starts from. */
+export const STAGES: readonly Stage[] = [
+  { name: "sft", from: null, kind: "sft", label: "SFT" },
+  {
+    name: "rl-sparse",
+    from: null,
+    kind: "grpo",
+    reward: "haiku_sparse",
+    label: "RL sparse",
+  },
+  {
+    name: "sft-rl",
+    from: "sft",
+    kind: "grpo",
+    reward: "haiku_regular",
+    label: "SFT → RL regular",
+  },
+  {
+    name: "sft-rl-sparse",
+    from: "sft",
+    kind: "grpo",
+    reward: "haiku_sparse",
+    label: "SFT → RL sparse",
+  },
+  {
+    name: "fullrun",
+    from: "sft-rl-sparse",
+    kind: "grpo",
+    reward: "haiku_regular",
+    label: "fullrun (SFT → RL sparse → RL regular)",
+  },
+];
+
+/** Where a stage's final adapter lives. */
+export function stageDir(
+  settings: HaikuStudySettings,
+  stage: StageName,
+): string {
+  return `${settings.checkpointsDir}/${stage}`;
+}
+
+/** Whether a stage has finished (its final adapter is written). */
+export async function stageDone(
+  settings: HaikuStudySettings,
+  stage: StageName,
+): Promise<boolean> {
+  try {
+    await Deno.stat(`${stageDir(settings, stage)}/adapter_model.safetensors`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Hooks for progress display (notebooks plot live from `onLog`). */
+export interface StageHooks {
+  onStageStart?: (stage: Stage) => void;
+  onLog?: (stage: Stage, record: MetricsRecord) => void;
+  progress?: boolean;
+}
+
+/** Trains one stage (or skips it when done; resumes it when interrupted). */
+export async function runStage(
+  settings: HaikuStudySettings,
+  stage: Stage,
+  hooks: StageHooks = {},
+): Promise<"trained" | "skipped"> {
+  if (await stageDone(settings, stage.name)) return "skipped";
+  hooks.onStageStart?.(stage);
+  const out = stageDir(settings, stage.name);
+  const resume = (await latestCheckpoint(out)) !== null;
+  const common = {
+    model: settings.model,
+    train_data: settings.trainData,
+    output_dir: out,
+    seed: settings.seed,
+    logging_steps: 1,
+    save_total_limit: 1,
+    init_adapter: stage.from ? stageDir(settings, stage.from) : undefined,
+  };
+  const onLog = (record: MetricsRecord) => hooks.onLog?.(stage, record);
+  if (stage.kind === "sft") {
+    const s = settings.sft;
+    const config = parseSftConfig({
+      ...common,
+      eval_data: settings.evalData,
+      lora: {
+        r: s.loraRank,
+        lora_alpha: 2 * s.loraRank,
+        lora_dropout: 0.05,
+        target_modules: "all-linear",
+      },
+      max_length: s.maxLength,
+      learning_rate: s.learningRate,
+      lr_scheduler_type: "linear",
+      warmup_steps: Math.min(5, s.steps - 1),
+      weight_decay: 0.01,
+      per_device_train_batch_size: s.batchSize,
+      max_steps: s.steps,
+      eval_steps: Math.max(1, Math.floor(s.steps / 4)),
+      save_steps: Math.max(1, Math.floor(s.steps / 2)),
+    }, `haiku stage ${stage.name}`);
+    await runSft(config, { resume, onLog, progress: hooks.progress });
+    return "trained";
+  }
+  const r = settings.rl;
+  const config = parseGrpoConfig({
+    ...common,
+    lora: {
+      r: r.loraRank,
+      lora_alpha: 2 * r.loraRank,
+      target_modules: "all-linear",
+    },
+    rewards: [{ name: stage.reward!, counter: settings.counter }],
+    learning_rate: r.learningRate,
+    lr_scheduler_type: "cosine",
+    warmup_ratio: 0.1,
+    adam_beta2: 0.99,
+    weight_decay: 0.1,
+    max_grad_norm: 0.1,
+    per_device_train_batch_size: r.batchSize,
+    num_generations: r.numGenerations,
+    max_completion_length: r.maxCompletionLength,
+    beta: r.beta,
+    max_steps: r.steps,
+    save_steps: Math.max(1, Math.floor(r.steps / 2)),
+    log_completions_steps: Math.max(1, Math.floor(r.steps / 6)),
+  }, `haiku stage ${stage.name}`);
+  const rewards = config.rewards.map((spec, i) =>
+    rewardFromConfig(
+      spec.name,
+      spec.settings,
+      `haiku stage ${stage.name}`,
+      `rewards[${i}]`,
+    )
+  );
+  await runGrpo(config, { rewards, resume, onLog, progress: hooks.progress });
+  return "trained";
+}

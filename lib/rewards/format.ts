@@ -1,0 +1,193 @@
+/**
+ * Format rewards for tagged reasoning: `<think>…</think><answer>…</answer>`
+ * (R1 style, seed 3) and `<reasoning>…</reasoning><answer>…</answer>`
+ * (seed 2).
+ *
+ * ```ts
+ * strictFormatReward("think");      // 1 when the whole completion is the format
+ * approximateFormatReward("reasoning"); // 0.25 per tag that occurs exactly once
+ * extractTagged("<answer> 42 </answer>", "answer"); // "42"
+ * ```
+ *
+ * Regex flags, chosen on purpose:
+ * - `s` (dotAll): reasoning spans lines, so `.` must match newlines (seed 3's
+ *   pattern lacked it, so every multi-line answer scored 0);
+ * - no `m`: `^`/`$` anchor the whole completion, not a line;
+ * - no `i`: tags are literal and case-sensitive, as the prompts spell them;
+ * - lazy bodies plus an explicit "each tag exactly once" count, so a second
+ *   `<answer>` block cannot hide inside the first match.
+ *
+ * The seed rewards are kept as named functions for parity.
+ *
+ * @module
+ */
+import { PY_WHITESPACE, pyLen, pyStrip } from "./text.ts";
+import { perSampleReward, type RewardFunction } from "./types.ts";
+
+/** Tag pairs by style. */
+export const TAG_STYLES = {
+  think: { reasoning: "think", answer: "answer" },
+  reasoning: { reasoning: "reasoning", answer: "answer" },
+} as const;
+
+/** `"think"` (`<think>`, R1/seed 3) or `"reasoning"` (`<reasoning>`, seed 2). */
+export type TagStyle = keyof typeof TAG_STYLES;
+
+function tagsOf(style: TagStyle): { reasoning: string; answer: string } {
+  const tags = TAG_STYLES[style];
+  if (!tags) {
+    throw new Error(
+      `unknown tag style ${JSON.stringify(style)} (use "think" or "reasoning")`,
+    );
+  }
+  return tags;
+}
+
+function occurrences(text: string, needle: string): number {
+  let n = 0;
+  for (
+    let at = text.indexOf(needle);
+    at >= 0;
+    at = text.indexOf(needle, at + 1)
+  ) n++;
+  return n;
+}
+
+/**
+ * The trimmed text inside `<tag>…</tag>` (the first such block, or the last
+ * with `{ last: true }`), or null when there is none. Spans lines.
+ */
+export function extractTagged(
+  text: string,
+  tag: string,
+  options: { last?: boolean } = {},
+): string | null {
+  if (!/^[A-Za-z][\w-]*$/.test(tag)) {
+    throw new Error(`invalid tag name ${JSON.stringify(tag)}`);
+  }
+  const found = [...text.matchAll(new RegExp(`<${tag}>(.*?)</${tag}>`, "gs"))];
+  if (found.length === 0) return null;
+  return (options.last ? found.at(-1)! : found[0])[1].trim();
+}
+
+/**
+ * True when the whole completion (surrounding whitespace aside) is
+ * `<R>…</R>` then whitespace then `<answer>…</answer>`, each of the four tags
+ * occurs exactly once, and the answer is not blank.
+ */
+export function isStrictFormat(
+  text: string,
+  style: TagStyle = "think",
+): boolean {
+  const { reasoning: r, answer: a } = tagsOf(style);
+  const body = text.trim();
+  for (const tag of [`<${r}>`, `</${r}>`, `<${a}>`, `</${a}>`]) {
+    if (occurrences(body, tag) !== 1) return false;
+  }
+  const m = new RegExp(`^<${r}>.*?</${r}>\\s*<${a}>(.*?)</${a}>$`, "s").exec(
+    body,
+  );
+  return m !== null && m[1].trim().length > 0;
+}
+
+/** 1 when {@link isStrictFormat}, else 0. */
+export function strictFormatReward(style: TagStyle = "think"): RewardFunction {
+  const { reasoning: r, answer: a } = tagsOf(style);
+  return perSampleReward({
+    name: `format_strict_${style}`,
+    range: [0, 1],
+    description:
+      `1 when the completion is exactly <${r}>…</${r}> <${a}>…</${a}> (newlines allowed, each tag once, non-blank answer), else 0`,
+    scoreSample: (s) => isStrictFormat(s.completion, style) ? 1 : 0,
+  });
+}
+
+/**
+ * Partial credit: 0.25 for each of the four tags that occurs exactly once
+ * (the per-tag counting of the Unsloth/Tunix GRPO notebooks that seed 2
+ * follows, rescaled to [0, 1]; they give ±0.5 per tag).
+ */
+export function approximateFormatReward(
+  style: TagStyle = "think",
+): RewardFunction {
+  const { reasoning: r, answer: a } = tagsOf(style);
+  const tags = [`<${r}>`, `</${r}>`, `<${a}>`, `</${a}>`];
+  return perSampleReward({
+    name: `format_approx_${style}`,
+    range: [0, 1],
+    description: `0.25 for each of ${
+      tags.join(" ")
+    } that occurs exactly once in the completion`,
+    scoreSample: (s) =>
+      tags.filter((t) => occurrences(s.completion, t) === 1).length / 4,
+  });
+}
+
+/**
+ * Seed 2's training `match_format_reward`: 2.0 if `<reasoning>.*?</reasoning>
+ * .*?<answer>.*?</answer>` is found anywhere (DOTALL), else 0.5 if
+ * `<reasoning>` or `<answer>` appears, else −1.0.
+ */
+export function seed2MatchFormatReward(): RewardFunction {
+  const pattern = /<reasoning>.*?<\/reasoning>.*?<answer>.*?<\/answer>/s;
+  return perSampleReward({
+    name: "seed2_match_format",
+    range: [-1, 2],
+    description:
+      "seed 2's match_format_reward: 2 for <reasoning>…</reasoning>…<answer>…</answer> anywhere, 0.5 if an opening tag appears, else -1",
+    scoreSample: (s) =>
+      pattern.test(s.completion) ? 2 : s.completion.includes("<reasoning>") ||
+          s.completion.includes("<answer>")
+        ? 0.5
+        : -1,
+  });
+}
+
+/**
+ * Seed 2's `format_reward` (src/utils.py): for the first reasoning and
+ * answer blocks, stripped, +1 each when non-empty (else −1), +0.5 if the
+ * reasoning is longer than 50 characters, +0.5 if the answer is shorter
+ * than 100. Range [−2, 3] (its docstring says −2..+2).
+ */
+export function seed2TagFormatReward(): RewardFunction {
+  const block = (text: string, tag: string) => {
+    const m = new RegExp(`<${tag}>(.*?)</${tag}>`, "s").exec(text);
+    return m ? pyStrip(m[1]) : "";
+  };
+  return perSampleReward({
+    name: "seed2_format",
+    range: [-2, 3],
+    description:
+      "seed 2's format_reward: ±1 per non-empty <reasoning>/<answer> block, +0.5 for reasoning over 50 chars, +0.5 for an answer under 100 chars",
+    scoreSample: (s) => {
+      const reasoning = block(s.completion, "reasoning");
+      const answer = block(s.completion, "answer");
+      let score = 0;
+      if (reasoning) score += pyLen(reasoning) > 50 ? 1.5 : 1;
+      else score -= 1;
+      if (answer) score += pyLen(answer) < 100 ? 1.5 : 1;
+      else score -= 1;
+      return score;
+    },
+  });
+}
+
+/**
+ * Seed 3's `reward_format`, bug for bug: Python's
+ * `re.match(r"^<think>.*?</think>\s*<answer>.*?</answer>$", text)` without
+ * DOTALL, so `.` stops at `\n` (a multi-line completion fails) and `$` also
+ * matches before one final `\n`. Kept to reproduce seed 3's curves only.
+ */
+export function seed3FormatReward(): RewardFunction {
+  const pattern = new RegExp(
+    `^<think>[^\\n]*?</think>[${PY_WHITESPACE}]*<answer>[^\\n]*?</answer>\\n?$`,
+    "u",
+  );
+  return perSampleReward({
+    name: "seed3_format",
+    range: [0, 1],
+    description:
+      "seed 3's reward_format, including its missing DOTALL (newlines inside the tags fail); for parity only",
+    scoreSample: (s) => pattern.test(s.completion) ? 1 : 0,
+  });
+}

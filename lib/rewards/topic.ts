@@ -1,0 +1,34 @@
+/**
+ * The topic of a haiku prompt ("Generate a haiku about the following topic:
+ * <topic>"), read per sample.
+ *
+ * @module
+ */
+import { pyStrip } from "./text.ts";
+import { type ChatMessage, promptText } from "./types.ts";
+
+/**
+ * Everything after the first colon of the prompt's (last user) text,
+ * trimmed; the whole trimmed text when there is no colon. Fixes seed 1,
+ * which kept only the text between the first and second colon.
+ */
+export function topicOf(prompt: string | readonly ChatMessage[]): string {
+  const text = promptText(prompt);
+  const at = text.indexOf(":");
+  return (at < 0 ? text : text.slice(at + 1)).trim();
+}
+
+/**
+ * Seed 1's reading, for parity: `text.split(":")[1].strip()`, the text
+ * between the first and the second colon. A prompt without a colon is an
+ * error (the seed raised IndexError).
+ */
+export function legacyTopicOf(prompt: string | readonly ChatMessage[]): string {
+  const parts = promptText(prompt).split(":");
+  if (parts.length < 2) {
+    throw new Error(
+      `the prompt has no ":" before a topic (seed 1's topic rule needs "…: <topic>")`,
+    );
+  }
+  return pyStrip(parts[1]);
+}

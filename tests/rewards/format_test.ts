@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import {
+  approximateFormatReward,
+  extractTagged,
+  isStrictFormat,
+  seed2MatchFormatReward,
+  seed2TagFormatReward,
+  seed3FormatReward,
+  strictFormatReward,
+} from "../../lib/rewards/format.ts";
+import type { RewardFunction } from "../../lib/rewards/types.ts";
+
+const run = (fn: RewardFunction, completions: string[]) =>
+  fn.score(
+    completions.map((completion) => ({ prompt: "q", completion, columns: {} })),
+  );
+
+const MULTILINE =
+  "<think>\nStep 1: 3 * 4 = 12.\nStep 2: 12 + 1 = 13.\n</think>\n<answer>\n13\n</answer>";
+
+Deno.test("strict format: the whole completion, newlines allowed, each tag once", () => {
+  const cases: [string, boolean][] = [
+    [MULTILINE, true],
+    ["<think>short</think><answer>13</answer>", true],
+    ["  <think>a</think>\n\n<answer>b</answer>\n", true],
+    ["Sure! <think>a</think><answer>b</answer>", false],
+    ["<think>a</think><answer>b</answer> Hope this helps.", false],
+    ["<think>a</think><answer>1</answer><answer>2</answer>", false],
+    ["<think>a<think>b</think></think><answer>1</answer>", false],
+    ["<think>a</think><answer>  </answer>", false],
+    ["<answer>1</answer><think>a</think>", false],
+    ["<think>a</think>text<answer>1</answer>", false],
+    ["<THINK>a</THINK><answer>1</answer>", false],
+  ];
+  for (const [text, want] of cases) {
+    assert.equal(isStrictFormat(text, "think"), want, text);
+  }
+  assert.equal(
+    isStrictFormat(
+      "<reasoning>r\nr</reasoning><answer>7</answer>",
+      "reasoning",
+    ),
+    true,
+  );
+  assert.equal(
+    isStrictFormat("<think>r</think><answer>7</answer>", "reasoning"),
+    false,
+  );
+  assert.throws(
+    () => isStrictFormat("x", "thinking" as never),
+    /unknown tag style "thinking"/,
+  );
+});
+
+Deno.test("strict and approximate rewards", async () => {
+  const strict = strictFormatReward("think");
+  assert.equal(strict.name, "format_strict_think");
+  assert.deepEqual(await run(strict, [MULTILINE, "<answer>13</answer>"]), [
+    1,
+    0,
+  ]);
+  const approx = approximateFormatReward("reasoning");
+  assert.deepEqual(
+    await run(approx, [
+      "<reasoning>r</reasoning><answer>a</answer>",
+      "<reasoning>r</reasoning><answer>a",
+      "<reasoning>r</reasoning><reasoning>r</reasoning><answer>a</answer>",
+      "no tags at all",
+    ]),
+    [1, 0.75, 0.5, 0],
+  );
+});
+
+Deno.test("seed 3's reward_format keeps its missing DOTALL, for parity", async () => {
+  const fn = seed3FormatReward();
+  assert.deepEqual(
+    await run(fn, [
+      "<think>a</think> <answer>b</answer>",
+      MULTILINE, // fails in the seed: `.` stops at newlines
+      "<think>a</think>\n<answer>b</answer>", // \s* between the blocks may span lines
+      "<think>a</think><answer>b</answer>\n", // Python's $ matches before a final \n
+      "<think>a</think><answer>b</answer>\n\n",
+      "<think>a\rb</think><answer>c</answer>", // Python's . matches \r
+      " <think>a</think><answer>b</answer>",
+    ]),
+    [1, 0, 1, 1, 0, 1, 0],
+  );
+  assert.deepEqual(
+    await run(strictFormatReward(), [MULTILINE]),
+    [1],
+    "fixed here",
+  );
+});
+
+Deno.test("seed 2's two format rewards", async () => {
+  assert.deepEqual(
+    await run(seed2MatchFormatReward(), [
+      "Let me see. <reasoning>r\nr</reasoning> so <answer>a</answer> done",
+      "<answer>only an answer",
+      "<reasoning>unclosed",
+      "plain text",
+    ]),
+    [2, 0.5, 0.5, -1],
+  );
+  const long = "x".repeat(60);
+  assert.deepEqual(
+    await run(seed2TagFormatReward(), [
+      `<reasoning>${long}</reasoning><answer>42</answer>`,
+      "<reasoning>short</reasoning><answer>42</answer>",
+      "plain text",
+      `<answer>${"y".repeat(120)}</answer>`,
+      "<reasoning>   </reasoning><answer>42</answer>",
+    ]),
+    [3, 2.5, -2, 0, 0.5],
+  );
+});
+
+Deno.test("extractTagged returns the first or last block, trimmed, across lines", () => {
+  const text = "<answer> 1 </answer> then <answer>\n2\n</answer>";
+  assert.equal(extractTagged(text, "answer"), "1");
+  assert.equal(extractTagged(text, "answer", { last: true }), "2");
+  assert.equal(
+    extractTagged(MULTILINE, "think"),
+    "Step 1: 3 * 4 = 12.\nStep 2: 12 + 1 = 13.",
+  );
+  assert.equal(extractTagged("<answer>unclosed", "answer"), null);
+  assert.throws(() => extractTagged("x", "a|b"), /invalid tag name/);
+});
