@@ -11,43 +11,13 @@ import { tf } from "../engine/mod.ts";
 import { generate } from "../generate/generate.ts";
 import { parameterCount, parseConfig } from "../model/config.ts";
 import { CausalLM } from "../model/decoder.ts";
-import { GEMMA3_1B, SMOLLM_135M } from "../model/known_configs.ts";
+import { GEMMA3_1B } from "../model/known_configs.ts";
 import { applyLora, defaultLoraConfig } from "../peft/mod.ts";
-import { causalLmLoss, type TokenBatch } from "../train/lm_loss.ts";
+import { causalLmLoss } from "../train/lm_loss.ts";
 import { Rng } from "../util/random.ts";
 import { measure } from "./measure.ts";
 import type { Benchmark, Row } from "./types.ts";
-import { useVariant, wasmVariants } from "./variants.ts";
-
-/** SmolLM-135M's shape, or a 2-layer slice of it for `--quick`. */
-function smolConfig(quick: boolean) {
-  return parseConfig(
-    quick
-      ? { ...SMOLLM_135M, num_hidden_layers: 2, vocab_size: 4096 }
-      : SMOLLM_135M,
-    "SmolLM-135M shape",
-  );
-}
-
-/** The fastest available kernel: OpenBLAS with every core, else XNNPACK. */
-async function fastestVariant() {
-  const { variants } = wasmVariants();
-  const variant = variants.at(-1)!;
-  await useVariant(variant);
-  return variant;
-}
-
-function randomBatch(
-  batch: number,
-  length: number,
-  vocab: number,
-  seed: number,
-): TokenBatch {
-  const rng = new Rng(seed);
-  const ids = new Int32Array(batch * length);
-  for (let i = 0; i < ids.length; i++) ids[i] = rng.int(vocab);
-  return { ids, batch, length };
-}
+import { fastestVariant, randomBatch, smolConfig } from "./shapes.ts";
 
 const trainStep: Benchmark = {
   name: "smollm-135m-fwd-bwd",

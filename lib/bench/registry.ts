@@ -7,7 +7,7 @@
 import { blockBenchmarks } from "./block.ts";
 import { matmulBenchmarks } from "./matmul.ts";
 import { modelBenchmarks } from "./model.ts";
-import { trainBenchmarks } from "./sft.ts";
+import { trainBenchmarks } from "./train.ts";
 import type { Benchmark } from "./types.ts";
 
 /** All benchmarks, in the order a full run executes them. */

@@ -27,28 +27,14 @@ import { EpochSampler, type SamplerState } from "./data_order.ts";
 import { MetricsLog, type MetricsRecord } from "./metrics_log.ts";
 import { AdamW, defaultDecayFilter } from "./optimizer.ts";
 import { loadOptimizerState, saveOptimizerState } from "./optimizer_state.ts";
-import type { ScheduleName, ScheduleOptions } from "./schedule.ts";
-import type { SftLoraSettings } from "./sft/config.ts";
+import type { TrainingRunConfig } from "./run_config.ts";
+import type { ScheduleOptions } from "./schedule.ts";
 
 /** The settings a session reads from a trainer's config. */
-export interface SessionConfig {
-  model: string;
-  outputDir: string;
-  lora: SftLoraSettings | null;
-  /** Start from this PEFT adapter folder instead of a fresh LoRA (a previous stage's output). */
-  initAdapter: string | null;
-  seed: number;
-  gradientCheckpointing: boolean;
-  learningRate: number;
-  weightDecay: number;
-  adamBeta1: number;
-  adamBeta2: number;
-  adamEpsilon: number;
-  schedule: ScheduleName;
-  warmupSteps: number;
-  warmupRatio: number;
-  saveTotalLimit: number;
-}
+export type SessionConfig = Omit<
+  TrainingRunConfig,
+  "trainData" | "batchSize" | "gradientAccumulationSteps" | "loggingSteps"
+>;
 
 /** How to start. */
 export interface SessionOptions {

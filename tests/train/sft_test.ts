@@ -208,7 +208,7 @@ async function setUp(name: string, overrides: Record<string, unknown> = {}) {
     `${root}/train.json`,
     JSON.stringify(toyConversations(8)),
   );
-  const config: SftConfig = parseSftConfig({
+  const raw = {
     model: `${root}/model`,
     train_data: `${root}/train.json`,
     output_dir: `${root}/out`,
@@ -228,8 +228,9 @@ async function setUp(name: string, overrides: Record<string, unknown> = {}) {
     logging_steps: 1,
     seed: 7,
     ...overrides,
-  }, "test");
-  return { root, config };
+  };
+  const config: SftConfig = parseSftConfig(raw, "test");
+  return { root, config, raw };
 }
 
 async function adapterBytes(dir: string): Promise<Map<string, Float32Array>> {
@@ -315,27 +316,7 @@ Deno.test("sft nearly memorises a small dataset (full fine-tuning of a tiny mode
 Deno.test("deno task sft: a process killed mid-run and resumed matches an uninterrupted run", async () => {
   const straight = await setUp("cli-straight", { max_steps: 8, save_steps: 1 });
   const killed = await setUp("cli-killed", { max_steps: 8, save_steps: 1 });
-  const write = async (root: string, config: SftConfig) => {
-    const raw = {
-      model: config.model,
-      train_data: config.trainData,
-      output_dir: config.outputDir,
-      lora: {
-        r: 4,
-        lora_alpha: 8,
-        lora_dropout: 0.1,
-        target_modules: "all-linear",
-      },
-      per_device_train_batch_size: 2,
-      gradient_accumulation_steps: 2,
-      learning_rate: 5e-3,
-      lr_scheduler_type: "cosine",
-      warmup_steps: 1,
-      max_steps: 8,
-      save_steps: 1,
-      logging_steps: 1,
-      seed: 7,
-    };
+  const write = async (root: string, raw: Record<string, unknown>) => {
     await Deno.writeTextFile(`${root}/sft.json`, JSON.stringify(raw));
     return `${root}/sft.json`;
   };
@@ -353,10 +334,10 @@ Deno.test("deno task sft: a process killed mid-run and resumed matches an uninte
       stdout: "piped",
       stderr: "piped",
     });
-  const done = await cli(await write(straight.root, straight.config)).output();
+  const done = await cli(await write(straight.root, straight.raw)).output();
   assert.equal(done.code, 0, new TextDecoder().decode(done.stderr));
 
-  const killedConfig = await write(killed.root, killed.config);
+  const killedConfig = await write(killed.root, killed.raw);
   const child = cli(killedConfig).spawn();
   const out = killed.config.outputDir;
   for (let i = 0; i < 600; i++) {

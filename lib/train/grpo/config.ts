@@ -6,10 +6,12 @@
  *
  * @module
  */
-import { DEFAULT_MODEL_DIR } from "../../model/default_model.ts";
 import { FieldReader, type Json } from "../../util/fields.ts";
-import type { ScheduleName } from "../schedule.ts";
-import { parseLoraSection, type SftLoraSettings } from "../sft/config.ts";
+import {
+  parseRunFields,
+  RUN_FIELDS,
+  type TrainingRunConfig,
+} from "../run_config.ts";
 import type { ScaleRewards } from "./advantages.ts";
 import type { LossType } from "./loss.ts";
 
@@ -21,28 +23,9 @@ export interface RewardSpec {
   settings: Json;
 }
 
-/** A validated GRPO run. */
-export interface GrpoConfig {
-  /** Model folder or hub id (default: the embedded default model). */
-  model: string;
-  trainData: string;
-  outputDir: string;
-  lora: SftLoraSettings | null;
-  /** Continue from this PEFT adapter (the previous stage's output) instead of a fresh LoRA. */
-  initAdapter: string | null;
+/** A validated GRPO run: the shared run fields plus GRPO's own. */
+export interface GrpoConfig extends TrainingRunConfig {
   rewards: RewardSpec[];
-  learningRate: number;
-  weightDecay: number;
-  adamBeta1: number;
-  adamBeta2: number;
-  adamEpsilon: number;
-  schedule: ScheduleName;
-  warmupSteps: number;
-  warmupRatio: number;
-  maxGradNorm: number;
-  /** Completions per micro-batch (TRL counts completions, not prompts). */
-  batchSize: number;
-  gradientAccumulationSteps: number;
   /** Completions per prompt (G). */
   numGenerations: number;
   maxCompletionLength: number;
@@ -61,33 +44,13 @@ export interface GrpoConfig {
   scaleRewards: ScaleRewards;
   maskTruncatedCompletions: boolean;
   maxSteps: number;
-  loggingSteps: number;
-  saveSteps: number;
-  saveTotalLimit: number;
   /** Write prompt/completion/reward/advantage rows every this many steps (0: never). */
   logCompletionsSteps: number;
-  seed: number;
-  gradientCheckpointing: boolean;
 }
 
-const FIELDS = [
-  "model",
-  "train_data",
-  "output_dir",
-  "lora",
-  "init_adapter",
+const GRPO_FIELDS = [
+  ...RUN_FIELDS,
   "rewards",
-  "learning_rate",
-  "weight_decay",
-  "adam_beta1",
-  "adam_beta2",
-  "adam_epsilon",
-  "lr_scheduler_type",
-  "warmup_steps",
-  "warmup_ratio",
-  "max_grad_norm",
-  "per_device_train_batch_size",
-  "gradient_accumulation_steps",
   "num_generations",
   "max_completion_length",
   "max_prompt_length",
@@ -103,42 +66,18 @@ const FIELDS = [
   "scale_rewards",
   "mask_truncated_completions",
   "max_steps",
-  "logging_steps",
-  "save_steps",
-  "save_total_limit",
   "log_completions_steps",
-  "seed",
-  "gradient_checkpointing",
 ] as const;
 
 /** Validates a parsed JSON GRPO config; `source` names the file in errors. */
 export function parseGrpoConfig(json: unknown, source: string): GrpoConfig {
   const r = FieldReader.of(json, source);
-  r.onlyKnown(FIELDS);
-  const lora = parseLoraSection(r);
+  r.onlyKnown(GRPO_FIELDS);
   const epsilon = r.numberIn("epsilon", 0, 1, 0.2);
   const config: GrpoConfig = {
-    model: r.string("model", DEFAULT_MODEL_DIR),
-    trainData: r.string("train_data"),
-    outputDir: r.string("output_dir"),
-    lora,
-    initAdapter: r.has("init_adapter") ? r.string("init_adapter") : null,
+    // TRL's GRPOConfig: learning rate 1e-6, a log line every step.
+    ...parseRunFields(r, { learningRate: 1e-6, loggingSteps: 1 }),
     rewards: parseRewards(r),
-    learningRate: r.numberIn("learning_rate", 0, 1, 1e-6),
-    weightDecay: r.numberIn("weight_decay", 0, 1, 0),
-    adamBeta1: r.numberIn("adam_beta1", 0, 0.999999, 0.9),
-    adamBeta2: r.numberIn("adam_beta2", 0, 0.999999, 0.999),
-    adamEpsilon: r.numberIn("adam_epsilon", 0, 1, 1e-8),
-    schedule: r.oneOf(
-      "lr_scheduler_type",
-      ["constant", "constant_with_warmup", "linear", "cosine"] as const,
-      "linear",
-    ),
-    warmupSteps: r.int("warmup_steps", 0),
-    warmupRatio: r.numberIn("warmup_ratio", 0, 1, 0),
-    maxGradNorm: r.numberIn("max_grad_norm", 0, Infinity, 1),
-    batchSize: r.positiveInt("per_device_train_batch_size", 8),
-    gradientAccumulationSteps: r.positiveInt("gradient_accumulation_steps", 1),
     numGenerations: r.positiveInt("num_generations", 8),
     maxCompletionLength: r.positiveInt("max_completion_length", 256),
     maxPromptLength: r.int("max_prompt_length", 0),
@@ -162,12 +101,7 @@ export function parseGrpoConfig(json: unknown, source: string): GrpoConfig {
     ),
     maskTruncatedCompletions: r.bool("mask_truncated_completions", false),
     maxSteps: r.positiveInt("max_steps"),
-    loggingSteps: r.positiveInt("logging_steps", 1),
-    saveSteps: r.int("save_steps", 500),
-    saveTotalLimit: r.int("save_total_limit", 0),
     logCompletionsSteps: r.int("log_completions_steps", 10),
-    seed: r.int("seed", 42),
-    gradientCheckpointing: r.bool("gradient_checkpointing", false),
   };
   const perStep = config.batchSize * config.gradientAccumulationSteps;
   if (perStep % config.numGenerations !== 0) {

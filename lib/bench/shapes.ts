@@ -1,0 +1,43 @@
+/**
+ * What the model and training benchmarks share: the SmolLM-135M shape (or
+ * a 2-layer slice for `--quick`), the fastest matmul kernel, and seeded
+ * random token batches.
+ *
+ * @module
+ */
+import { parseConfig } from "../model/config.ts";
+import { SMOLLM_135M } from "../model/known_configs.ts";
+import type { TokenBatch } from "../train/lm_loss.ts";
+import { Rng } from "../util/random.ts";
+import { useVariant, wasmVariants } from "./variants.ts";
+
+/** SmolLM-135M's shape, or a 2-layer slice of it for `--quick`. */
+export function smolConfig(quick: boolean) {
+  return parseConfig(
+    quick
+      ? { ...SMOLLM_135M, num_hidden_layers: 2, vocab_size: 4096 }
+      : SMOLLM_135M,
+    "SmolLM-135M shape",
+  );
+}
+
+/** The fastest available kernel (OpenBLAS with every core, else XNNPACK), made current. */
+export async function fastestVariant() {
+  const { variants } = wasmVariants();
+  const variant = variants.at(-1)!;
+  await useVariant(variant);
+  return variant;
+}
+
+/** A batch of uniformly random token ids. */
+export function randomBatch(
+  batch: number,
+  length: number,
+  vocab: number,
+  seed: number,
+): TokenBatch {
+  const rng = new Rng(seed);
+  const ids = new Int32Array(batch * length);
+  for (let i = 0; i < ids.length; i++) ids[i] = rng.int(vocab);
+  return { ids, batch, length };
+}
