@@ -166,6 +166,11 @@ export async function runStage(
     per_device_train_batch_size: r.batchSize,
     num_generations: r.numGenerations,
     max_completion_length: r.maxCompletionLength,
+    // Sample as the evaluation does (seed 1's T 1.0, top-p 0.95, top-k 64),
+    // so RL improves the distribution that is measured.
+    temperature: 1.0,
+    top_p: 0.95,
+    top_k: 64,
     beta: r.beta,
     max_steps: r.steps,
     save_steps: Math.max(1, Math.floor(r.steps / 2)),
