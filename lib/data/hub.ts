@@ -216,17 +216,14 @@ async function downloadSplit(
     readme,
     source: repo,
   });
-  const files: string[] = [];
-  for (const file of choice.files) {
-    // Every file comes from one commit, even if the branch moves meanwhile.
-    const got = await downloadHubFile(repo, file, {
-      ...hub,
-      revision: commit ?? revision,
-      cacheFallback: false,
-    });
-    commit ??= got.commit;
-    files.push(got.path!);
-  }
+  const pinned = await downloadPinned(
+    repo,
+    choice.files,
+    commit ?? revision,
+    hub,
+  );
+  const files = pinned.files;
+  commit ??= pinned.commit;
   return {
     rows: await readAll(files),
     origin: "hub",
@@ -235,6 +232,31 @@ async function downloadSplit(
     commit,
     how: choice.how,
   };
+}
+
+/**
+ * Downloads `paths` of a dataset repo, all from one commit even if the
+ * branch moves meanwhile: the first download resolves `revision` to a
+ * commit and the rest are fetched at that commit.
+ */
+async function downloadPinned(
+  repo: string,
+  paths: readonly string[],
+  revision: string | undefined,
+  hub: HubOptions & { settings: HubSettings; repoType: "dataset" },
+): Promise<{ files: string[]; commit: string | undefined }> {
+  let commit: string | undefined;
+  const files: string[] = [];
+  for (const file of paths) {
+    const got = await downloadHubFile(repo, file, {
+      ...hub,
+      revision: commit ?? revision,
+      cacheFallback: false,
+    });
+    commit ??= got.commit;
+    files.push(got.path!);
+  }
+  return { files, commit };
 }
 
 /** The split from the hub's parquet conversion: `<config>/<split>/*.parquet`. */
@@ -273,17 +295,12 @@ async function downloadParquetConversion(
       `dataset ${repo}: ${PARQUET_BRANCH} has no parquet files under ${folder}/`,
     );
   }
-  let commit: string | undefined;
-  const files: string[] = [];
-  for (const file of parquet) {
-    const got = await downloadHubFile(repo, file, {
-      ...hub,
-      revision: commit ?? PARQUET_BRANCH,
-      cacheFallback: false,
-    });
-    commit ??= got.commit;
-    files.push(got.path!);
-  }
+  const { files, commit } = await downloadPinned(
+    repo,
+    parquet,
+    PARQUET_BRANCH,
+    hub,
+  );
   return {
     rows: await readAll(files),
     origin: "hub",

@@ -141,17 +141,9 @@ export class CausalLM {
           );
           continue;
         }
-        // Unnamed: tfjs variable names are process-global, and two models may
-        // coexist. The tidy frees the initial tensor, which the variable
-        // shares: left alive, it would keep the weight after dispose().
         weights.set(
           spec.name,
-          tf.tidy(() =>
-            tf.variable(
-              tf.tensor(a.data, a.shape, "float32"),
-              options.trainable ?? false,
-            )
-          ),
+          weightVariable(a.data, a.shape, options.trainable ?? false),
         );
       }
     } catch (error) {
@@ -480,6 +472,22 @@ export class CausalLM {
     for (const w of this.weights.values()) w.dispose();
     this.hostWeights.clear(); // the arrays go to the garbage collector
   }
+}
+
+/**
+ * A float32 weight as a tfjs variable. Unnamed: tfjs variable names are
+ * process-global, and two models may coexist. The tidy frees the initial
+ * tensor, which the variable shares: left alive, it would keep the weight
+ * after dispose().
+ */
+export function weightVariable(
+  data: Float32Array,
+  shape: readonly number[],
+  trainable: boolean,
+): tf.Variable {
+  return tf.tidy(() =>
+    tf.variable(tf.tensor(data, [...shape], "float32"), trainable)
+  );
 }
 
 /** Seeded random weights in HF layout (deterministic across backends: drawn in JS). */

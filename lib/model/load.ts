@@ -15,7 +15,7 @@ import type { FloatDtype } from "../checkpoint/dtypes.ts";
 import { writeFileAtomic } from "../checkpoint/atomic.ts";
 import { tf } from "../engine/mod.ts";
 import { type ModelConfig, parseConfig } from "./config.ts";
-import { CausalLM } from "./decoder.ts";
+import { CausalLM, weightVariable } from "./decoder.ts";
 import { HostMatrix, type OffloadMode, planOffload } from "./host_weights.ts";
 import { matchCheckpoint, weightSpecs } from "./weights.ts";
 
@@ -94,16 +94,9 @@ export async function loadModel(
           options.onProgress?.(i + 1, specs.length);
           continue;
         }
-        // The tidy frees the initial tensor the variable shares (else it
-        // would keep the weight alive after dispose()).
         weights.set(
           spec.name,
-          tf.tidy(() =>
-            tf.variable(
-              tf.tensor(tensor.data, spec.shape, "float32"),
-              options.trainable ?? false,
-            )
-          ),
+          weightVariable(tensor.data, spec.shape, options.trainable ?? false),
         );
         options.onProgress?.(i + 1, specs.length);
       }
