@@ -27,8 +27,14 @@ import { applyRope, attention, geluTanh, rmsNorm, silu } from "./layers.ts";
 import { llamaLayer } from "./llama.ts";
 import { checkpointed } from "./recompute.ts";
 import { inverseFrequencies, ropeTables } from "./rope.ts";
-import { weightSpecs } from "./weights.ts";
-import { Rng } from "../util/random.ts";
+import {
+  randomArrays,
+  type WeightArrays,
+  weightSpecs,
+  weightVariable,
+} from "./weights.ts";
+
+export type { WeightArrays };
 
 /** An extra path added to a linear layer's output (e.g. LoRA's B·A·x·scale). */
 export interface LinearAdapter {
@@ -55,9 +61,6 @@ export interface ForwardOptions {
 
 const LAYERS = { gemma3: gemma3Layer, llama: llamaLayer };
 const EMBEDDING = "model.embed_tokens.weight";
-
-/** Float32 weight values by HF name, as {@link CausalLM.fromArrays} takes them. */
-export type WeightArrays = Map<string, { shape: number[]; data: Float32Array }>;
 
 /** How {@link CausalLM.fromArrays} and {@link CausalLM.random} store the weights. */
 export interface BuildOptions {
@@ -472,39 +475,4 @@ export class CausalLM {
     for (const w of this.weights.values()) w.dispose();
     this.hostWeights.clear(); // the arrays go to the garbage collector
   }
-}
-
-/**
- * A float32 weight as a tfjs variable. Unnamed: tfjs variable names are
- * process-global, and two models may coexist. The tidy frees the initial
- * tensor, which the variable shares: left alive, it would keep the weight
- * after dispose().
- */
-export function weightVariable(
-  data: Float32Array,
-  shape: readonly number[],
-  trainable: boolean,
-): tf.Variable {
-  return tf.tidy(() =>
-    tf.variable(tf.tensor(data, [...shape], "float32"), trainable)
-  );
-}
-
-/** Seeded random weights in HF layout (deterministic across backends: drawn in JS). */
-export function randomArrays(
-  config: ModelConfig,
-  seed: number,
-  std: number,
-): WeightArrays {
-  const rng = new Rng(seed);
-  const out: WeightArrays = new Map();
-  for (const spec of weightSpecs(config)) {
-    const size = spec.shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(size);
-    if (spec.init === "normal") {
-      for (let i = 0; i < size; i++) data[i] = rng.normal() * std;
-    } else if (spec.init === "ones") data.fill(1);
-    out.set(spec.name, { shape: spec.shape, data });
-  }
-  return out;
 }

@@ -15,9 +15,9 @@ import type { FloatDtype } from "../checkpoint/dtypes.ts";
 import { writeFileAtomic } from "../checkpoint/atomic.ts";
 import { tf } from "../engine/mod.ts";
 import { type ModelConfig, parseConfig } from "./config.ts";
-import { CausalLM, weightVariable } from "./decoder.ts";
+import { CausalLM } from "./decoder.ts";
 import { HostMatrix, type OffloadMode, planOffload } from "./host_weights.ts";
-import { matchCheckpoint, weightSpecs } from "./weights.ts";
+import { matchCheckpoint, weightSpecs, weightVariable } from "./weights.ts";
 
 /** Options of {@link loadModel}. */
 export interface LoadOptions {

@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { tf } from "../engine/mod.ts";
+import { Rng } from "../util/random.ts";
 import type { ModelConfig } from "./config.ts";
 
 /** One expected tensor: its HF name and shape. */
@@ -148,3 +150,41 @@ export function matchCheckpoint(
   }
   return mapping;
 }
+
+/**
+ * A float32 weight as a tfjs variable. Unnamed: tfjs variable names are
+ * process-global, and two models may coexist. The tidy frees the initial
+ * tensor, which the variable shares: left alive, it would keep the weight
+ * after dispose().
+ */
+export function weightVariable(
+  data: Float32Array,
+  shape: readonly number[],
+  trainable: boolean,
+): tf.Variable {
+  return tf.tidy(() =>
+    tf.variable(tf.tensor(data, [...shape], "float32"), trainable)
+  );
+}
+
+/** Seeded random weights in HF layout (deterministic across backends: drawn in JS). */
+export function randomArrays(
+  config: ModelConfig,
+  seed: number,
+  std: number,
+): WeightArrays {
+  const rng = new Rng(seed);
+  const out: WeightArrays = new Map();
+  for (const spec of weightSpecs(config)) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(size);
+    if (spec.init === "normal") {
+      for (let i = 0; i < size; i++) data[i] = rng.normal() * std;
+    } else if (spec.init === "ones") data.fill(1);
+    out.set(spec.name, { shape: spec.shape, data });
+  }
+  return out;
+}
+
+/** Float32 weight values by HF name, as {@link CausalLM.fromArrays} takes them. */
+export type WeightArrays = Map<string, { shape: number[]; data: Float32Array }>;
