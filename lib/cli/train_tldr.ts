@@ -1,0 +1,71 @@
+/**
+ * `deno task train:tldr`: the TLDR length experiment (seed 3) on the default
+ * model: evaluate, train GRPO with the length reward, evaluate again, and
+ * write results/tldr/<run>/ (summary.md, reports.json, lengths.svg).
+ *
+ *   deno task train:tldr [--run NAME] [--steps N] [--fast]
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { initEngine } from "../engine/mod.ts";
+import {
+  evaluateTldr,
+  lengthRows,
+  tldrSettings,
+  tldrTable,
+  trainTldr,
+} from "../experiments/tldr/study.ts";
+import { fastMode } from "../notebook/fast.ts";
+import { histogram, writeSvg } from "../plot/mod.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    run: { type: "string" },
+    steps: { type: "string" },
+    fast: { type: "boolean", default: false },
+  },
+});
+const settings = tldrSettings({ fast: args.fast || fastMode(), run: args.run });
+if (args.steps !== undefined) {
+  const steps = Number(args.steps);
+  if (!Number.isInteger(steps) || steps < 1) {
+    console.error(
+      `train:tldr: --steps must be a positive integer, got "${args.steps}"`,
+    );
+    Deno.exit(2);
+  }
+  settings.steps = steps;
+}
+try {
+  const started = performance.now();
+  await initEngine();
+  const adapter = await trainTldr(settings);
+  const reports = await evaluateTldr(settings, adapter);
+  const table = tldrTable(reports, settings.target);
+  console.log(`\n${table}\n`);
+  await Deno.mkdir(settings.resultsDir, { recursive: true });
+  await Deno.writeTextFile(`${settings.resultsDir}/summary.md`, table + "\n");
+  await Deno.writeTextFile(
+    `${settings.resultsDir}/reports.json`,
+    JSON.stringify(reports, null, 1) + "\n",
+  );
+  await writeSvg(
+    `${settings.resultsDir}/lengths.svg`,
+    histogram(lengthRows(reports), {
+      x: "chars",
+      series: "model",
+      title: "Summary length",
+      subtitle: `target ${settings.target} characters`,
+      xLabel: "characters",
+    }),
+  );
+  console.log(
+    `wrote ${settings.resultsDir}/{summary.md,reports.json,lengths.svg} in ${
+      ((performance.now() - started) / 60000).toFixed(1)
+    } min`,
+  );
+} catch (error) {
+  console.error(`train:tldr: ${(error as Error).message}`);
+  Deno.exit(1);
+}

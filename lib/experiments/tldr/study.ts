@@ -1,0 +1,268 @@
+/**
+ * The TLDR length experiment (seed 3's SmolTLDR run, with its reward bug
+ * fixed): GRPO with `reward_len` = −|50 − len(completion)| measured on the
+ * completion text (weight 0.02) plus the USE-lite similarity of the summary to
+ * its passage, on public-domain passages (data/tldr). The starting model
+ * and the trained adapter answer the same eval passages with the same seeds;
+ * we report the length distribution against the target, the reward, and the
+ * similarity of each summary to its passage (USE-lite), with 95 % bootstrap
+ * intervals and a paired comparison.
+ *
+ * @module
+ */
+import { readRows } from "../../data/read.ts";
+import {
+  bootstrapCI,
+  type Estimate,
+  pairedComparison,
+} from "../../eval/stats.ts";
+import { sampleCompletions } from "../../eval/generate_samples.ts";
+import { DEFAULT_MODEL_DIR } from "../../model/default_model.ts";
+import { loadPretrained } from "../../model/pretrained.ts";
+import { loadAdapter } from "../../peft/mod.ts";
+import { rewardFromConfig } from "../../rewards/registry.ts";
+import { cosine } from "../../rewards/similarity.ts";
+import { useLiteEmbedder } from "../../rewards/use_lite.ts";
+import type { ChatMessage } from "../../tokenizer/mod.ts";
+import { parseGrpoConfig } from "../../train/grpo/config.ts";
+import { runGrpo } from "../../train/grpo/trainer.ts";
+import { latestCheckpoint } from "../../train/checkpoints.ts";
+import type { MetricsRecord } from "../../train/metrics_log.ts";
+import { repoPath } from "../../util/paths.ts";
+
+/** Settings of a TLDR run. */
+export interface TldrSettings {
+  run: string;
+  model: string;
+  trainData: string;
+  evalData: string;
+  checkpointsDir: string;
+  resultsDir: string;
+  /** The ideal summary length in characters (seed 3: 50). */
+  target: number;
+  steps: number;
+  learningRate: number;
+  evalPassages: number;
+  k: number;
+  seed: number;
+}
+
+/** Defaults for the embedded model; `fast` shrinks everything for CI. */
+export function tldrSettings(
+  options: { fast?: boolean; run?: string } = {},
+): TldrSettings {
+  const run = options.run ?? (options.fast ? "fast" : "main");
+  return {
+    run,
+    model: DEFAULT_MODEL_DIR,
+    trainData: repoPath("data/tldr/train.jsonl"),
+    evalData: repoPath("data/tldr/eval.jsonl"),
+    checkpointsDir: repoPath(`checkpoints/tldr/${run}`),
+    resultsDir: repoPath(`results/tldr/${run}`),
+    target: 50,
+    steps: options.fast ? 2 : 40,
+    learningRate: 1e-3,
+    evalPassages: options.fast ? 3 : 40,
+    k: options.fast ? 1 : 2,
+    seed: 7,
+  };
+}
+
+/** The instruction comes last, so cutting a long passage from the left keeps it. */
+export function tldrPrompt(passage: string): ChatMessage[] {
+  return [{
+    role: "user",
+    content: `${passage}\n\nSummarize the passage above in one short sentence.`,
+  }];
+}
+
+/** Per-model measurements over the eval passages (k samples each). */
+export interface TldrReport {
+  model: string;
+  reward: Estimate;
+  chars: Estimate;
+  absError: Estimate;
+  similarity: Estimate;
+  /** [passage][sample] raw values, for pairing and histograms. */
+  perPassage: { chars: number[]; reward: number[]; similarity: number[] }[];
+  samples: string[][];
+}
+
+/** Writes the conversational training prompts the trainer reads. */
+async function writePrompts(settings: TldrSettings): Promise<string> {
+  const rows = await readRows(settings.trainData);
+  const path = `${settings.checkpointsDir}/prompts.jsonl`;
+  await Deno.mkdir(settings.checkpointsDir, { recursive: true });
+  await Deno.writeTextFile(
+    path,
+    rows.map((r) =>
+      JSON.stringify({
+        prompt: tldrPrompt(String(r.prompt)),
+        passage: r.prompt,
+        id: r.id,
+      })
+    ).join("\n") + "\n",
+  );
+  return path;
+}
+
+/** Trains the GRPO adapter (skipped when it exists). */
+export async function trainTldr(
+  settings: TldrSettings,
+  onLog?: (record: MetricsRecord) => void,
+): Promise<string> {
+  const out = `${settings.checkpointsDir}/grpo`;
+  try {
+    await Deno.stat(`${out}/adapter_model.safetensors`);
+    return out;
+  } catch { /* not trained yet */ }
+  const config = parseGrpoConfig({
+    model: settings.model,
+    train_data: await writePrompts(settings),
+    output_dir: out,
+    lora: { r: 16, lora_alpha: 32, target_modules: "all-linear" },
+    // Seed 3's reward_len alone is maximised at −50 by an empty summary
+    // (measured: the policy learned to stop at once); similarity to the
+    // passage makes an empty answer cost what a content-free one should.
+    rewards: [
+      {
+        name: "length",
+        unit: "chars",
+        target: settings.target,
+        weight: 0.02,
+      },
+      { name: "similarity", reference: "passage" },
+    ],
+    learning_rate: settings.learningRate,
+    per_device_train_batch_size: 16,
+    num_generations: 4,
+    max_completion_length: 48,
+    max_prompt_length: 200,
+    max_steps: settings.steps,
+    save_steps: settings.steps,
+    log_completions_steps: Math.max(1, Math.floor(settings.steps / 4)),
+    seed: settings.seed,
+  }, "tldr");
+  const rewards = config.rewards.map((r, i) =>
+    rewardFromConfig(r.name, r.settings, "tldr", `rewards[${i}]`)
+  );
+  await runGrpo(config, {
+    rewards,
+    onLog,
+    progress: onLog === undefined,
+    resume: (await latestCheckpoint(out)) !== null,
+  });
+  return out;
+}
+
+/** Samples summaries of the eval passages with and without the adapter and scores them. */
+export async function evaluateTldr(
+  settings: TldrSettings,
+  adapter: string,
+): Promise<TldrReport[]> {
+  const rows = (await readRows(settings.evalData)).slice(
+    0,
+    settings.evalPassages,
+  );
+  const passages = rows.map((r) => String(r.prompt));
+  const { model, tokenizer, dir } = await loadPretrained(settings.model);
+  if (!tokenizer) throw new Error(`${dir}: no tokenizer`);
+  const embedder = useLiteEmbedder();
+  const passageVectors = await embedder.embed(passages);
+  const reports: TldrReport[] = [];
+  try {
+    for (
+      const [name, path] of [["base", null], [
+        "GRPO (length reward)",
+        adapter,
+      ]] as const
+    ) {
+      const lora = path ? await loadAdapter(path, model) : null;
+      try {
+        const { outputs } = sampleCompletions(
+          model,
+          tokenizer,
+          passages.map(tldrPrompt),
+          {
+            k: settings.k,
+            seed: settings.seed,
+            maxNewTokens: 48,
+            sampling: "standard",
+          },
+        );
+        const samples = outputs.map((o) => o.samples.map((s) => s.trim()));
+        const vectors = await embedder.embed(samples.flat());
+        const perPassage = samples.map((list, i) => ({
+          chars: list.map((s) => [...s].length),
+          reward: list.map((s) => -Math.abs(settings.target - [...s].length)),
+          similarity: list.map((_, j) =>
+            cosine(vectors[i * settings.k + j], passageVectors[i])
+          ),
+        }));
+        const ci = (key: "chars" | "reward" | "similarity") =>
+          bootstrapCI(perPassage.map((p) => p[key]), { seed: settings.seed });
+        reports.push({
+          model: name,
+          reward: ci("reward"),
+          chars: ci("chars"),
+          absError: bootstrapCI(
+            perPassage.map((p) => p.reward.map((r) => -r)),
+            { seed: settings.seed },
+          ),
+          similarity: ci("similarity"),
+          perPassage,
+          samples,
+        });
+      } finally {
+        lora?.remove();
+      }
+    }
+  } finally {
+    model.dispose();
+  }
+  return reports;
+}
+
+/** A markdown table of the reports and the paired reward difference. */
+export function tldrTable(
+  reports: readonly TldrReport[],
+  target: number,
+): string {
+  const f = (e: Estimate, d = 1) =>
+    `${e.mean.toFixed(d)} [${e.low.toFixed(d)}, ${e.high.toFixed(d)}]`;
+  const lines = [
+    `Target length ${target} characters; means over passages with 95 % bootstrap intervals.`,
+    "",
+    "| Model | Reward −\\|50 − chars\\| | Characters | \\|error\\| | Similarity to passage |",
+    "| --- | --- | --- | --- | --- |",
+    ...reports.map((r) =>
+      `| ${r.model} | ${f(r.reward)} | ${f(r.chars)} | ${f(r.absError)} | ${
+        f(r.similarity, 3)
+      } |`
+    ),
+  ];
+  if (reports.length === 2) {
+    const p = pairedComparison(
+      reports[1].perPassage.map((x) => x.reward),
+      reports[0].perPassage.map((x) => x.reward),
+    );
+    lines.push(
+      "",
+      `Paired reward difference (trained − base): ${
+        p.difference.mean.toFixed(1)
+      } [${p.difference.low.toFixed(1)}, ${
+        p.difference.high.toFixed(1)
+      }], sign-flip p = ${p.pValue.toFixed(3)}.`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** Characters per summary of each model, for a histogram against the target. */
+export function lengthRows(reports: readonly TldrReport[]) {
+  return reports.flatMap((r) =>
+    r.perPassage.flatMap((p) =>
+      p.chars.map((chars) => ({ model: r.model, chars }))
+    )
+  );
+}
