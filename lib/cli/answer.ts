@@ -16,6 +16,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { cliHelpers } from "./args.ts";
 import {
   answerRecord,
   questionsOf,
@@ -32,23 +33,7 @@ const USAGE =
   `usage: deno task answer --questions FILE [--model M] [--adapter DIR] [--preset ${
     PRESET_NAMES.join("|")
   }] [--k N] [--out FILE.json] [--system TEXT] [--max-new-tokens N] [--seed N] [--batch-size N]`;
-const fail = (message: string, code = 2): never => {
-  console.error(`answer: ${message}${code === 2 ? `\n${USAGE}` : ""}`);
-  Deno.exit(code);
-};
-const integer = (
-  name: string,
-  value: string | undefined,
-  min: number,
-  fallback: number,
-): number => {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    fail(`--${name} must be an integer >= ${min}, got "${value}"`);
-  }
-  return n;
-};
+const { fail, integer } = cliHelpers("answer", USAGE);
 
 let parsed;
 try {

@@ -13,6 +13,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { cliHelpers } from "./args.ts";
 import { loadChatModel, parsePreset, PRESET_NAMES } from "../chat/load.ts";
 import { ChatSession } from "../chat/session.ts";
 import { initEngine } from "../engine/mod.ts";
@@ -20,18 +21,7 @@ import { initEngine } from "../engine/mod.ts";
 const USAGE = `usage: deno task chat [--model M] [--adapter DIR] [--preset ${
   PRESET_NAMES.join("|")
 }] [--system TEXT] [--max-new-tokens N] [--seed N]`;
-const fail = (message: string, code = 2): never => {
-  console.error(`chat: ${message}${code === 2 ? `\n${USAGE}` : ""}`);
-  Deno.exit(code);
-};
-const integer = (name: string, value: string | undefined, min: number) => {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    fail(`--${name} must be an integer >= ${min}, got "${value}"`);
-  }
-  return n;
-};
+const { fail, integer } = cliHelpers("chat", USAGE);
 
 let parsed;
 try {
