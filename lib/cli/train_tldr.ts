@@ -40,8 +40,8 @@ if (args.steps !== undefined) {
 try {
   const started = performance.now();
   await initEngine();
-  const adapter = await trainTldr(settings);
-  const reports = await evaluateTldr(settings, adapter);
+  const adapters = await trainTldr(settings);
+  const reports = await evaluateTldr(settings, adapters);
   const table = tldrTable(reports, settings.target);
   console.log(`\n${table}\n`);
   await Deno.mkdir(settings.resultsDir, { recursive: true });

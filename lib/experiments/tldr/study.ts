@@ -2,7 +2,8 @@
  * The TLDR length experiment (seed 3's SmolTLDR run, with its reward bug
  * fixed): GRPO with `reward_len` = −|50 − len(completion)| measured on the
  * completion text (weight 0.02) plus the USE-lite similarity of the summary to
- * its passage, on public-domain passages (data/tldr). The starting model
+ * its passage, on public-domain passages (data/tldr), starting from an SFT
+ * adapter trained on the reference summaries. The starting model
  * and the trained adapter answer the same eval passages with the same seeds;
  * we report the length distribution against the target, the reward, and the
  * similarity of each summary to its passage (USE-lite), with 95 % bootstrap
@@ -26,6 +27,8 @@ import { useLiteEmbedder } from "../../rewards/use_lite.ts";
 import type { ChatMessage } from "../../tokenizer/mod.ts";
 import { parseGrpoConfig } from "../../train/grpo/config.ts";
 import { runGrpo } from "../../train/grpo/trainer.ts";
+import { parseSftConfig } from "../../train/sft/config.ts";
+import { runSft } from "../../train/sft/trainer.ts";
 import { latestCheckpoint } from "../../train/checkpoints.ts";
 import type { MetricsRecord } from "../../train/metrics_log.ts";
 import { repoPath } from "../../util/paths.ts";
@@ -45,6 +48,8 @@ export interface TldrSettings {
   evalPassages: number;
   k: number;
   seed: number;
+  /** CI's fast mode: a couple of steps per stage. */
+  fast: boolean;
 }
 
 /** Defaults for the embedded model; `fast` shrinks everything for CI. */
@@ -61,10 +66,11 @@ export function tldrSettings(
     resultsDir: repoPath(`results/tldr/${run}`),
     target: 50,
     steps: options.fast ? 2 : 40,
-    learningRate: 1e-3,
+    learningRate: 3e-4,
     evalPassages: options.fast ? 3 : 40,
     k: options.fast ? 1 : 2,
     seed: 7,
+    fast: options.fast ?? false,
   };
 }
 
@@ -88,13 +94,13 @@ export interface TldrReport {
   samples: string[][];
 }
 
-/** Writes the conversational training prompts the trainer reads. */
-async function writePrompts(settings: TldrSettings): Promise<string> {
+/** Writes the conversational GRPO prompts and the SFT pairs (rows with a reference summary). */
+async function writeTrainingData(settings: TldrSettings) {
   const rows = await readRows(settings.trainData);
-  const path = `${settings.checkpointsDir}/prompts.jsonl`;
   await Deno.mkdir(settings.checkpointsDir, { recursive: true });
+  const prompts = `${settings.checkpointsDir}/prompts.jsonl`;
   await Deno.writeTextFile(
-    path,
+    prompts,
     rows.map((r) =>
       JSON.stringify({
         prompt: tldrPrompt(String(r.prompt)),
@@ -103,34 +109,67 @@ async function writePrompts(settings: TldrSettings): Promise<string> {
       })
     ).join("\n") + "\n",
   );
-  return path;
+  const pairs = `${settings.checkpointsDir}/sft.jsonl`;
+  await Deno.writeTextFile(
+    pairs,
+    rows.filter((r) => typeof r.completion === "string").map((r) =>
+      JSON.stringify({
+        messages: [...tldrPrompt(String(r.prompt)), {
+          role: "assistant",
+          content: r.completion,
+        }],
+      })
+    ).join("\n") + "\n",
+  );
+  return { prompts, pairs };
 }
 
-/** Trains the GRPO adapter (skipped when it exists). */
+/**
+ * Trains SFT on the reference summaries, then GRPO from that adapter (each
+ * skipped when its adapter exists). GRPO straight from the base model
+ * learned to answer with an empty string (−50 beats a long answer's −100);
+ * starting from concise SFT answers it moves toward the target instead.
+ */
 export async function trainTldr(
   settings: TldrSettings,
   onLog?: (record: MetricsRecord) => void,
-): Promise<string> {
-  const out = `${settings.checkpointsDir}/grpo`;
-  try {
-    await Deno.stat(`${out}/adapter_model.safetensors`);
-    return out;
-  } catch { /* not trained yet */ }
+): Promise<{ sft: string; grpo: string }> {
+  const sft = `${settings.checkpointsDir}/sft`;
+  const grpo = `${settings.checkpointsDir}/grpo`;
+  const done = (dir: string) =>
+    Deno.stat(`${dir}/adapter_model.safetensors`).then(() => true, () => false);
+  const data = await writeTrainingData(settings);
+  if (!(await done(sft))) {
+    const config = parseSftConfig({
+      model: settings.model,
+      train_data: data.pairs,
+      output_dir: sft,
+      lora: { r: 16, lora_alpha: 32, target_modules: "all-linear" },
+      learning_rate: 2e-3,
+      max_steps: settings.fast ? 2 : 60,
+      per_device_train_batch_size: 8,
+      max_length: 256,
+      save_steps: 0,
+      logging_steps: 10,
+      seed: settings.seed,
+    }, "tldr sft");
+    await runSft(config, {
+      onLog,
+      progress: onLog === undefined,
+      overwrite: true,
+    });
+  }
+  if (await done(grpo)) return { sft, grpo };
   const config = parseGrpoConfig({
     model: settings.model,
-    train_data: await writePrompts(settings),
-    output_dir: out,
+    train_data: data.prompts,
+    output_dir: grpo,
     lora: { r: 16, lora_alpha: 32, target_modules: "all-linear" },
-    // Seed 3's reward_len alone is maximised at −50 by an empty summary
-    // (measured: the policy learned to stop at once); similarity to the
-    // passage makes an empty answer cost what a content-free one should.
+    init_adapter: sft,
+    // Seed 3's reward_len on the completion text, scaled (0.02 per
+    // character), plus the summary's similarity to its passage.
     rewards: [
-      {
-        name: "length",
-        unit: "chars",
-        target: settings.target,
-        weight: 0.02,
-      },
+      { name: "length", unit: "chars", target: settings.target, weight: 0.02 },
       { name: "similarity", reference: "passage" },
     ],
     learning_rate: settings.learningRate,
@@ -142,7 +181,7 @@ export async function trainTldr(
     save_steps: settings.steps,
     log_completions_steps: Math.max(1, Math.floor(settings.steps / 4)),
     seed: settings.seed,
-  }, "tldr");
+  }, "tldr grpo");
   const rewards = config.rewards.map((r, i) =>
     rewardFromConfig(r.name, r.settings, "tldr", `rewards[${i}]`)
   );
@@ -150,15 +189,15 @@ export async function trainTldr(
     rewards,
     onLog,
     progress: onLog === undefined,
-    resume: (await latestCheckpoint(out)) !== null,
+    resume: (await latestCheckpoint(grpo)) !== null,
   });
-  return out;
+  return { sft, grpo };
 }
 
 /** Samples summaries of the eval passages with and without the adapter and scores them. */
 export async function evaluateTldr(
   settings: TldrSettings,
-  adapter: string,
+  adapters: { sft: string; grpo: string },
 ): Promise<TldrReport[]> {
   const rows = (await readRows(settings.evalData)).slice(
     0,
@@ -171,12 +210,12 @@ export async function evaluateTldr(
   const passageVectors = await embedder.embed(passages);
   const reports: TldrReport[] = [];
   try {
-    for (
-      const [name, path] of [["base", null], [
-        "GRPO (length reward)",
-        adapter,
-      ]] as const
-    ) {
+    const variants = [
+      ["base", null],
+      ["SFT", adapters.sft],
+      ["SFT → GRPO (length + similarity)", adapters.grpo],
+    ] as const;
+    for (const [name, path] of variants) {
       const lora = path ? await loadAdapter(path, model) : null;
       try {
         const { outputs } = sampleCompletions(
@@ -241,14 +280,14 @@ export function tldrTable(
       } |`
     ),
   ];
-  if (reports.length === 2) {
+  if (reports.length >= 2) {
     const p = pairedComparison(
-      reports[1].perPassage.map((x) => x.reward),
+      reports.at(-1)!.perPassage.map((x) => x.reward),
       reports[0].perPassage.map((x) => x.reward),
     );
     lines.push(
       "",
-      `Paired reward difference (trained − base): ${
+      `Paired reward difference (${reports.at(-1)!.model} − base): ${
         p.difference.mean.toFixed(1)
       } [${p.difference.low.toFixed(1)}, ${
         p.difference.high.toFixed(1)
