@@ -15,7 +15,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { cliHelpers } from "./args.ts";
 import {
   answerRecord,
@@ -33,33 +32,20 @@ const USAGE =
   `usage: deno task answer --questions FILE [--model M] [--adapter DIR] [--preset ${
     PRESET_NAMES.join("|")
   }] [--k N] [--out FILE.json] [--system TEXT] [--max-new-tokens N] [--seed N] [--batch-size N]`;
-const { fail, integer } = cliHelpers("answer", USAGE);
+const { fail, integer, parse } = cliHelpers("answer", USAGE);
 
-let parsed;
-try {
-  parsed = parseArgs({
-    options: {
-      questions: { type: "string" },
-      model: { type: "string" },
-      adapter: { type: "string" },
-      preset: { type: "string", default: "standard" },
-      k: { type: "string" },
-      out: { type: "string" },
-      system: { type: "string" },
-      "max-new-tokens": { type: "string" },
-      seed: { type: "string" },
-      "batch-size": { type: "string" },
-      help: { type: "boolean", default: false },
-    },
-  });
-} catch (error) {
-  fail((error as Error).message);
-}
-const args = parsed!.values;
-if (args.help) {
-  console.log(USAGE);
-  Deno.exit(0);
-}
+const args = parse({
+  questions: { type: "string" },
+  model: { type: "string" },
+  adapter: { type: "string" },
+  preset: { type: "string", default: "standard" },
+  k: { type: "string" },
+  out: { type: "string" },
+  system: { type: "string" },
+  "max-new-tokens": { type: "string" },
+  seed: { type: "string" },
+  "batch-size": { type: "string" },
+});
 if (!args.questions) fail("--questions is required");
 let preset;
 try {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 
 /** `fail` and `integer` bound to one task's name and usage line. */
 export function cliHelpers(task: string, usage: string) {
@@ -38,5 +39,17 @@ export function cliHelpers(task: string, usage: string) {
     }
     return n;
   }
-  return { fail, integer };
+  /** Parses `Deno.args` with `options`; `--help` prints the usage, a bad flag is a usage error. */
+  function parse<O extends ParseArgsOptionsConfig>(options: O) {
+    if (Deno.args.includes("--help")) {
+      console.log(usage);
+      Deno.exit(0);
+    }
+    try {
+      return parseArgs({ options }).values;
+    } catch (error) {
+      return fail((error as Error).message);
+    }
+  }
+  return { fail, integer, parse };
 }

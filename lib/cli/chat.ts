@@ -12,7 +12,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { cliHelpers } from "./args.ts";
 import { loadChatModel, parsePreset, PRESET_NAMES } from "../chat/load.ts";
 import { ChatSession } from "../chat/session.ts";
@@ -21,29 +20,16 @@ import { initEngine } from "../engine/mod.ts";
 const USAGE = `usage: deno task chat [--model M] [--adapter DIR] [--preset ${
   PRESET_NAMES.join("|")
 }] [--system TEXT] [--max-new-tokens N] [--seed N]`;
-const { fail, integer } = cliHelpers("chat", USAGE);
+const { fail, integer, parse } = cliHelpers("chat", USAGE);
 
-let parsed;
-try {
-  parsed = parseArgs({
-    options: {
-      model: { type: "string" },
-      adapter: { type: "string" },
-      preset: { type: "string", default: "standard" },
-      system: { type: "string" },
-      "max-new-tokens": { type: "string" },
-      seed: { type: "string" },
-      help: { type: "boolean", default: false },
-    },
-  });
-} catch (error) {
-  fail((error as Error).message);
-}
-const args = parsed!.values;
-if (args.help) {
-  console.log(USAGE);
-  Deno.exit(0);
-}
+const args = parse({
+  model: { type: "string" },
+  adapter: { type: "string" },
+  preset: { type: "string", default: "standard" },
+  system: { type: "string" },
+  "max-new-tokens": { type: "string" },
+  seed: { type: "string" },
+});
 let preset;
 try {
   preset = parsePreset(args.preset!);

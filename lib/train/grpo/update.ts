@@ -125,8 +125,10 @@ export function updateStep(
     for (const [id, g] of Object.entries(grads)) named.set(names.get(id)!, g);
     accumulator.add(named, 1);
     tf.dispose(Object.values(grads));
-    const [kl, low, high, region] = stats.map((s) => s.dataSync()[0]);
-    totals.loss += value.dataSync()[0];
+    // One read from the heap per micro-batch for all five statistics.
+    const read = tf.tidy(() => tf.stack([value, ...stats]).dataSync());
+    const [loss, kl, low, high, region] = read;
+    totals.loss += loss;
     totals.kl += kl;
     totals.low += low;
     totals.high += high;
