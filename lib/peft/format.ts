@@ -29,6 +29,16 @@ import { applyLora, type LoraAdapters } from "./lora.ts";
 /** The weights file name PEFT uses. */
 export const ADAPTER_WEIGHTS_FILE = "adapter_model.safetensors";
 
+/** Whether `dir` holds a saved adapter (its weights file is written last, atomically). */
+export async function hasAdapter(dir: string): Promise<boolean> {
+  try {
+    await Deno.stat(`${dir}/${ADAPTER_WEIGHTS_FILE}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Options of {@link saveAdapter}. */
 export interface SaveAdapterOptions {
   /** Hub id or path of the base model, written as base_model_name_or_path. */

@@ -35,6 +35,7 @@ export {
 export {
   ADAPTER_WEIGHTS_FILE,
   type AdapterContents,
+  hasAdapter,
   loadAdapter,
   type LoadAdapterOptions,
   type ReadAdapter,

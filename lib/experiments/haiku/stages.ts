@@ -21,6 +21,7 @@ import { parseGrpoConfig } from "../../train/grpo/config.ts";
 import { runGrpo } from "../../train/grpo/trainer.ts";
 import { parseSftConfig } from "../../train/sft/config.ts";
 import { runSft } from "../../train/sft/trainer.ts";
+import { hasAdapter } from "../../peft/mod.ts";
 import { rewardFromConfig } from "../../rewards/registry.ts";
 import type { HaikuStudySettings } from "./settings.ts";
 
@@ -85,16 +86,11 @@ export function stageDir(
 }
 
 /** Whether a stage has finished (its final adapter is written). */
-export async function stageDone(
+export function stageDone(
   settings: HaikuStudySettings,
   stage: StageName,
 ): Promise<boolean> {
-  try {
-    await Deno.stat(`${stageDir(settings, stage)}/adapter_model.safetensors`);
-    return true;
-  } catch {
-    return false;
-  }
+  return hasAdapter(stageDir(settings, stage));
 }
 
 /** Hooks for progress display (notebooks plot live from `onLog`). */

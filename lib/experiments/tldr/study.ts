@@ -20,7 +20,7 @@ import {
 import { sampleCompletions } from "../../eval/generate_samples.ts";
 import { DEFAULT_MODEL_DIR } from "../../model/default_model.ts";
 import { loadPretrained } from "../../model/pretrained.ts";
-import { loadAdapter } from "../../peft/mod.ts";
+import { hasAdapter, loadAdapter } from "../../peft/mod.ts";
 import { rewardFromConfig } from "../../rewards/registry.ts";
 import { cosine } from "../../rewards/similarity.ts";
 import { useLiteEmbedder } from "../../rewards/use_lite.ts";
@@ -136,10 +136,8 @@ export async function trainTldr(
 ): Promise<{ sft: string; grpo: string }> {
   const sft = `${settings.checkpointsDir}/sft`;
   const grpo = `${settings.checkpointsDir}/grpo`;
-  const done = (dir: string) =>
-    Deno.stat(`${dir}/adapter_model.safetensors`).then(() => true, () => false);
   const data = await writeTrainingData(settings);
-  if (!(await done(sft))) {
+  if (!(await hasAdapter(sft))) {
     const config = parseSftConfig({
       model: settings.model,
       train_data: data.pairs,
@@ -159,7 +157,7 @@ export async function trainTldr(
       overwrite: true,
     });
   }
-  if (await done(grpo)) return { sft, grpo };
+  if (await hasAdapter(grpo)) return { sft, grpo };
   const config = parseGrpoConfig({
     model: settings.model,
     train_data: data.prompts,
