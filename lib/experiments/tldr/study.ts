@@ -20,18 +20,13 @@ import {
 import { sampleCompletions } from "../../eval/generate_samples.ts";
 import { DEFAULT_MODEL_DIR } from "../../model/default_model.ts";
 import { loadPretrained } from "../../model/pretrained.ts";
-import { hasAdapter, loadAdapter } from "../../peft/mod.ts";
-import { rewardFromConfig } from "../../rewards/registry.ts";
+import { loadAdapter } from "../../peft/mod.ts";
 import { cosine } from "../../rewards/similarity.ts";
 import { useLiteEmbedder } from "../../rewards/use_lite.ts";
 import type { ChatMessage } from "../../tokenizer/mod.ts";
-import { parseGrpoConfig } from "../../train/grpo/config.ts";
-import { runGrpo } from "../../train/grpo/trainer.ts";
-import { parseSftConfig } from "../../train/sft/config.ts";
-import { runSft } from "../../train/sft/trainer.ts";
-import { latestCheckpoint } from "../../train/checkpoints.ts";
 import type { MetricsRecord } from "../../train/metrics_log.ts";
 import { repoPath } from "../../util/paths.ts";
+import { type StageAdapters, trainSftThenGrpo } from "../sft_then_grpo.ts";
 
 /** Settings of a TLDR run. */
 export interface TldrSettings {
@@ -132,17 +127,17 @@ async function writeTrainingData(settings: TldrSettings) {
  */
 export async function trainTldr(
   settings: TldrSettings,
-  onLog?: (record: MetricsRecord) => void,
-): Promise<{ sft: string; grpo: string }> {
-  const sft = `${settings.checkpointsDir}/sft`;
-  const grpo = `${settings.checkpointsDir}/grpo`;
+  onLog?: (stage: "sft" | "grpo", record: MetricsRecord) => void,
+): Promise<StageAdapters> {
   const data = await writeTrainingData(settings);
-  if (!(await hasAdapter(sft))) {
-    const config = parseSftConfig({
+  const lora = { r: 16, lora_alpha: 32, target_modules: "all-linear" };
+  return await trainSftThenGrpo({
+    name: "tldr",
+    checkpointsDir: settings.checkpointsDir,
+    sft: {
       model: settings.model,
       train_data: data.pairs,
-      output_dir: sft,
-      lora: { r: 16, lora_alpha: 32, target_modules: "all-linear" },
+      lora,
       learning_rate: 2e-3,
       max_steps: settings.fast ? 2 : 60,
       per_device_train_batch_size: 8,
@@ -150,52 +145,39 @@ export async function trainTldr(
       save_steps: 0,
       logging_steps: 10,
       seed: settings.seed,
-    }, "tldr sft");
-    await runSft(config, {
-      onLog,
-      progress: onLog === undefined,
-      overwrite: true,
-    });
-  }
-  if (await hasAdapter(grpo)) return { sft, grpo };
-  const config = parseGrpoConfig({
-    model: settings.model,
-    train_data: data.prompts,
-    output_dir: grpo,
-    lora: { r: 16, lora_alpha: 32, target_modules: "all-linear" },
-    init_adapter: sft,
-    // Seed 3's reward_len on the completion text, scaled (0.02 per
-    // character), plus the summary's similarity to its passage.
-    rewards: [
-      { name: "length", unit: "chars", target: settings.target, weight: 0.02 },
-      { name: "similarity", reference: "passage" },
-    ],
-    learning_rate: settings.learningRate,
-    per_device_train_batch_size: 16,
-    num_generations: 4,
-    max_completion_length: 48,
-    max_prompt_length: 200,
-    max_steps: settings.steps,
-    save_steps: settings.steps,
-    log_completions_steps: Math.max(1, Math.floor(settings.steps / 4)),
-    seed: settings.seed,
-  }, "tldr grpo");
-  const rewards = config.rewards.map((r, i) =>
-    rewardFromConfig(r.name, r.settings, "tldr", `rewards[${i}]`)
-  );
-  await runGrpo(config, {
-    rewards,
-    onLog,
-    progress: onLog === undefined,
-    resume: (await latestCheckpoint(grpo)) !== null,
-  });
-  return { sft, grpo };
+    },
+    grpo: {
+      model: settings.model,
+      train_data: data.prompts,
+      lora,
+      // Seed 3's reward_len on the completion text, scaled (0.02 per
+      // character), plus the summary's similarity to its passage.
+      rewards: [
+        {
+          name: "length",
+          unit: "chars",
+          target: settings.target,
+          weight: 0.02,
+        },
+        { name: "similarity", reference: "passage" },
+      ],
+      learning_rate: settings.learningRate,
+      per_device_train_batch_size: 16,
+      num_generations: 4,
+      max_completion_length: 48,
+      max_prompt_length: 200,
+      max_steps: settings.steps,
+      save_steps: settings.steps,
+      log_completions_steps: Math.max(1, Math.floor(settings.steps / 4)),
+      seed: settings.seed,
+    },
+  }, { onLog });
 }
 
 /** Samples summaries of the eval passages with and without the adapter and scores them. */
 export async function evaluateTldr(
   settings: TldrSettings,
-  adapters: { sft: string; grpo: string },
+  adapters: StageAdapters,
 ): Promise<TldrReport[]> {
   const rows = (await readRows(settings.evalData)).slice(
     0,

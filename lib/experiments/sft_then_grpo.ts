@@ -1,0 +1,105 @@
+/**
+ * The two-stage recipe the TLDR, reasoning and math experiments share: SFT
+ * on reference answers, then GRPO that starts from the SFT adapter. On a
+ * small model GRPO from the base model rarely samples a rewarded answer
+ * (TLDR's collapsed to empty summaries); SFT first puts the format and the
+ * rough length in reach, and GRPO then moves the reward.
+ *
+ * A stage whose final adapter exists is skipped; an interrupted GRPO stage
+ * resumes from its newest checkpoint.
+ *
+ * ```ts
+ * const adapters = await trainSftThenGrpo({
+ *   name: "math",
+ *   checkpointsDir: "checkpoints/math/main",
+ *   sft: { model, train_data: "sft.jsonl", max_steps: 60, … },
+ *   grpo: { model, train_data: "prompts.jsonl", rewards: [...], … },
+ * });
+ * adapters.sft; adapters.grpo; // the two adapter folders
+ * ```
+ *
+ * @module
+ */
+import { hasAdapter } from "../peft/mod.ts";
+import { type RewardContext, rewardFromConfig } from "../rewards/registry.ts";
+import { latestCheckpoint } from "../train/checkpoints.ts";
+import { parseGrpoConfig } from "../train/grpo/config.ts";
+import { runGrpo } from "../train/grpo/trainer.ts";
+import type { MetricsRecord } from "../train/metrics_log.ts";
+import { parseSftConfig } from "../train/sft/config.ts";
+import { runSft } from "../train/sft/trainer.ts";
+
+/** The two stages' configs, in the SFT and GRPO config formats. */
+export interface SftThenGrpoPlan {
+  /** Names the run in config errors, e.g. "math sft". */
+  name: string;
+  /** The adapters go to `<checkpointsDir>/sft` and `<checkpointsDir>/grpo`. */
+  checkpointsDir: string;
+  /** SFT config fields (`output_dir` is set here). */
+  sft: Record<string, unknown>;
+  /** GRPO config fields (`output_dir` and `init_adapter` are set here). */
+  grpo: Record<string, unknown>;
+  /** What the rewards need from the run (tokenizer, judge). */
+  rewardContext?: RewardContext;
+}
+
+/** Where the adapters of a plan live. */
+export interface StageAdapters {
+  sft: string;
+  grpo: string;
+}
+
+/** Hooks for progress display. */
+export interface StageLogHooks {
+  /** Every metrics record, tagged with its stage. */
+  onLog?: (stage: "sft" | "grpo", record: MetricsRecord) => void;
+  /** A progress line per stage (default: only when there is no `onLog`). */
+  progress?: boolean;
+}
+
+/** The adapter folders of a plan's checkpoints folder. */
+export function stageAdapters(checkpointsDir: string): StageAdapters {
+  return { sft: `${checkpointsDir}/sft`, grpo: `${checkpointsDir}/grpo` };
+}
+
+/** Trains the stages of `plan` that have no final adapter yet. */
+export async function trainSftThenGrpo(
+  plan: SftThenGrpoPlan,
+  hooks: StageLogHooks = {},
+): Promise<StageAdapters> {
+  const adapters = stageAdapters(plan.checkpointsDir);
+  const progress = hooks.progress ?? hooks.onLog === undefined;
+  if (!(await hasAdapter(adapters.sft))) {
+    const config = parseSftConfig(
+      { ...plan.sft, output_dir: adapters.sft },
+      `${plan.name} sft`,
+    );
+    await runSft(config, {
+      onLog: (r) => hooks.onLog?.("sft", r),
+      progress,
+      overwrite: true,
+    });
+  }
+  if (await hasAdapter(adapters.grpo)) return adapters;
+  const source = `${plan.name} grpo`;
+  const config = parseGrpoConfig(
+    { ...plan.grpo, output_dir: adapters.grpo, init_adapter: adapters.sft },
+    source,
+  );
+  const rewards = config.rewards.map((r, i) =>
+    rewardFromConfig(
+      r.name,
+      r.settings,
+      source,
+      `rewards[${i}]`,
+      plan.rewardContext,
+    )
+  );
+  await runGrpo(config, {
+    rewards,
+    onLog: (r) => hooks.onLog?.("grpo", r),
+    progress,
+    resume: (await latestCheckpoint(adapters.grpo)) !== null,
+  });
+  return adapters;
+}
