@@ -25,7 +25,7 @@ import { type RewardContext, rewardFromConfig } from "../rewards/registry.ts";
 import { latestCheckpoint } from "../train/checkpoints.ts";
 import { parseGrpoConfig } from "../train/grpo/config.ts";
 import { runGrpo } from "../train/grpo/trainer.ts";
-import type { MetricsRecord } from "../train/metrics_log.ts";
+import { MetricsLog, type MetricsRecord } from "../train/metrics_log.ts";
 import { parseSftConfig } from "../train/sft/config.ts";
 import { runSft } from "../train/sft/trainer.ts";
 
@@ -102,4 +102,40 @@ export async function trainSftThenGrpo(
     resume: (await latestCheckpoint(adapters.grpo)) !== null,
   });
   return adapters;
+}
+
+/** One logged reward series of a GRPO run. */
+export interface LoggedReward {
+  /** "reward" (the weighted total) or a reward function's name. */
+  name: string;
+  records: { step: number; reward: number }[];
+}
+
+/**
+ * The GRPO stage's logged rewards per step, read from its metrics.jsonl:
+ * the weighted total first, then each reward function's unweighted mean
+ * (TRL's `rewards/<name>/mean`).
+ */
+export async function loggedGrpoRewards(
+  adapters: StageAdapters,
+): Promise<LoggedReward[]> {
+  const records = await MetricsLog.read(`${adapters.grpo}/metrics.jsonl`);
+  const keys = new Set<string>();
+  for (const r of records) {
+    for (const key of Object.keys(r)) {
+      if (key.startsWith("rewards/") && key.endsWith("/mean")) keys.add(key);
+    }
+  }
+  const series = (key: string) =>
+    records.filter((r) => typeof r[key] === "number").map((r) => ({
+      step: r.step,
+      reward: r[key] as number,
+    }));
+  return [
+    { name: "reward", records: series("reward") },
+    ...[...keys].map((key) => ({
+      name: key.slice("rewards/".length, -"/mean".length),
+      records: series(key),
+    })),
+  ];
 }
