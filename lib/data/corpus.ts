@@ -24,6 +24,7 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { countWords } from "../util/sentences.ts";
 
 /** Where a document comes from. */
 export type CorpusSource = "sotu" | "moby-dick" | "brown";
@@ -142,13 +143,6 @@ export function normalizeWhitespace(text: string): string {
     .map((p) => p.replace(/\s+/g, " ").trim())
     .filter((p) => p.length > 0)
     .join("\n\n");
-}
-
-/** Number of whitespace-separated words. */
-export function countWords(text: string): number {
-  let n = 0;
-  for (const _ of text.matchAll(/\S+/g)) n++;
-  return n;
 }
 
 const NO_SPACE_BEFORE = new Set([

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import { countWords } from "../../lib/util/sentences.ts";
 import {
-  countWords,
   detokenizeBrown,
   loadCorpus,
   normalizeWhitespace,

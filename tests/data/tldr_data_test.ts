@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import { countWords, splitSentences } from "../../lib/util/sentences.ts";
 import {
-  countWords,
   DEFAULT_EXTRACT,
   extractPassages,
   isProse,
@@ -9,7 +9,6 @@ import {
   mergeCompletions,
   readTldrJsonl,
   type SourceDocument,
-  splitSentences,
   splitTrainEval,
   type TldrRow,
 } from "../../lib/data/tldr_passages.ts";
