@@ -1,13 +1,13 @@
 /**
  * `deno task train:tldr`: the TLDR length experiment (seed 3) on the default
- * model: evaluate, train GRPO with the length reward, evaluate again, and
- * write results/tldr/<run>/ (summary.md, reports.json, lengths.svg).
+ * model: SFT on the reference summaries, GRPO with the length and similarity
+ * rewards, evaluation of base / SFT / SFT → GRPO, written to
+ * results/tldr/<run>/ (summary.md, reports.json, lengths.svg).
  *
  *   deno task train:tldr [--run NAME] [--steps N] [--fast]
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { initEngine } from "../engine/mod.ts";
 import {
   evaluateTldr,
@@ -18,25 +18,17 @@ import {
 } from "../experiments/tldr/study.ts";
 import { fastMode } from "../notebook/fast.ts";
 import { histogram, writeSvg } from "../plot/mod.ts";
+import { cliHelpers } from "./args.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    run: { type: "string" },
-    steps: { type: "string" },
-    fast: { type: "boolean", default: false },
-  },
+const USAGE = "usage: deno task train:tldr [--run NAME] [--steps N] [--fast]";
+const { fail, integer, parse } = cliHelpers("train:tldr", USAGE);
+const args = parse({
+  run: { type: "string" },
+  steps: { type: "string" },
+  fast: { type: "boolean", default: false },
 });
 const settings = tldrSettings({ fast: args.fast || fastMode(), run: args.run });
-if (args.steps !== undefined) {
-  const steps = Number(args.steps);
-  if (!Number.isInteger(steps) || steps < 1) {
-    console.error(
-      `train:tldr: --steps must be a positive integer, got "${args.steps}"`,
-    );
-    Deno.exit(2);
-  }
-  settings.steps = steps;
-}
+settings.steps = integer("steps", args.steps, 1, settings.steps);
 try {
   const started = performance.now();
   await initEngine();
@@ -66,6 +58,5 @@ try {
     } min`,
   );
 } catch (error) {
-  console.error(`train:tldr: ${(error as Error).message}`);
-  Deno.exit(1);
+  fail((error as Error).message, 1);
 }

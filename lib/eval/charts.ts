@@ -171,3 +171,76 @@ export function rewardCurves(
       : [],
   });
 }
+
+/** One point of a GRPO reward curve. */
+export interface RewardPoint {
+  step: number;
+  /** "total (weighted)" or a reward function's name. */
+  reward: string;
+  value: number;
+}
+
+/**
+ * The reward points of GRPO metrics records (TRL's names): the weighted
+ * total `reward` and each function's unweighted `rewards/<name>/mean`.
+ * Records without a reward (e.g. SFT's) give none.
+ */
+export function grpoRewardPoints(
+  records: readonly Record<string, unknown>[],
+): RewardPoint[] {
+  return records.flatMap((record) => {
+    const step = record.step;
+    if (typeof step !== "number" || typeof record.reward !== "number") {
+      return [];
+    }
+    const points = [{ step, reward: "total (weighted)", value: record.reward }];
+    for (const [key, value] of Object.entries(record)) {
+      const m = /^rewards\/(.+)\/mean$/.exec(key);
+      if (m && typeof value === "number") {
+        points.push({ step, reward: m[1], value });
+      }
+    }
+    return points;
+  });
+}
+
+/** Options of {@link grpoRewardChart}. */
+export interface GrpoRewardChartOptions {
+  /** Only these series ("total (weighted)" or reward names); default all. */
+  rewards?: readonly string[];
+  title?: string;
+  height?: number;
+}
+
+/**
+ * GRPO rewards against the step, a line per reward plus the weighted
+ * total; from 10 steps on, a 5-step moving average over the faint raw line.
+ */
+export function grpoRewardChart(
+  records: readonly Record<string, unknown>[],
+  options: GrpoRewardChartOptions = {},
+): string {
+  const keep = options.rewards;
+  const points = grpoRewardPoints(records).filter((p) =>
+    !keep || keep.includes(p.reward)
+  );
+  if (points.length === 0) {
+    throw new Error(
+      "grpoRewardChart: no GRPO rewards (reward, rewards/<name>/mean) in the records",
+    );
+  }
+  const steps = new Set(points.map((p) => p.step)).size;
+  return lineChart(points, {
+    x: "step",
+    y: "value",
+    series: "reward",
+    smooth: steps >= 10 ? 5 : undefined,
+    title: options.title ?? "GRPO rewards per step",
+    subtitle: steps >= 10
+      ? "batch means; faint: raw, bold: 5-step moving average"
+      : "batch means",
+    xLabel: "GRPO step",
+    yLabel: "mean reward",
+    height: options.height,
+  });
+}

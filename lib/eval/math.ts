@@ -62,6 +62,30 @@ export function mathSystemPrompt(style: TagStyle = "think"): string {
 }
 
 /**
+ * A one-sentence system prompt naming the tags, for small-context models:
+ * the R1 prompt of {@link mathSystemPrompt} takes about 90 of a 256-token
+ * context, this one about a quarter of that.
+ */
+export function shortMathSystemPrompt(style: TagStyle = "think"): string {
+  const r = TAG_STYLES[style]?.reasoning;
+  if (!r) {
+    throw new Error(
+      `unknown tag style ${JSON.stringify(style)} (use "think" or "reasoning")`,
+    );
+  }
+  return `Solve the problem: reason inside <${r}> </${r}>, then give the final number inside <answer> </answer>.`;
+}
+
+/** Which system prompt {@link mathPrompt} uses: seed 3's R1 prompt or the short one. */
+export type MathSystemPromptKind = "r1" | "short";
+
+/** Options of {@link mathPrompt}. */
+export interface MathPromptOptions {
+  /** "r1" (default, {@link mathSystemPrompt}) or "short" ({@link shortMathSystemPrompt}). */
+  system?: MathSystemPromptKind;
+}
+
+/**
  * The prompt of a math question: the system prompt then the question as
  * the user turn. Training and evaluation both build prompts here, so a
  * model is scored on the prompt it was trained with. (Seed 3 also appended
@@ -71,9 +95,23 @@ export function mathSystemPrompt(style: TagStyle = "think"): string {
 export function mathPrompt(
   question: string,
   style: TagStyle = "think",
+  options: MathPromptOptions = {},
 ): ChatMessage[] {
+  const system = options.system ?? "r1";
+  if (system !== "r1" && system !== "short") {
+    throw new Error(
+      `unknown math system prompt ${
+        JSON.stringify(system)
+      } (use "r1" or "short")`,
+    );
+  }
   return [
-    { role: "system", content: mathSystemPrompt(style) },
+    {
+      role: "system",
+      content: system === "short"
+        ? shortMathSystemPrompt(style)
+        : mathSystemPrompt(style),
+    },
     { role: "user", content: question },
   ];
 }

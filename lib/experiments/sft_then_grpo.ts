@@ -28,6 +28,7 @@ import { runGrpo } from "../train/grpo/trainer.ts";
 import { MetricsLog, type MetricsRecord } from "../train/metrics_log.ts";
 import { parseSftConfig } from "../train/sft/config.ts";
 import { runSft } from "../train/sft/trainer.ts";
+import type { ChatMessage } from "../tokenizer/mod.ts";
 
 /** The two stages' configs, in the SFT and GRPO config formats. */
 export interface SftThenGrpoPlan {
@@ -60,6 +61,38 @@ export interface StageLogHooks {
 /** The adapter folders of a plan's checkpoints folder. */
 export function stageAdapters(checkpointsDir: string): StageAdapters {
   return { sft: `${checkpointsDir}/sft`, grpo: `${checkpointsDir}/grpo` };
+}
+
+/** The training files {@link writeStageData} wrote. */
+export interface StageData {
+  /** GRPO prompt rows (JSONL). */
+  prompts: string;
+  /** SFT conversations (JSONL rows `{messages}`). */
+  pairs: string;
+}
+
+/**
+ * Writes the GRPO prompt rows and the SFT conversations into
+ * `checkpointsDir` (prompts.jsonl, sft.jsonl), beside the adapters they train.
+ */
+export async function writeStageData(
+  checkpointsDir: string,
+  prompts: readonly Record<string, unknown>[],
+  conversations: readonly ChatMessage[][],
+): Promise<StageData> {
+  await Deno.mkdir(checkpointsDir, { recursive: true });
+  const lines = (rows: readonly unknown[]) =>
+    rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
+  const files = {
+    prompts: `${checkpointsDir}/prompts.jsonl`,
+    pairs: `${checkpointsDir}/sft.jsonl`,
+  };
+  await Deno.writeTextFile(files.prompts, lines(prompts));
+  await Deno.writeTextFile(
+    files.pairs,
+    lines(conversations.map((messages) => ({ messages }))),
+  );
+  return files;
 }
 
 /** Trains the stages of `plan` that have no final adapter yet. */
@@ -104,38 +137,18 @@ export async function trainSftThenGrpo(
   return adapters;
 }
 
-/** One logged reward series of a GRPO run. */
-export interface LoggedReward {
-  /** "reward" (the weighted total) or a reward function's name. */
-  name: string;
-  records: { step: number; reward: number }[];
-}
-
 /**
- * The GRPO stage's logged rewards per step, read from its metrics.jsonl:
- * the weighted total first, then each reward function's unweighted mean
- * (TRL's `rewards/<name>/mean`).
+ * The GRPO stage's metrics records (its metrics.jsonl), or none when the
+ * stage has not logged yet. Chart them with lib/eval/charts.ts
+ * `grpoRewardChart`.
  */
-export async function loggedGrpoRewards(
+export async function loggedGrpoRecords(
   adapters: StageAdapters,
-): Promise<LoggedReward[]> {
-  const records = await MetricsLog.read(`${adapters.grpo}/metrics.jsonl`);
-  const keys = new Set<string>();
-  for (const r of records) {
-    for (const key of Object.keys(r)) {
-      if (key.startsWith("rewards/") && key.endsWith("/mean")) keys.add(key);
-    }
+): Promise<MetricsRecord[]> {
+  try {
+    return await MetricsLog.read(`${adapters.grpo}/metrics.jsonl`);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
   }
-  const series = (key: string) =>
-    records.filter((r) => typeof r[key] === "number").map((r) => ({
-      step: r.step,
-      reward: r[key] as number,
-    }));
-  return [
-    { name: "reward", records: series("reward") },
-    ...[...keys].map((key) => ({
-      name: key.slice("rewards/".length, -"/mean".length),
-      records: series(key),
-    })),
-  ];
 }

@@ -18,6 +18,7 @@
  * | `math_partial`         | `column`, `gold`                                           |
  * | `rubric_overlap_proxy` | `column`                                                   |
  * | `rubric_judge`         | `question_column`, `rubric_column` (needs a judge)         |
+ * | `rubric_embedding`     | `embedder`, `column`, `floor`, `ceil` (embedding grader)   |
  *
  * `embedder` is `"use-lite"` (offline default) or `"minilm"` /
  * `"minilm:<folder or hub id>"` (all-MiniLM-L6-v2 through transformers.js).
@@ -37,6 +38,11 @@ import { lengthReward, softOverlongPunishment } from "./length.ts";
 import { mathAccuracyReward, mathPartialAccuracyReward } from "./math.ts";
 import { miniLmEmbedder } from "./minilm.ts";
 import { rubricJudgeReward, rubricOverlapProxy } from "./rubric.ts";
+import {
+  RUBRIC_CEIL,
+  RUBRIC_FLOOR,
+  rubricEmbeddingReward,
+} from "./rubric_embedding.ts";
 import { cosineReward, type Embedder } from "./similarity.ts";
 import type { RewardFunction } from "./types.ts";
 import { useLiteEmbedder } from "./use_lite.ts";
@@ -167,6 +173,14 @@ const FACTORIES: Record<string, Factory> = {
     return rubricJudgeReward(ctx.judge, {
       questionColumn: r.string("question_column", "question"),
       rubricColumn: r.string("rubric_column", "rubric"),
+    });
+  },
+  rubric_embedding: (r) => {
+    r.onlyKnown(["embedder", "column", "floor", "ceil"]);
+    return rubricEmbeddingReward(embedderOf(r), {
+      column: r.string("column", "rubric"),
+      floor: r.number("floor", RUBRIC_FLOOR),
+      ceil: r.number("ceil", RUBRIC_CEIL),
     });
   },
 };

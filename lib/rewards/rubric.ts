@@ -297,7 +297,14 @@ async function gradeOne(
   return parsed.points.reduce((a, b) => a + b, 0) / total;
 }
 
-function checkNoLeak(prompt: string, criteria: Criterion[]): void {
+/**
+ * Throws when a criterion (20+ characters, any case) appears in the policy
+ * prompt: a policy that sees the rubric can copy it (seed 2).
+ */
+export function checkNoLeak(
+  prompt: string,
+  criteria: readonly Criterion[],
+): void {
   const flat = prompt.toLowerCase();
   criteria.forEach((c, i) => {
     const text = c.criterion.trim().toLowerCase();

@@ -50,8 +50,13 @@ export class MetricsLog {
   /** Every record in the file. */
   static async read(path: string): Promise<MetricsRecord[]> {
     const text = await Deno.readTextFile(path);
-    return text.split("\n").filter((l) => l.trim() !== "").map((l) =>
-      JSON.parse(l)
-    );
+    return text.split("\n").flatMap((line, i) => {
+      if (line.trim() === "") return [];
+      try {
+        return [JSON.parse(line) as MetricsRecord];
+      } catch {
+        throw new Error(`${path} line ${i + 1}: not a JSON record`);
+      }
+    });
   }
 }

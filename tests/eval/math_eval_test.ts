@@ -5,6 +5,7 @@ import {
   mathPrompt,
   mathSystemPrompt,
   scoreMathSample,
+  shortMathSystemPrompt,
 } from "../../lib/eval/math.ts";
 import { loadModel } from "../../lib/model/load.ts";
 import { defaultLoraConfig } from "../../lib/peft/config.ts";
@@ -99,6 +100,25 @@ Deno.test("mathPrompt: seed 3's R1 system prompt then the question", () => {
   );
   assert.equal(messages[1].content, "What is 2 + 2?");
   assert.match(mathSystemPrompt("reasoning"), /<reasoning> <\/reasoning>/);
+});
+
+Deno.test("mathPrompt: the short system prompt is one sentence naming the tags", () => {
+  const messages = mathPrompt("What is 2 + 2?", "think", { system: "short" });
+  assert.deepEqual(messages.map((m) => m.role), ["system", "user"]);
+  assert.equal(messages[0].content, shortMathSystemPrompt("think"));
+  assert.match(messages[0].content, /<think> <\/think>.*<answer> <\/answer>/);
+  assert.ok(messages[0].content.length < mathSystemPrompt().length / 2);
+  assert.match(shortMathSystemPrompt("reasoning"), /<reasoning> <\/reasoning>/);
+  assert.deepEqual(
+    mathPrompt("q", "think", { system: "r1" }),
+    mathPrompt("q"),
+    "the R1 prompt stays the default",
+  );
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => mathPrompt("q", "think", { system: "long" as any }),
+    /unknown math system prompt "long"/,
+  );
 });
 
 async function bench(args: string[], env: Record<string, string> = {}) {

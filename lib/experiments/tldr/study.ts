@@ -18,24 +18,22 @@ import {
   pairedComparison,
 } from "../../eval/stats.ts";
 import { sampleCompletions } from "../../eval/generate_samples.ts";
-import { DEFAULT_MODEL_DIR } from "../../model/default_model.ts";
 import { loadPretrained } from "../../model/pretrained.ts";
 import { loadAdapter } from "../../peft/mod.ts";
 import { cosine } from "../../rewards/similarity.ts";
 import { useLiteEmbedder } from "../../rewards/use_lite.ts";
 import type { ChatMessage } from "../../tokenizer/mod.ts";
 import type { MetricsRecord } from "../../train/metrics_log.ts";
-import { repoPath } from "../../util/paths.ts";
-import { type StageAdapters, trainSftThenGrpo } from "../sft_then_grpo.ts";
+import {
+  type StageAdapters,
+  type StageData,
+  trainSftThenGrpo,
+  writeStageData,
+} from "../sft_then_grpo.ts";
+import { type ExperimentPaths, experimentPaths } from "../paths.ts";
 
 /** Settings of a TLDR run. */
-export interface TldrSettings {
-  run: string;
-  model: string;
-  trainData: string;
-  evalData: string;
-  checkpointsDir: string;
-  resultsDir: string;
+export interface TldrSettings extends ExperimentPaths {
   /** The ideal summary length in characters (seed 3: 50). */
   target: number;
   steps: number;
@@ -53,12 +51,10 @@ export function tldrSettings(
 ): TldrSettings {
   const run = options.run ?? (options.fast ? "fast" : "main");
   return {
-    run,
-    model: DEFAULT_MODEL_DIR,
-    trainData: repoPath("data/tldr/train.jsonl"),
-    evalData: repoPath("data/tldr/eval.jsonl"),
-    checkpointsDir: repoPath(`checkpoints/tldr/${run}`),
-    resultsDir: repoPath(`results/tldr/${run}`),
+    ...experimentPaths("tldr", run, {
+      train: "data/tldr/train.jsonl",
+      eval: "data/tldr/eval.jsonl",
+    }),
     target: 50,
     steps: options.fast ? 2 : 40,
     learningRate: 3e-4,
@@ -90,33 +86,20 @@ export interface TldrReport {
 }
 
 /** Writes the conversational GRPO prompts and the SFT pairs (rows with a reference summary). */
-async function writeTrainingData(settings: TldrSettings) {
+async function writeTrainingData(settings: TldrSettings): Promise<StageData> {
   const rows = await readRows(settings.trainData);
-  await Deno.mkdir(settings.checkpointsDir, { recursive: true });
-  const prompts = `${settings.checkpointsDir}/prompts.jsonl`;
-  await Deno.writeTextFile(
-    prompts,
-    rows.map((r) =>
-      JSON.stringify({
-        prompt: tldrPrompt(String(r.prompt)),
-        passage: r.prompt,
-        id: r.id,
-      })
-    ).join("\n") + "\n",
+  return await writeStageData(
+    settings.checkpointsDir,
+    rows.map((r) => ({
+      prompt: tldrPrompt(String(r.prompt)),
+      passage: r.prompt,
+      id: r.id,
+    })),
+    rows.filter((r) => typeof r.completion === "string").map((r) => [
+      ...tldrPrompt(String(r.prompt)),
+      { role: "assistant", content: String(r.completion) },
+    ]),
   );
-  const pairs = `${settings.checkpointsDir}/sft.jsonl`;
-  await Deno.writeTextFile(
-    pairs,
-    rows.filter((r) => typeof r.completion === "string").map((r) =>
-      JSON.stringify({
-        messages: [...tldrPrompt(String(r.prompt)), {
-          role: "assistant",
-          content: r.completion,
-        }],
-      })
-    ).join("\n") + "\n",
-  );
-  return { prompts, pairs };
 }
 
 /**

@@ -1,0 +1,177 @@
+/**
+ * Evaluation of the math experiment: the base model, the SFT adapter and
+ * the SFT → GRPO adapter answer the same eval questions with the same
+ * seeds (greedy k = 1, and optionally k samples with the "standard"
+ * preset). Each answer is scored for accuracy, partial accuracy and format
+ * (lib/eval/math.ts) and for the main reward — format + accuracy with the
+ * reward functions and weights GRPO trained with.
+ *
+ * @module
+ */
+import { bootstrapCI, type Estimate } from "../../eval/stats.ts";
+import { evaluateMathOutputs, type MathReport } from "../../eval/math.ts";
+import { sampleCompletions } from "../../eval/generate_samples.ts";
+import { loadPretrained } from "../../model/pretrained.ts";
+import { loadAdapter } from "../../peft/mod.ts";
+import { rewardFromConfig } from "../../rewards/registry.ts";
+import { type RewardFunction, scoreRewards } from "../../rewards/types.ts";
+import type { StageAdapters } from "../sft_then_grpo.ts";
+import { type MathProblem, readMathProblems } from "./data.ts";
+import {
+  MAIN_REWARD_NAMES,
+  MATH_REWARDS,
+  type MathSettings,
+  mathTaskPrompt,
+} from "./settings.ts";
+
+/** How answers were decoded. */
+export interface MathDecoding {
+  /** "greedy" (k = 1) or "standard" (lib/generate/presets.ts, k samples). */
+  preset: "greedy" | "standard";
+  k: number;
+}
+
+/** One model's answers under one decoding, scored. */
+export interface MathModelReport {
+  model: string;
+  decoding: MathDecoding;
+  /** Accuracy, partial accuracy and format with intervals, and every answer. */
+  math: MathReport;
+  /** Format + accuracy as trained, with its interval over questions. */
+  reward: Estimate;
+  /** [question][sample] main reward, for pairing. */
+  perQuestionReward: number[][];
+  /** Per story template: mean accuracy over its questions' samples. */
+  templates: Record<string, number>;
+}
+
+/** The variants in table order: the base model, then each adapter. */
+export const MATH_MODELS = ["base", "SFT", "SFT → GRPO"] as const;
+
+/** The main reward's functions and weights, exactly as GRPO builds them. */
+export function mainRewardFunctions(): {
+  fns: RewardFunction[];
+  weights: number[];
+} {
+  const specs = MATH_REWARDS.filter((r) =>
+    (MAIN_REWARD_NAMES as readonly string[]).includes(r.name)
+  );
+  return {
+    fns: specs.map(({ name, weight: _w, ...settings }, i) =>
+      rewardFromConfig(name, settings, "math main reward", `rewards[${i}]`)
+    ),
+    weights: specs.map((r) => r.weight),
+  };
+}
+
+/** The main reward of every sample, [question][sample]. */
+export async function mainRewards(
+  problems: readonly MathProblem[],
+  samples: readonly (readonly string[])[],
+): Promise<number[][]> {
+  const { fns, weights } = mainRewardFunctions();
+  const flat = problems.flatMap((p, i) =>
+    samples[i].map((completion) => ({
+      prompt: mathTaskPrompt(p.question),
+      completion,
+      columns: { answer: p.answer },
+    }))
+  );
+  const scored = await scoreRewards(fns, flat, weights, { allNull: "error" });
+  let at = 0;
+  return samples.map((list) => list.map(() => scored.total[at++] as number));
+}
+
+/** The decodings of a run: greedy always, sampled when `sampledK` > 0. */
+export function mathDecodings(settings: MathSettings): MathDecoding[] {
+  const list: MathDecoding[] = [{ preset: "greedy", k: 1 }];
+  if (settings.sampledK > 0) {
+    list.push({ preset: "standard", k: settings.sampledK });
+  }
+  return list;
+}
+
+/** Answers the eval questions with the base model and each adapter, and scores them. */
+export async function evaluateMath(
+  settings: MathSettings,
+  adapters: StageAdapters,
+  onProgress?: (line: string) => void,
+): Promise<MathModelReport[]> {
+  const problems = (await readMathProblems(settings.evalData)).slice(
+    0,
+    settings.evalQuestions,
+  );
+  const prompts = problems.map((p) => mathTaskPrompt(p.question));
+  const { model, tokenizer, dir } = await loadPretrained(settings.model);
+  if (!tokenizer) throw new Error(`${dir}: no tokenizer`);
+  const paths = { base: null, SFT: adapters.sft, "SFT → GRPO": adapters.grpo };
+  const reports: MathModelReport[] = [];
+  try {
+    for (const name of MATH_MODELS) {
+      const path = paths[name];
+      const lora = path ? await loadAdapter(path, model) : null;
+      try {
+        for (const decoding of mathDecodings(settings)) {
+          const started = performance.now();
+          const { outputs } = sampleCompletions(model, tokenizer, prompts, {
+            k: decoding.k,
+            seed: settings.seed,
+            maxNewTokens: settings.maxCompletionLength,
+            sampling: decoding.preset,
+          });
+          const samples = outputs.map((o) => o.samples);
+          reports.push(
+            await scoreModel(name, decoding, problems, samples, settings.seed),
+          );
+          onProgress?.(
+            `${name} ${decoding.preset} k=${decoding.k}: ${
+              ((performance.now() - started) / 1000).toFixed(0)
+            } s`,
+          );
+        }
+      } finally {
+        lora?.remove();
+      }
+    }
+  } finally {
+    model.dispose();
+  }
+  return reports;
+}
+
+/** Scores one model's answers: the math metrics, the main reward, per-template accuracy. */
+export async function scoreModel(
+  model: string,
+  decoding: MathDecoding,
+  problems: readonly MathProblem[],
+  samples: readonly (readonly string[])[],
+  seed: number,
+): Promise<MathModelReport> {
+  const math = evaluateMathOutputs(
+    problems.map((p, i) => ({
+      question: p.question,
+      gold: p.final,
+      samples: [...samples[i]],
+    })),
+    { bootstrap: { seed } },
+  );
+  const perQuestionReward = await mainRewards(problems, samples);
+  const byTemplate = new Map<string, number[]>();
+  math.rows.forEach((row, i) => {
+    const list = byTemplate.get(problems[i].template) ?? [];
+    list.push(row.accuracy);
+    byTemplate.set(problems[i].template, list);
+  });
+  return {
+    model,
+    decoding,
+    math,
+    reward: bootstrapCI(perQuestionReward, { seed }),
+    perQuestionReward,
+    templates: Object.fromEntries(
+      [...byTemplate].sort(([a], [b]) => a.localeCompare(b)).map((
+        [t, list],
+      ) => [t, list.reduce((s, v) => s + v, 0) / list.length]),
+    ),
+  };
+}

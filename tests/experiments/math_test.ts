@@ -1,0 +1,179 @@
+import assert from "node:assert/strict";
+import { initEngine } from "../../lib/engine/mod.ts";
+import {
+  readMathProblems,
+  sftTarget,
+  stripCalculatorAnnotations,
+  workedSteps,
+} from "../../lib/experiments/math/data.ts";
+import {
+  evaluateMath,
+  mainRewards,
+  scoreModel,
+} from "../../lib/experiments/math/evaluate.ts";
+import { mathResultsTable } from "../../lib/experiments/math/report.ts";
+import { grpoRewardPoints } from "../../lib/eval/charts.ts";
+import { loggedGrpoRecords } from "../../lib/experiments/sft_then_grpo.ts";
+import {
+  mathSettings,
+  mathTaskPrompt,
+} from "../../lib/experiments/math/settings.ts";
+import {
+  runMathStudy,
+  writeMathResults,
+} from "../../lib/experiments/math/study.ts";
+import { trainMath } from "../../lib/experiments/math/train.ts";
+import { loadPretrained } from "../../lib/model/pretrained.ts";
+import { isStrictFormat } from "../../lib/rewards/format.ts";
+import { extractAnswer } from "../../lib/rewards/math.ts";
+import { encodePrompt } from "../../lib/train/grpo/rollout.ts";
+
+await initEngine({ verbose: false });
+
+Deno.test("math SFT target: annotations stripped, strict <think>/<answer> format, answer = gold", async () => {
+  const answer =
+    "The candles cost 5 * 2 = $<<5*2=10>>10.\nHis change is 50 - 10 = $<<50-10=40>>40.\n#### 40";
+  assert.equal(
+    stripCalculatorAnnotations(answer),
+    "The candles cost 5 * 2 = $10.\nHis change is 50 - 10 = $40.\n#### 40",
+  );
+  assert.equal(
+    sftTarget(answer, 40),
+    "<think>\nThe candles cost 5 * 2 = $10.\nHis change is 50 - 10 = $40.\n</think>\n<answer>40</answer>",
+  );
+  const settings = mathSettings();
+  const problems = await readMathProblems(settings.trainData);
+  assert.equal(problems.length, 300);
+  for (const p of problems) {
+    const target = sftTarget(p.answer, p.final);
+    assert.doesNotMatch(target, /<<|>>|####/, p.question);
+    assert.ok(isStrictFormat(target, "think"), target);
+    assert.equal(Number(extractAnswer(target)?.text), p.final, target);
+    assert.equal(workedSteps(p.answer).split("\n").length >= 2, true);
+  }
+});
+
+Deno.test("math prompt and SFT target fit the 256-token context", async () => {
+  const settings = mathSettings();
+  const { model, tokenizer } = await loadPretrained(settings.model);
+  const context = model.config.maxPositionEmbeddings;
+  model.dispose();
+  assert.equal(
+    settings.maxPromptLength + settings.maxCompletionLength <= context,
+    true,
+  );
+  for (const file of [settings.trainData, settings.evalData]) {
+    for (const p of await readMathProblems(file)) {
+      const prompt = encodePrompt(tokenizer!, mathTaskPrompt(p.question));
+      assert.ok(prompt.length <= settings.maxPromptLength, p.question);
+      // The target plus its end-of-turn token fits the completion budget.
+      const target = tokenizer!.encode(sftTarget(p.answer, p.final), {
+        addSpecialTokens: false,
+      });
+      assert.ok(target.length + 1 <= settings.maxCompletionLength, p.question);
+    }
+  }
+});
+
+Deno.test("math data: a bad row names the file, line and field", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "math-data-" });
+  const file = `${dir}/bad.jsonl`;
+  await Deno.writeTextFile(
+    file,
+    '{"question":"q1","answer":"1 + 1 = 2\\n#### 2"}\n{"question":"q2","answer":"no final line"}\n',
+  );
+  await assert.rejects(
+    () => readMathProblems(file),
+    (e: Error) =>
+      e.message.includes(file) && /line 2/.test(e.message) &&
+      /field "answer"/.test(e.message),
+  );
+  await Deno.writeTextFile(file, '{"answer":"#### 2"}\n');
+  await assert.rejects(
+    () => readMathProblems(file),
+    /line 1: field "question"/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("math main reward: format + accuracy with the trained rewards", async () => {
+  const problems = [{
+    question: "What is 2 + 3?",
+    answer: "2 + 3 = <<2+3=5>>5\n#### 5",
+    final: 5,
+    template: "t",
+  }];
+  const samples = [[
+    "<think>\n2 + 3 = 5\n</think>\n<answer>5</answer>",
+    "<think>\n2 + 3 = 6\n</think>\n<answer>6</answer>",
+    "The answer is 5.",
+    "nothing",
+  ]];
+  assert.deepEqual(await mainRewards(problems, samples), [[2, 1, 1, 0]]);
+  const report = await scoreModel(
+    "m",
+    { preset: "greedy", k: 4 },
+    problems,
+    samples,
+    0,
+  );
+  assert.equal(report.reward.mean, 1);
+  assert.equal(report.math.metrics.format.mean, 0.5);
+  assert.equal(report.math.metrics.accuracy.mean, 0.5);
+  assert.deepEqual(report.templates, { t: 0.5 });
+});
+
+Deno.test("math (fast): trains SFT → GRPO, evaluates base / SFT / GRPO on the same questions, reuses adapters", async () => {
+  const root = await Deno.makeTempDir({ prefix: "math-" });
+  const settings = mathSettings({ fast: true });
+  settings.checkpointsDir = `${root}/checkpoints`;
+  settings.resultsDir = `${root}/results`;
+  settings.maxCompletionLength = 24; // keeps the test quick
+  const result = await runMathStudy(settings, { onLog: () => {} });
+  assert.deepEqual(result.reports.map((r) => r.model), [
+    "base",
+    "SFT",
+    "SFT → GRPO",
+  ]);
+  for (const r of result.reports) {
+    assert.equal(r.math.questions, settings.evalQuestions);
+    assert.equal(r.perQuestionReward.length, settings.evalQuestions);
+    r.math.rows.forEach((row, i) => {
+      // The main reward is exactly format + accuracy of each answer.
+      assert.equal(
+        r.perQuestionReward[i][0],
+        row.samples[0].format + row.samples[0].correct,
+      );
+    });
+  }
+  const table = mathResultsTable(result.reports);
+  assert.match(table, /Paired reward difference \(SFT → GRPO − base/);
+  assert.match(table, /Paired reward difference \(SFT → GRPO − SFT/);
+  assert.match(table, /\| SFT → GRPO \| /);
+  const metrics = await loggedGrpoRecords(result.adapters);
+  assert.equal(metrics.length, settings.steps);
+  assert.deepEqual(
+    [...new Set(grpoRewardPoints(metrics).map((r) => r.reward))].sort(),
+    [
+      "format_strict_think",
+      "math_accuracy",
+      "math_partial_accuracy",
+      "total (weighted)",
+    ],
+  );
+  const files = await writeMathResults(settings, result);
+  for (const f of files) assert.ok((await Deno.stat(f)).size > 0, f);
+
+  // A second call reuses both adapters instead of training again.
+  const weights = `${result.adapters.grpo}/adapter_model.safetensors`;
+  const before = (await Deno.stat(weights)).mtime;
+  assert.deepEqual(await trainMath(settings), result.adapters);
+  assert.deepEqual((await Deno.stat(weights)).mtime, before);
+  const again = await evaluateMath(settings, result.adapters);
+  assert.deepEqual(
+    again.map((r) => r.perQuestionReward),
+    result.reports.map((r) => r.perQuestionReward),
+    "same seeds, same answers",
+  );
+  await Deno.remove(root, { recursive: true });
+});

@@ -1,0 +1,136 @@
+import assert from "node:assert/strict";
+import { REASONING_SYSTEM_PROMPT } from "../../lib/chat/answers.ts";
+import { initEngine } from "../../lib/engine/mod.ts";
+import {
+  checkContext,
+  reasoningPrompt,
+  reasoningSettings,
+  sftTarget,
+  splitSentences,
+} from "../../lib/experiments/reasoning/settings.ts";
+import { runReasoning } from "../../lib/experiments/reasoning/study.ts";
+import { trainReasoning } from "../../lib/experiments/reasoning/train.ts";
+import { grpoRewardPoints } from "../../lib/eval/charts.ts";
+import { loggedGrpoRecords } from "../../lib/experiments/sft_then_grpo.ts";
+import { isStrictFormat } from "../../lib/rewards/format.ts";
+
+await initEngine({ verbose: false });
+
+Deno.test("reasoning prompt: seed 2's system prompt, the question as the user turn, no rubric", () => {
+  const prompt = reasoningPrompt("Why is the sky blue?");
+  assert.deepEqual(prompt, [
+    { role: "system", content: REASONING_SYSTEM_PROMPT },
+    { role: "user", content: "Why is the sky blue?" },
+  ]);
+});
+
+Deno.test("SFT target: last sentence is the answer, earlier ones the reasoning, cut to the budget", () => {
+  assert.deepEqual(
+    splitSentences("Ice is about 0.92 g/cm³, e.g. less dense. So it floats!"),
+    ["Ice is about 0.92 g/cm³, e.g. less dense.", "So it floats!"],
+  );
+  const ref = "First step. Second step. Third step. The answer.";
+  assert.equal(
+    sftTarget(ref),
+    "<reasoning>\nFirst step. Second step. Third step.\n</reasoning>\n<answer>\nThe answer.\n</answer>",
+  );
+  const short = sftTarget(ref, (t) => t.length, 70);
+  assert.ok(short.length <= 70, short);
+  assert.equal(
+    short,
+    "<reasoning>\nFirst step.\n</reasoning>\n<answer>\nThe answer.\n</answer>",
+  );
+  const one = sftTarget("Only one sentence here.");
+  assert.ok(isStrictFormat(one, "reasoning"), one);
+  assert.match(one, /<answer>\nOnly one sentence here\.\n<\/answer>/);
+  assert.throws(() => sftTarget("  "), /empty/);
+});
+
+Deno.test("context check: the longest prompt plus the completion cap must fit", () => {
+  checkContext([100, 126], 130, 256);
+  assert.throws(
+    () => checkContext([100, 127], 130, 256),
+    /longest prompt \(127 tokens\) \+ max_completion_length \(130\) exceeds the model's 256/,
+  );
+});
+
+Deno.test("reward curves: per-reward means and the weighted total from metrics records", () => {
+  assert.deepEqual(
+    grpoRewardPoints([{
+      step: 3,
+      reward: 1.5,
+      "rewards/format_strict_reasoning/mean": 1,
+      "rewards/format_strict_reasoning/std": 0,
+      loss: 0.1,
+    }]),
+    [
+      { step: 3, reward: "total (weighted)", value: 1.5 },
+      { step: 3, reward: "format_strict_reasoning", value: 1 },
+    ],
+  );
+  assert.deepEqual(grpoRewardPoints([{ step: 1, loss: 2 }]), []);
+});
+
+Deno.test("reasoning (fast): trains, evaluates base/SFT/GRPO and the presets, writes results, reuses adapters", async () => {
+  const root = await Deno.makeTempDir({ prefix: "reasoning-" });
+  const settings = reasoningSettings({ fast: true });
+  settings.checkpointsDir = `${root}/checkpoints`;
+  settings.resultsDir = `${root}/results`;
+  const stages: string[] = [];
+  const run = await runReasoning(settings, {
+    onLog: (stage) => stages.push(stage),
+  });
+  assert.ok(stages.includes("sft") && stages.includes("grpo"));
+  const { reports, presets } = run.evaluation;
+  assert.deepEqual(reports.map((r) => r.model), ["base", "SFT", "SFT → GRPO"]);
+  assert.deepEqual(presets.map((r) => r.preset), [
+    "greedy",
+    "conservative",
+    "standard",
+    "creative",
+  ]);
+  for (const r of [...reports, ...presets]) {
+    assert.equal(r.perQuestion.length, settings.evalQuestions);
+    r.perQuestion.forEach((q, i) => {
+      q.main.forEach((main, j) => {
+        const text = r.samples[i][j];
+        assert.equal(q.format[j], isStrictFormat(text, "reasoning") ? 1 : 0);
+        assert.ok(q.rubric[j] >= 0 && q.rubric[j] <= 1);
+        assert.ok(
+          Math.abs(main - (q.format[j] + settings.rubricWeight * q.rubric[j])) <
+            1e-9,
+          "main = format + weight × rubric",
+        );
+      });
+    });
+  }
+  assert.match(
+    run.summary,
+    /Paired main-reward difference \(SFT → GRPO − base, 3 questions\)/,
+  );
+  assert.match(run.summary, /\| greedy \|/);
+  for (
+    const file of [
+      "summary.md",
+      "reports.json",
+      "scores.svg",
+      "presets.svg",
+      "reward_curves.svg",
+    ]
+  ) {
+    assert.ok(
+      (await Deno.stat(`${settings.resultsDir}/${file}`)).size > 0,
+      file,
+    );
+  }
+  const curves = grpoRewardPoints(await loggedGrpoRecords(run.adapters));
+  assert.ok(curves.some((p) => p.reward === "rubric_embedding"));
+  // A second call finds both adapters and trains nothing.
+  const again: string[] = [];
+  assert.deepEqual(
+    await trainReasoning(settings, (stage) => again.push(stage)),
+    run.adapters,
+  );
+  assert.deepEqual(again, []);
+  await Deno.remove(root, { recursive: true });
+});
