@@ -14,6 +14,9 @@
  * | `soft_overlong`        | `max_length`, `cache_length`                               |
  * | `format_strict`        | `style` (think, reasoning)                                 |
  * | `format_approx`        | `style`                                                    |
+ * | `seed2_match_format`   | – (seed 2's training format reward: 2 / 0.5 / −1)          |
+ * | `seed2_format`         | – (seed 2's eval format reward, −2..3)                     |
+ * | `seed3_format`         | – (seed 3's reward_format with its missing DOTALL)         |
  * | `math_accuracy`        | `column`, `gold` (gsm8k, boxed, plain)                     |
  * | `math_partial`         | `column`, `gold`                                           |
  * | `rubric_overlap_proxy` | `column`                                                   |
@@ -27,7 +30,13 @@
  */
 import type { Tokenizer } from "../tokenizer/mod.ts";
 import { FieldReader, type Json } from "../util/fields.ts";
-import { approximateFormatReward, strictFormatReward } from "./format.ts";
+import {
+  approximateFormatReward,
+  seed2MatchFormatReward,
+  seed2TagFormatReward,
+  seed3FormatReward,
+  strictFormatReward,
+} from "./format.ts";
 import {
   haikuRegularReward,
   haikuReward,
@@ -144,6 +153,9 @@ const FACTORIES: Record<string, Factory> = {
     r.onlyKnown(["style"]);
     return approximateFormatReward(r.oneOf("style", STYLES, "think"));
   },
+  seed2_match_format: (r) => (r.onlyKnown([]), seed2MatchFormatReward()),
+  seed2_format: (r) => (r.onlyKnown([]), seed2TagFormatReward()),
+  seed3_format: (r) => (r.onlyKnown([]), seed3FormatReward()),
   math_accuracy: (r) => {
     r.onlyKnown(["column", "gold"]);
     return mathAccuracyReward({
