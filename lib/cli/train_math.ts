@@ -5,15 +5,19 @@
  * SFT → GRPO, and results/math/<run>/ (summary.md, reports.json,
  * scores.svg, rewards.svg).
  *
- *   deno task train:math [--run NAME] [--steps N] [--fast]
+ *   deno task train:math [--level multi-step|one-step] [--run NAME]
+ *                        [--steps N] [--fast]
  *                        [--train-data FILE] [--eval-data FILE]
  *
  * The data files are GSM8K-format (question, answer ending in `#### n`);
- * defaults data/math/problems.jsonl and data/math/eval.jsonl. Stages whose
- * adapter exists in checkpoints/math/<run>/ are reused.
+ * defaults data/math/{problems,eval}.jsonl (level "multi-step", run
+ * "main") or data/math/one_step/{problems,eval}.jsonl (level "one-step",
+ * run "one-step"). Stages whose adapter exists in
+ * checkpoints/math/<run>/ are reused.
  *
  * @module
  */
+import { MATH_LEVELS, type MathLevel } from "../data/math_problems.ts";
 import { initEngine } from "../engine/mod.ts";
 import {
   mathSettings,
@@ -24,17 +28,25 @@ import { fastMode } from "../notebook/fast.ts";
 import { cliHelpers } from "./args.ts";
 
 const USAGE =
-  "usage: deno task train:math [--run NAME] [--steps N] [--fast] [--train-data FILE] [--eval-data FILE]";
+  "usage: deno task train:math [--level multi-step|one-step] [--run NAME] [--steps N] [--fast] [--train-data FILE] [--eval-data FILE]";
 
 const { fail, integer, parse } = cliHelpers("train:math", USAGE);
 const args = parse({
+  level: { type: "string", default: "multi-step" },
   run: { type: "string" },
   steps: { type: "string" },
   fast: { type: "boolean", default: false },
   "train-data": { type: "string" },
   "eval-data": { type: "string" },
 });
-const settings = mathSettings({ fast: args.fast || fastMode(), run: args.run });
+if (!MATH_LEVELS.includes(args.level as MathLevel)) {
+  fail(`--level must be one of ${MATH_LEVELS.join(", ")}, got "${args.level}"`);
+}
+const settings = mathSettings({
+  fast: args.fast || fastMode(),
+  run: args.run,
+  level: args.level as MathLevel,
+});
 settings.steps = integer("steps", args.steps, 1, settings.steps);
 if (args["train-data"]) settings.trainData = args["train-data"];
 if (args["eval-data"]) settings.evalData = args["eval-data"];

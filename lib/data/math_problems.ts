@@ -16,6 +16,15 @@
  * one. Templates are used in shuffled rounds, so each appears about
  * equally often; questions within one call are distinct.
  *
+ * Two levels: "multi-step" (the default, 2–4 steps with 2–3-digit numbers)
+ * and "one-step" (a single operation on numbers mostly ≤ 20, for models too
+ * small to chain steps):
+ *
+ * ```ts
+ * generateMathProblems(100, 7, { level: "one-step" })[0].answer;
+ * // "She has 7 + 5 = <<7+5=12>>12 apples now.\n#### 12"
+ * ```
+ *
  * @module
  */
 import { Rng } from "../util/random.ts";
@@ -23,6 +32,7 @@ import { calculate } from "./math_expr.ts";
 import { COUNTING_TEMPLATES } from "./math_templates_counting.ts";
 import { MONEY_TEMPLATES } from "./math_templates_money.ts";
 import { RATE_TEMPLATES } from "./math_templates_rates.ts";
+import { ONE_STEP_TEMPLATES } from "./math_templates_one_step.ts";
 import {
   type MathTemplate,
   PEOPLE,
@@ -44,6 +54,29 @@ export const MATH_TEMPLATES: readonly MathTemplate[] = [
   ...RATE_TEMPLATES,
 ];
 
+export { ONE_STEP_TEMPLATES } from "./math_templates_one_step.ts";
+
+/** How hard the generated problems are. */
+export type MathLevel = "multi-step" | "one-step";
+
+/** The levels, the default first. */
+export const MATH_LEVELS: readonly MathLevel[] = ["multi-step", "one-step"];
+
+/** The templates of a level: "multi-step" is {@link MATH_TEMPLATES}, "one-step" {@link ONE_STEP_TEMPLATES}. */
+export function levelTemplates(level: MathLevel): readonly MathTemplate[] {
+  if (level === "multi-step") return MATH_TEMPLATES;
+  if (level === "one-step") return ONE_STEP_TEMPLATES;
+  throw new Error(
+    `unknown math level "${level}"; expected one of ${MATH_LEVELS.join(", ")}`,
+  );
+}
+
+/** Options of {@link generateMathProblems}. */
+export interface MathProblemOptions {
+  /** Which templates to draw from; default "multi-step". */
+  level?: MathLevel;
+}
+
 /** One generated problem. */
 export interface MathProblem {
   question: string;
@@ -58,16 +91,19 @@ export interface MathProblem {
 const TRIES_PER_TEMPLATE = 200;
 
 /**
- * `count` distinct problems from `seed`. Throws if the templates cannot
- * supply that many distinct questions.
+ * `count` distinct problems from `seed` at `options.level` (default
+ * "multi-step"). Throws if the templates cannot supply that many distinct
+ * questions.
  */
 export function generateMathProblems(
   count: number,
   seed: number,
+  options: MathProblemOptions = {},
 ): MathProblem[] {
   if (!Number.isInteger(count) || count < 0) {
     throw new Error(`count must be a whole number >= 0, got ${count}`);
   }
+  const templates = levelTemplates(options.level ?? "multi-step");
   const rng = new Rng(seed);
   const problems: MathProblem[] = [];
   const seen = new Set<string>();
@@ -75,7 +111,7 @@ export function generateMathProblems(
   let fruitlessRounds = 0;
   while (problems.length < count) {
     if (round.length === 0) {
-      round = rng.shuffle([...MATH_TEMPLATES]);
+      round = rng.shuffle([...templates]);
       fruitlessRounds++;
       if (fruitlessRounds > 50) {
         throw new Error(
@@ -94,6 +130,51 @@ export function generateMathProblems(
     }
   }
   return problems;
+}
+
+/**
+ * A problem's template and the numbers of its question, in order. Two
+ * problems with one signature differ only in names and objects, so they
+ * have the same answer.
+ */
+export function problemSignature(p: MathProblem): string {
+  return `${p.template}:${
+    (p.question.match(/\d+(?:\.\d+)?/g) ?? []).join(",")
+  }`;
+}
+
+/**
+ * A train set and an eval set from one seeded run: the first `trainCount`
+ * problems train; eval takes the next problems whose signature
+ * ({@link problemSignature}) no train problem (and no earlier eval problem)
+ * has, so no eval answer can be a memorised train answer.
+ */
+export function trainEvalProblems(
+  trainCount: number,
+  evalCount: number,
+  seed: number,
+  options: MathProblemOptions = {},
+): { train: MathProblem[]; eval: MathProblem[] } {
+  let total = trainCount + evalCount;
+  for (let attempt = 0; attempt < 6; attempt++, total *= 2) {
+    const all = generateMathProblems(total, seed, options);
+    const train = all.slice(0, trainCount);
+    const seen = new Set(train.map(problemSignature));
+    const evalProblems: MathProblem[] = [];
+    for (const p of all.slice(trainCount)) {
+      if (evalProblems.length === evalCount) break;
+      const signature = problemSignature(p);
+      if (seen.has(signature)) continue;
+      seen.add(signature);
+      evalProblems.push(p);
+    }
+    if (evalProblems.length === evalCount) {
+      return { train, eval: evalProblems };
+    }
+  }
+  throw new Error(
+    `could not find ${evalCount} eval problems whose template and numbers differ from the ${trainCount} train problems`,
+  );
 }
 
 function contextFor(rng: Rng): TemplateContext {

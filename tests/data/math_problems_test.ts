@@ -3,8 +3,13 @@ import { gsm8kRows, parseGsm8kAnswer } from "../../lib/data/gsm8k.ts";
 import { calculate, evaluate } from "../../lib/data/math_expr.ts";
 import {
   generateMathProblems,
+  levelTemplates,
   MATH_TEMPLATES,
+  type MathLevel,
   type MathProblem,
+  ONE_STEP_TEMPLATES,
+  problemSignature,
+  trainEvalProblems,
 } from "../../lib/data/math_problems.ts";
 import { readRows } from "../../lib/data/read.ts";
 
@@ -174,14 +179,175 @@ Deno.test("the committed data/math files: GSM8K format, reproducible, disjoint",
     0,
   );
   // make_math_data's defaults (seed 5, 300 + 100) reproduce the files exactly.
-  const regenerated = generateMathProblems(400, 5);
+  const split = trainEvalProblems(300, 100, 5);
   assert.deepEqual(
     train.map((r) => r.question),
-    regenerated.slice(0, 300).map((p) => p.question),
+    split.train.map((p) => p.question),
   );
   assert.deepEqual(
     evalRows.map((r) => r.answer),
-    regenerated.slice(300).map((p) => p.answer),
+    split.eval.map((p) => p.answer),
   );
+  const regenerated = [...split.train, ...split.eval];
   for (const p of regenerated) checkSolution(p);
+});
+
+/** Re-derives a one-step answer from the question text alone, per template. */
+function deriveOneStep(p: MathProblem): number {
+  const n = (p.question.match(/\d+/g) ?? []).map(Number);
+  switch (p.template) {
+    case "add_more":
+    case "altogether":
+      return n[0] + n[1];
+    case "take_away":
+    case "how_many_more":
+    case "spend":
+      return n[0] - n[1];
+    case "groups_of":
+    case "buy_some":
+      return n[0] * n[1];
+    case "share_equally":
+      return n[0] / n[1];
+  }
+  throw new Error(`no re-derivation for template ${p.template}`);
+}
+
+Deno.test("one-step level: one calculator step, small numbers, answers re-derived from the question", () => {
+  assert.ok(
+    ONE_STEP_TEMPLATES.length >= 6,
+    `${ONE_STEP_TEMPLATES.length} one-step templates`,
+  );
+  assert.equal(levelTemplates("one-step"), ONE_STEP_TEMPLATES);
+  assert.equal(levelTemplates("multi-step"), MATH_TEMPLATES);
+  assert.throws(
+    () => generateMathProblems(3, 1, { level: "hard" as MathLevel }),
+    /unknown math level "hard"; expected one of multi-step, one-step/,
+  );
+  const problems = generateMathProblems(1100, 5, { level: "one-step" });
+  assert.equal(new Set(problems.map((p) => p.question)).size, 1100);
+  const ids = new Set(ONE_STEP_TEMPLATES.map((t) => t.id));
+  const counts = new Map<string, number>();
+  for (const p of problems) {
+    assert.ok(ids.has(p.template), p.template);
+    counts.set(p.template, (counts.get(p.template) ?? 0) + 1);
+    const lines = p.answer.split("\n");
+    assert.equal(lines.length, 2, p.answer);
+    assert.equal(lines[1], `#### ${p.final}`);
+    assert.equal(parseGsm8kAnswer(p.answer), p.final);
+    const annotations = [...p.answer.matchAll(/<<([^=>]+)=(\d+)>>(\d+)/g)];
+    assert.equal(annotations.length, 1, p.answer);
+    const [, expr, inside, shown] = annotations[0];
+    assert.equal(evaluate(expr), p.final, p.answer);
+    assert.equal(inside, shown);
+    assert.equal(deriveOneStep(p), p.final, `${p.template}: ${p.question}`);
+    assert.ok(p.final >= 1 && p.final <= 30, `${p.template}: ${p.final}`);
+    for (const x of p.question.match(/\d+(\.\d+)?/g) ?? []) {
+      assert.ok(/^\d+$/.test(x) && Number(x) <= 25, `${x} in ${p.question}`);
+    }
+  }
+  assert.equal(counts.size, ONE_STEP_TEMPLATES.length);
+  // Most numbers a reader meets are at most 20.
+  const stated = problems.flatMap((p) => p.question.match(/\d+/g)!.map(Number));
+  assert.ok(
+    stated.filter((x) => x <= 20).length / stated.length > 0.95,
+    "numbers mostly ≤ 20",
+  );
+  assert.deepEqual(
+    generateMathProblems(40, 5, { level: "one-step" }),
+    problems.slice(0, 40),
+  );
+});
+
+Deno.test("train/eval split: no eval problem shares template and numbers with a train problem", () => {
+  for (const level of ["multi-step", "one-step"] as const) {
+    const { train, eval: evalProblems } = trainEvalProblems(200, 40, 3, {
+      level,
+    });
+    assert.equal(train.length, 200);
+    assert.equal(evalProblems.length, 40);
+    assert.deepEqual(train, generateMathProblems(200, 3, { level }));
+    const seen = new Set(train.map(problemSignature));
+    for (const p of evalProblems) {
+      assert.ok(!seen.has(problemSignature(p)), `${level}: ${p.question}`);
+      seen.add(problemSignature(p));
+    }
+  }
+  assert.equal(
+    problemSignature({
+      question: "Ann has 3 bags of 4.5 kg.",
+      answer: "",
+      final: 1,
+      template: "t",
+    }),
+    "t:3,4.5",
+  );
+  assert.throws(
+    () => trainEvalProblems(1100, 500, 5, { level: "one-step" }),
+    /could not find 500 eval problems whose template and numbers differ from the 1100 train problems/,
+  );
+});
+
+Deno.test("the multi-step level is the default and its output is unchanged", () => {
+  const byDefault = generateMathProblems(120, 9);
+  assert.deepEqual(
+    generateMathProblems(120, 9, { level: "multi-step" }),
+    byDefault,
+  );
+  assert.ok(
+    byDefault.every((p) => MATH_TEMPLATES.some((t) => t.id === p.template)),
+  );
+});
+
+/** Runs lib/cli/make_math_data.ts with `args` into a temp folder and returns it. */
+async function makeMathData(args: string[]): Promise<string> {
+  const out = await Deno.makeTempDir({ prefix: "math-data-" });
+  const cli = new URL("../../lib/cli/make_math_data.ts", import.meta.url);
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", cli.pathname, ...args, "--out", out],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(
+    run.code,
+    0,
+    new TextDecoder().decode(run.stderr),
+  );
+  return out;
+}
+
+Deno.test("make_math_data reproduces the committed files of both levels byte for byte", async () => {
+  for (
+    const [args, folder] of [
+      [[], DATA],
+      [["--level", "one-step"], `${DATA}one_step/`],
+    ] as const
+  ) {
+    const out = await makeMathData([...args]);
+    for (const file of ["problems.jsonl", "eval.jsonl"]) {
+      assert.equal(
+        await Deno.readTextFile(`${out}/${file}`),
+        await Deno.readTextFile(`${folder}${file}`),
+        `${args.join(" ") || "default level"}: ${file}`,
+      );
+    }
+    await Deno.remove(out, { recursive: true });
+  }
+  const oneStepTrain = await readRows(`${DATA}one_step/problems.jsonl`);
+  const oneStepEval = await readRows(`${DATA}one_step/eval.jsonl`);
+  assert.equal(oneStepTrain.length, 1000);
+  assert.equal(oneStepEval.length, 100);
+  const trainQuestions = new Set(oneStepTrain.map((r) => r.question));
+  assert.ok(oneStepEval.every((r) => !trainQuestions.has(r.question)));
+  const bad = await Deno.makeTempDir({ prefix: "math-data-" });
+  const cli = new URL("../../lib/cli/make_math_data.ts", import.meta.url);
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", cli.pathname, "--level", "hard", "--out", bad],
+    stderr: "piped",
+  }).output();
+  assert.equal(run.code, 2);
+  assert.match(
+    new TextDecoder().decode(run.stderr),
+    /--level must be one of multi-step, one-step, got "hard"/,
+  );
+  await Deno.remove(bad, { recursive: true });
 });

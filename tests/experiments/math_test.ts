@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { MATH_LEVELS, type MathLevel } from "../../lib/data/math_problems.ts";
 import { initEngine } from "../../lib/engine/mod.ts";
 import {
   readMathProblems,
@@ -53,24 +54,83 @@ Deno.test("math SFT target: annotations stripped, strict <think>/<answer> format
   }
 });
 
+Deno.test("math level option picks the data files, run and folders", async () => {
+  const main = mathSettings();
+  assert.equal(main.level, "multi-step");
+  assert.equal(main.run, "main");
+  assert.match(main.trainData, /\/data\/math\/problems\.jsonl$/);
+  assert.match(main.evalData, /\/data\/math\/eval\.jsonl$/);
+  assert.match(main.checkpointsDir, /\/checkpoints\/math\/main$/);
+  assert.match(main.resultsDir, /\/results\/math\/main$/);
+  assert.deepEqual(mathSettings({ level: "multi-step" }), main);
+  assert.equal(main.maxCompletionLength, 128);
+
+  const one = mathSettings({ level: "one-step" });
+  assert.equal(one.level, "one-step");
+  assert.equal(one.run, "one-step");
+  assert.match(one.trainData, /\/data\/math\/one_step\/problems\.jsonl$/);
+  assert.match(one.evalData, /\/data\/math\/one_step\/eval\.jsonl$/);
+  assert.match(one.checkpointsDir, /\/checkpoints\/math\/one-step$/);
+  assert.match(one.resultsDir, /\/results\/math\/one-step$/);
+  // Same prompt, rewards and context; only the budgets differ.
+  assert.equal(one.maxPromptLength, main.maxPromptLength);
+  assert.ok(one.maxCompletionLength <= main.maxCompletionLength);
+  const problems = await readMathProblems(one.trainData);
+  assert.equal(problems.length, 1000);
+  for (const p of problems) {
+    assert.equal(workedSteps(p.answer).split("\n").length, 1, p.answer);
+  }
+
+  assert.equal(mathSettings({ fast: true }).run, "fast");
+  const fastOne = mathSettings({ fast: true, level: "one-step" });
+  assert.equal(fastOne.run, "fast-one-step");
+  assert.equal(fastOne.trainData, one.trainData);
+  assert.equal(mathSettings({ level: "one-step", run: "x" }).run, "x");
+  assert.throws(
+    () => mathSettings({ level: "hard" as MathLevel }),
+    /unknown math level "hard"; expected one of multi-step, one-step/,
+  );
+});
+
+Deno.test("train:math rejects an unknown --level with a usage error", async () => {
+  const cli = new URL("../../lib/cli/train_math.ts", import.meta.url);
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", cli.pathname, "--level", "hard"],
+    stderr: "piped",
+  }).output();
+  assert.equal(run.code, 2);
+  assert.match(
+    new TextDecoder().decode(run.stderr),
+    /--level must be one of multi-step, one-step, got "hard"/,
+  );
+});
+
 Deno.test("math prompt and SFT target fit the 256-token context", async () => {
-  const settings = mathSettings();
-  const { model, tokenizer } = await loadPretrained(settings.model);
+  const main = mathSettings();
+  const { model, tokenizer } = await loadPretrained(main.model);
   const context = model.config.maxPositionEmbeddings;
   model.dispose();
-  assert.equal(
-    settings.maxPromptLength + settings.maxCompletionLength <= context,
-    true,
-  );
-  for (const file of [settings.trainData, settings.evalData]) {
-    for (const p of await readMathProblems(file)) {
-      const prompt = encodePrompt(tokenizer!, mathTaskPrompt(p.question));
-      assert.ok(prompt.length <= settings.maxPromptLength, p.question);
-      // The target plus its end-of-turn token fits the completion budget.
-      const target = tokenizer!.encode(sftTarget(p.answer, p.final), {
-        addSpecialTokens: false,
-      });
-      assert.ok(target.length + 1 <= settings.maxCompletionLength, p.question);
+  for (const level of MATH_LEVELS) {
+    await fitsContext(mathSettings({ level }));
+  }
+  async function fitsContext(settings: typeof main) {
+    assert.equal(
+      settings.maxPromptLength + settings.maxCompletionLength <= context,
+      true,
+    );
+    for (const file of [settings.trainData, settings.evalData]) {
+      for (const p of await readMathProblems(file)) {
+        const prompt = encodePrompt(tokenizer!, mathTaskPrompt(p.question));
+        assert.ok(prompt.length <= settings.maxPromptLength, p.question);
+        // The target plus its end-of-turn token fits the completion budget.
+        const target = tokenizer!.encode(sftTarget(p.answer, p.final), {
+          addSpecialTokens: false,
+        });
+        assert.ok(
+          target.length + 1 <= settings.maxCompletionLength,
+          p.question,
+        );
+      }
     }
   }
 });

@@ -5,17 +5,21 @@
  *
  * ```ts
  * const settings = mathSettings({ fast: true }); // run "fast", 2 steps per stage
+ * mathSettings({ level: "one-step" }).run;       // "one-step", data/math/one_step/
  * mathTaskPrompt("Ann has 3 apples…");           // short system prompt + question
  * ```
  *
  * @module
  */
+import { MATH_LEVELS, type MathLevel } from "../../data/math_problems.ts";
 import { mathPrompt } from "../../eval/math.ts";
 import type { ChatMessage } from "../../tokenizer/mod.ts";
 import { type ExperimentPaths, experimentPaths } from "../paths.ts";
 
 /** Settings of a math run (train and eval data: GSM8K-format JSONL, question and answer with `#### n`). */
 export interface MathSettings extends ExperimentPaths {
+  /** Which generated problems: "multi-step" (data/math/) or "one-step" (data/math/one_step/). */
+  level: MathLevel;
   sftSteps: number;
   sftLearningRate: number;
   /** GRPO steps. */
@@ -61,17 +65,50 @@ export const MATH_REWARDS: readonly MathRewardSpec[] = [
 /** The rewards of the main reward (format + accuracy, with their trained weights). */
 export const MAIN_REWARD_NAMES = ["format_strict", "math_accuracy"] as const;
 
-/** Defaults for the embedded model; `fast` shrinks everything for CI. */
-export function mathSettings(
-  options: { fast?: boolean; run?: string } = {},
-): MathSettings {
+/** Per level: the data folder and the default run name (fast mode's run in brackets). */
+const LEVEL_RUNS: Record<
+  MathLevel,
+  { data: string; run: string; fast: string }
+> = {
+  "multi-step": { data: "data/math", run: "main", fast: "fast" },
+  "one-step": {
+    data: "data/math/one_step",
+    run: "one-step",
+    fast: "fast-one-step",
+  },
+};
+
+/** Options of {@link mathSettings}. */
+export interface MathSettingsOptions {
+  fast?: boolean;
+  /** Run name; default "main" ("one-step" for that level, "fast…" in fast mode). */
+  run?: string;
+  /** Default "multi-step", the level of the committed `main` run. */
+  level?: MathLevel;
+}
+
+/**
+ * Defaults for the embedded model at a level; `fast` shrinks everything
+ * for CI. The multi-step defaults are those of the committed `main` run.
+ */
+export function mathSettings(options: MathSettingsOptions = {}): MathSettings {
   const fast = options.fast ?? false;
-  const run = options.run ?? (fast ? "fast" : "main");
-  return {
+  const level = options.level ?? "multi-step";
+  if (!MATH_LEVELS.includes(level)) {
+    throw new Error(
+      `unknown math level "${level}"; expected one of ${
+        MATH_LEVELS.join(", ")
+      }`,
+    );
+  }
+  const paths = LEVEL_RUNS[level];
+  const run = options.run ?? (fast ? paths.fast : paths.run);
+  const settings: MathSettings = {
     ...experimentPaths("math", run, {
-      train: "data/math/problems.jsonl",
-      eval: "data/math/eval.jsonl",
+      train: `${paths.data}/problems.jsonl`,
+      eval: `${paths.data}/eval.jsonl`,
     }),
+    level,
     sftSteps: fast ? 2 : 300,
     sftLearningRate: 2e-3,
     steps: fast ? 2 : 80,
@@ -91,6 +128,27 @@ export function mathSettings(
     maxPromptLength: 128,
     seed: 3,
     fast,
+  };
+  return level === "one-step" ? oneStep(settings) : settings;
+}
+
+/** The one-step level's changes to the multi-step settings (same prompt, rewards and format). */
+function oneStep(settings: MathSettings): MathSettings {
+  if (settings.fast) return settings;
+  return {
+    ...settings,
+    // After 300 steps (2.4 epochs) the SFT model wrote the right operation
+    // with the wrong numbers (7 % greedy accuracy); longer SFT copies more
+    // of the question's numbers, so GRPO's groups hold more right answers.
+    sftSteps: 500,
+    // 80 steps (1280 rollouts) left accuracy where SFT had it. 200 did not
+    // raise it measurably either (results/math/one-step), but stay within
+    // the budget: ~1.7 s a step, about 12 minutes for the whole run on two
+    // free cores (15.6 measured while another job shared them).
+    steps: 200,
+    // One-step targets are about 30 tokens; a shorter budget makes GRPO's
+    // rollouts and the base model's rambling evaluation cheaper.
+    maxCompletionLength: 64,
   };
 }
 

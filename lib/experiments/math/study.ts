@@ -72,7 +72,7 @@ export function mathSummary(
     " + ",
   );
   return [
-    `# Math experiment, run "${settings.run}"`,
+    `# Math experiment, run "${settings.run}" (${settings.level} problems)`,
     "",
     `SFT ${settings.sftSteps} steps (lr ${settings.sftLearningRate}), then GRPO ${settings.steps} steps (lr ${settings.learningRate}, ${
       16 / settings.numGenerations
