@@ -3,23 +3,14 @@ import { initEngine, tf } from "../../lib/engine/mod.ts";
 import { CausalLM } from "../../lib/model/decoder.ts";
 import { loadModel, saveModel } from "../../lib/model/load.ts";
 import { sequenceLogProbs } from "../../lib/model/logprobs.ts";
+import { runScript } from "../helpers/run_script.ts";
 import { tinyLlamaConfig } from "../helpers/tiny_models.ts";
 
 await initEngine({ verbose: false });
 const root = new URL("../../", import.meta.url).pathname;
 
-async function score(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "lib/cli/score.ts", ...args],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+function score(...args: string[]) {
+  return runScript("lib/cli/score.ts", args);
 }
 
 Deno.test("score --ids prints per-token log-probs and perplexity that match the model", async () => {

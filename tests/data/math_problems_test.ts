@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { runScript } from "../helpers/run_script.ts";
 import { gsm8kRows, parseGsm8kAnswer } from "../../lib/data/gsm8k.ts";
 import { calculate, evaluate } from "../../lib/data/math_expr.ts";
 import {
@@ -301,17 +302,12 @@ Deno.test("the multi-step level is the default and its output is unchanged", () 
 /** Runs lib/cli/make_math_data.ts with `args` into a temp folder and returns it. */
 async function makeMathData(args: string[]): Promise<string> {
   const out = await Deno.makeTempDir({ prefix: "math-data-" });
-  const cli = new URL("../../lib/cli/make_math_data.ts", import.meta.url);
-  const run = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", cli.pathname, ...args, "--out", out],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(
-    run.code,
-    0,
-    new TextDecoder().decode(run.stderr),
-  );
+  const run = await runScript("lib/cli/make_math_data.ts", [
+    ...args,
+    "--out",
+    out,
+  ]);
+  assert.equal(run.code, 0, run.stderr);
   return out;
 }
 
@@ -339,14 +335,15 @@ Deno.test("make_math_data reproduces the committed files of both levels byte for
   const trainQuestions = new Set(oneStepTrain.map((r) => r.question));
   assert.ok(oneStepEval.every((r) => !trainQuestions.has(r.question)));
   const bad = await Deno.makeTempDir({ prefix: "math-data-" });
-  const cli = new URL("../../lib/cli/make_math_data.ts", import.meta.url);
-  const run = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", cli.pathname, "--level", "hard", "--out", bad],
-    stderr: "piped",
-  }).output();
+  const run = await runScript("lib/cli/make_math_data.ts", [
+    "--level",
+    "hard",
+    "--out",
+    bad,
+  ]);
   assert.equal(run.code, 2);
   assert.match(
-    new TextDecoder().decode(run.stderr),
+    run.stderr,
     /--level must be one of multi-step, one-step, got "hard"/,
   );
   await Deno.remove(bad, { recursive: true });

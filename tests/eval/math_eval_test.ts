@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { runScript } from "../helpers/run_script.ts";
 import { initEngine } from "../../lib/engine/mod.ts";
 import {
   evaluateMathOutputs,
@@ -15,7 +16,6 @@ import { writeTinyChatModel } from "../helpers/chat_model.ts";
 import { randomizeB } from "../peft/helpers.ts";
 
 await initEngine({ verbose: false });
-const root = new URL("../../", import.meta.url).pathname;
 
 Deno.test("scoreMathSample: answer tag, last number, within 10 %, wrong, bad format", () => {
   const tagged = scoreMathSample(
@@ -121,19 +121,11 @@ Deno.test("mathPrompt: the short system prompt is one sentence naming the tags",
   );
 });
 
-async function bench(args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "lib/cli/bench_gsm8k.ts", ...args],
-    cwd: root,
-    env: { HF_HUB_OFFLINE: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+function bench(args: string[], env: Record<string, string> = {}) {
+  return runScript("lib/cli/bench_gsm8k.ts", args, {
+    HF_HUB_OFFLINE: "1",
+    ...env,
+  });
 }
 
 const QUESTIONS = [

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { runScript } from "../helpers/run_script.ts";
 import { MATH_LEVELS, type MathLevel } from "../../lib/data/math_problems.ts";
 import { initEngine } from "../../lib/engine/mod.ts";
 import {
@@ -93,14 +94,10 @@ Deno.test("math level option picks the data files, run and folders", async () =>
 });
 
 Deno.test("train:math rejects an unknown --level with a usage error", async () => {
-  const cli = new URL("../../lib/cli/train_math.ts", import.meta.url);
-  const run = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", cli.pathname, "--level", "hard"],
-    stderr: "piped",
-  }).output();
+  const run = await runScript("lib/cli/train_math.ts", ["--level", "hard"]);
   assert.equal(run.code, 2);
   assert.match(
-    new TextDecoder().decode(run.stderr),
+    run.stderr,
     /--level must be one of multi-step, one-step, got "hard"/,
   );
 });

@@ -8,17 +8,10 @@
  * @module
  */
 import { DEFAULT_MODEL_DIR } from "../../model/default_model.ts";
-import { repoPath } from "../../util/paths.ts";
+import { type ExperimentPaths, experimentPaths } from "../paths.ts";
 
 /** Every setting of a study run. */
-export interface HaikuStudySettings {
-  /** Run name: checkpoints/haiku/<run>/ and results/haiku/<run>/. */
-  run: string;
-  model: string;
-  trainData: string;
-  evalData: string;
-  checkpointsDir: string;
-  resultsDir: string;
+export interface HaikuStudySettings extends ExperimentPaths {
   seed: number;
   sft: {
     steps: number;
@@ -59,12 +52,11 @@ export function haikuStudySettings(
   const embedded = model === DEFAULT_MODEL_DIR;
   const run = options.run ?? (options.fast ? "fast" : "main");
   const base: HaikuStudySettings = {
-    run,
+    ...experimentPaths("haiku", run, {
+      train: "data/haiku/train.json",
+      eval: "data/haiku/eval.json",
+    }),
     model,
-    trainData: repoPath("data/haiku/train.json"),
-    evalData: repoPath("data/haiku/eval.json"),
-    checkpointsDir: repoPath(`checkpoints/haiku/${run}`),
-    resultsDir: repoPath(`results/haiku/${run}`),
     seed: 3407,
     // The tiny model learns the format from a few hundred examples in a few
     // epochs; a 1B model needs far fewer steps and a smaller rate (seed 1:
