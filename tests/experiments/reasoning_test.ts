@@ -9,9 +9,13 @@ import {
   splitSentences,
 } from "../../lib/experiments/reasoning/settings.ts";
 import { runReasoning } from "../../lib/experiments/reasoning/study.ts";
-import { trainReasoning } from "../../lib/experiments/reasoning/train.ts";
+import {
+  readRubricRows,
+  trainReasoning,
+} from "../../lib/experiments/reasoning/train.ts";
 import { grpoRewardPoints } from "../../lib/eval/charts.ts";
 import { loggedGrpoRecords } from "../../lib/experiments/sft_then_grpo.ts";
+import { promptEcho } from "../../lib/eval/echo.ts";
 import { isStrictFormat } from "../../lib/rewards/format.ts";
 
 await initEngine({ verbose: false });
@@ -82,6 +86,9 @@ Deno.test("reasoning (fast): trains, evaluates base/SFT/GRPO and the presets, wr
   });
   assert.ok(stages.includes("sft") && stages.includes("grpo"));
   const { reports, presets } = run.evaluation;
+  const questions = (await readRubricRows(settings.evalData)).map((r) =>
+    r.question
+  );
   assert.deepEqual(reports.map((r) => r.model), ["base", "SFT", "SFT → GRPO"]);
   assert.deepEqual(presets.map((r) => r.preset), [
     "greedy",
@@ -96,6 +103,11 @@ Deno.test("reasoning (fast): trains, evaluates base/SFT/GRPO and the presets, wr
         const text = r.samples[i][j];
         assert.equal(q.format[j], isStrictFormat(text, "reasoning") ? 1 : 0);
         assert.ok(q.rubric[j] >= 0 && q.rubric[j] <= 1);
+        assert.equal(
+          q.echo[j],
+          promptEcho(String(questions[i]), text) ?? 0,
+          "question echo",
+        );
         assert.ok(
           Math.abs(main - (q.format[j] + settings.rubricWeight * q.rubric[j])) <
             1e-9,

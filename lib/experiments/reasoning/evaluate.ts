@@ -3,9 +3,10 @@
  * adapter and the SFT → GRPO adapter answer the same eval questions with
  * the same seeds; each answer is scored with the rewards exactly as trained
  * (format + weighted rubric grade), plus format accuracy, the rubric grade
- * alone, seed 2's word-overlap proxy (a diagnostic) and the length in
- * tokens. Then the trained adapter answers again under each generation
- * preset (greedy, conservative, standard, creative).
+ * alone, seed 2's word-overlap proxy (a diagnostic), the share of the
+ * question's content words echoed, and the length in tokens. Then the
+ * trained adapter answers again under each generation preset (greedy,
+ * conservative, standard, creative).
  *
  * ```ts
  * const { reports, presets } = await evaluateReasoning(settings, adapters);
@@ -14,6 +15,7 @@
  *
  * @module
  */
+import { promptEcho } from "../../eval/echo.ts";
 import { bootstrapCI, type Estimate } from "../../eval/stats.ts";
 import { sampleCompletions } from "../../eval/generate_samples.ts";
 import { type PresetName, PRESETS } from "../../generate/presets.ts";
@@ -35,6 +37,7 @@ export const REASONING_METRICS = [
   "format",
   "rubric",
   "overlap",
+  "echo",
   "tokens",
 ] as const;
 
@@ -112,6 +115,9 @@ function makeScorer(
           format: take(scored.byName[formatName]),
           rubric: take(scored.byName[rubricName]),
           overlap: list.map((c) => rubricOverlapScore(c, rubrics[q])),
+          // The grader's known weak spot: restating the question earns
+          // rubric credit, so the share of its content words echoed is shown.
+          echo: list.map((c) => promptEcho(String(rows[q].question), c) ?? 0),
           tokens: list.map((c) => tokenizer.encode(c.trim()).length),
         };
         at += list.length;

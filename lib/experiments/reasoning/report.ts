@@ -46,16 +46,17 @@ export function reasoningTable(
     `Main reward = ${mainRewardLabel(settings)}, exactly as trained. ` +
     `${r0.perQuestion.length} eval questions × k = ${r0.k} samples (standard preset, seed ${settings.seed}); ` +
     `means with 95 % bootstrap intervals over questions. ` +
-    `Overlap proxy = seed 2's rubric word overlap (0–10), a diagnostic only.`,
+    `Overlap proxy = seed 2's rubric word overlap (0–10), a diagnostic only; ` +
+    `question echo = share of the question's content words in the answer (restating the question earns rubric credit).`,
     "",
-    "| Model | Main reward | Format accuracy | Rubric score (embedding) | Overlap proxy | Tokens |",
-    "| --- | --- | --- | --- | --- | --- |",
+    "| Model | Main reward | Format accuracy | Rubric score (embedding) | Overlap proxy | Question echo | Tokens |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
     ...reports.map((r) =>
       `| ${r.model} | ${fmt(r.aggregate.main)} | ${
         fmt(r.aggregate.format, 2)
       } | ${fmt(r.aggregate.rubric)} | ${fmt(r.aggregate.overlap, 2)} | ${
-        fmt(r.aggregate.tokens, 1)
-      } |`
+        fmt(r.aggregate.echo, 2)
+      } | ${fmt(r.aggregate.tokens, 1)} |`
     ),
   ];
   if (reports.length >= 2) {
