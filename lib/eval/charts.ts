@@ -15,7 +15,54 @@
  */
 import * as Plot from "@observablehq/plot";
 import { barChart, lineChart } from "../plot/mod.ts";
+import type { Estimate } from "./stats.ts";
 import { type EvalReport, type HaikuMetric, metricInfo } from "./types.ts";
+
+/** One bar: a model's (or preset's) estimate of one metric. */
+export interface EstimateBar {
+  /** The bar's label on the x axis. */
+  name: string;
+  /** The panel it goes in. */
+  metric: string;
+  estimate: Estimate;
+}
+
+/** Titles and size of {@link estimateBars}. */
+export interface EstimateBarsFrame {
+  title: string;
+  subtitle?: string;
+  caption?: string;
+  yLabel?: string;
+  width?: number;
+  height?: number;
+}
+
+/** Bars of means with their intervals, one panel per metric. */
+export function estimateBars(
+  bars: readonly EstimateBar[],
+  frame: EstimateBarsFrame,
+): string {
+  if (bars.length === 0) throw new Error(`${frame.title}: no bars to draw`);
+  const rows = bars.map(({ name, metric, estimate: e }) => ({
+    name,
+    metric,
+    mean: e.mean,
+    // A percentile interval of a ratio can, rarely, sit just beside the
+    // point estimate; widen it to include the bar rather than refuse to draw.
+    low: Math.min(e.low, e.mean),
+    high: Math.max(e.high, e.mean),
+  }));
+  return barChart(rows, {
+    x: "name",
+    y: "mean",
+    low: "low",
+    high: "high",
+    group: "metric",
+    xLabel: "",
+    yLabel: "score",
+    ...frame,
+  });
+}
 
 /** Options of {@link scoreBars}. */
 export interface ScoreBarsOptions {
@@ -33,41 +80,27 @@ export function scoreBars(
 ): string {
   if (reports.length === 0) throw new Error("scoreBars: no reports");
   const metrics = options.metrics ?? ["haiku", "similarity", "total"];
-  const rows = metrics.flatMap((m) =>
+  const bars = metrics.flatMap((m) =>
     reports.flatMap((r) => {
-      const est = r.aggregate[m];
-      if (!est) return [];
-      // A percentile interval of a ratio can, rarely, sit just beside the
-      // point estimate; widen it to include the bar rather than refuse to draw.
-      return [{
-        model: r.model,
-        metric: metricInfo(m).label,
-        mean: est.mean,
-        low: Math.min(est.low, est.mean),
-        high: Math.max(est.high, est.mean),
-      }];
+      const estimate = r.aggregate[m];
+      return estimate
+        ? [{ name: r.model, metric: metricInfo(m).label, estimate }]
+        : [];
     })
   );
-  if (rows.length === 0) {
+  if (bars.length === 0) {
     throw new Error(
       `scoreBars: no report has a value for ${metrics.join(", ")}`,
     );
   }
   const s = reports[0].settings;
-  return barChart(rows, {
-    x: "model",
-    y: "mean",
-    low: "low",
-    high: "high",
-    group: "metric",
+  return estimateBars(bars, {
     title: options.title ?? "Haiku evaluation",
     subtitle: `k = ${s.k} samples × ${s.prompts} prompts; bars: ${
       Math.round(s.bootstrap.level * 100)
     } % bootstrap interval over prompts`,
     caption:
       `Similarity: ${s.embedder} cosine − ${s.similarityOffset}; syllables: ${s.counter}.`,
-    yLabel: "score",
-    xLabel: "",
     width: options.width,
     height: options.height,
   });

@@ -20,7 +20,9 @@
  *
  * @module
  */
-import { hasAdapter } from "../peft/mod.ts";
+import type { CausalLM } from "../model/decoder.ts";
+import { loadPretrained } from "../model/pretrained.ts";
+import { hasAdapter, loadAdapter } from "../peft/mod.ts";
 import { type RewardContext, rewardFromConfig } from "../rewards/registry.ts";
 import { latestCheckpoint } from "../train/checkpoints.ts";
 import { parseGrpoConfig } from "../train/grpo/config.ts";
@@ -28,7 +30,7 @@ import { runGrpo } from "../train/grpo/trainer.ts";
 import { MetricsLog, type MetricsRecord } from "../train/metrics_log.ts";
 import { parseSftConfig } from "../train/sft/config.ts";
 import { runSft } from "../train/sft/trainer.ts";
-import type { ChatMessage } from "../tokenizer/mod.ts";
+import type { ChatMessage, Tokenizer } from "../tokenizer/mod.ts";
 
 /** The two stages' configs, in the SFT and GRPO config formats. */
 export interface SftThenGrpoPlan {
@@ -135,6 +137,43 @@ export async function trainSftThenGrpo(
     resume: (await latestCheckpoint(adapters.grpo)) !== null,
   });
   return adapters;
+}
+
+/** The models a staged run compares, in table order. */
+export const STAGE_MODELS = ["base", "SFT", "SFT → GRPO"] as const;
+
+/** One of {@link STAGE_MODELS}. */
+export type StageModel = typeof STAGE_MODELS[number];
+
+/**
+ * Loads the starting model once and calls `fn` with it as the base model,
+ * then with the SFT adapter attached, then with the SFT → GRPO adapter
+ * (each removed afterwards); returns what `fn` returned, in that order.
+ * Evaluations compare the three on the same prompts and seeds this way.
+ */
+export async function forEachStageModel<T>(
+  modelDir: string,
+  adapters: StageAdapters,
+  fn: (stage: StageModel, model: CausalLM, tokenizer: Tokenizer) => Promise<T>,
+): Promise<T[]> {
+  const { model, tokenizer, dir } = await loadPretrained(modelDir);
+  if (!tokenizer) throw new Error(`${dir}: no tokenizer`);
+  const paths = { base: null, SFT: adapters.sft, "SFT → GRPO": adapters.grpo };
+  const results: T[] = [];
+  try {
+    for (const stage of STAGE_MODELS) {
+      const path = paths[stage];
+      const lora = path ? await loadAdapter(path, model) : null;
+      try {
+        results.push(await fn(stage, model, tokenizer));
+      } finally {
+        lora?.remove();
+      }
+    }
+  } finally {
+    model.dispose();
+  }
+  return results;
 }
 
 /**

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { recordingEmbedder } from "../helpers/recording_embedder.ts";
 import {
   haikuLineCounts,
   haikuRegularReward,
@@ -9,10 +10,7 @@ import {
   threeLinesReward,
   topicOf,
 } from "../../lib/rewards/haiku.ts";
-import {
-  cosineSimilarities,
-  type Embedder,
-} from "../../lib/rewards/similarity.ts";
+import { cosineSimilarities } from "../../lib/rewards/similarity.ts";
 import { type RewardSample, scoreRewards } from "../../lib/rewards/types.ts";
 import { useLiteEmbedder } from "../../lib/rewards/use_lite.ts";
 
@@ -105,22 +103,8 @@ Deno.test("the topic is everything after the first colon; the legacy rule stops 
   assert.throws(() => legacyTopicOf("no colon here"), /no ":" before a topic/);
 });
 
-/** The real USE-lite embedder, recording what it was asked to embed. */
-function recording(): Embedder & { calls: string[][] } {
-  const use = useLiteEmbedder();
-  const calls: string[][] = [];
-  return {
-    name: use.name,
-    calls,
-    embed(texts) {
-      calls.push([...texts]);
-      return use.embed(texts);
-    },
-  };
-}
-
 Deno.test("regular and sparse rewards follow seed 1's formulas with per-sample topics", async () => {
-  const emb = recording();
+  const emb = recordingEmbedder();
   const haiku = train[0].conversations[1].content; // valid under CMU
   const almost =
     "Snow on the pines\nand not one bird has sung yet\nthe sky turns pale gold"; // 4-7-5
@@ -180,7 +164,7 @@ Deno.test("regular and sparse rewards follow seed 1's formulas with per-sample t
 });
 
 Deno.test("the legacy topic option reproduces seed 1's truncated topic", async () => {
-  const emb = recording();
+  const emb = recordingEmbedder();
   const prompt =
     "Generate a haiku about the following topic: Time: the river that carries us.\n";
   const completion = train[0].conversations[1].content;

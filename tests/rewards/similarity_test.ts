@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { recordingEmbedder } from "../helpers/recording_embedder.ts";
 import { initEngine, tf } from "../../lib/engine/mod.ts";
 import { hubSettings } from "../../lib/hub/settings.ts";
 import { miniLmEmbedder } from "../../lib/rewards/minilm.ts";
@@ -6,7 +7,6 @@ import {
   cosine,
   cosineReward,
   cosineSimilarities,
-  type Embedder,
   EmbeddingCache,
 } from "../../lib/rewards/similarity.ts";
 import { type RewardSample, scoreRewards } from "../../lib/rewards/types.ts";
@@ -16,20 +16,6 @@ const POND = "An old silent pond, a frog jumps in, the sound of water.";
 const PARAPHRASE = "A frog leaps into a quiet pond and splashes.";
 const UNRELATED =
   "Quarterly earnings beat analyst expectations on strong cloud sales.";
-
-/** The real USE-lite embedder, recording the texts it is asked to embed. */
-function recording(): Embedder & { calls: string[][] } {
-  const use = useLiteEmbedder();
-  const calls: string[][] = [];
-  return {
-    name: use.name,
-    calls,
-    embed(texts) {
-      calls.push([...texts]);
-      return use.embed(texts);
-    },
-  };
-}
 
 Deno.test("cosine is clamped, zero-safe and size-checked", () => {
   const a = new Float32Array([1, 0]);
@@ -84,7 +70,7 @@ Deno.test("USE-lite runs beside tunebook's tfjs without touching its kernels or 
 });
 
 Deno.test("cosineReward: cos − offset against the topic, a column or the prompt", async () => {
-  const emb = recording();
+  const emb = recordingEmbedder();
   const samples: RewardSample[] = [
     {
       prompt: `Write about the following topic: ${POND}`,
@@ -137,7 +123,7 @@ Deno.test("cosineReward: cos − offset against the topic, a column or the promp
 });
 
 Deno.test("reference embeddings are cached and a batch is one embedding call", async () => {
-  const emb = recording();
+  const emb = recordingEmbedder();
   const group = Array.from({ length: 4 }, (_, i) => ({
     prompt: `Write about the following topic: ${POND}`,
     completion: `${PARAPHRASE} ${i}`,

@@ -11,11 +11,9 @@
 import { bootstrapCI, type Estimate } from "../../eval/stats.ts";
 import { evaluateMathOutputs, type MathReport } from "../../eval/math.ts";
 import { sampleCompletions } from "../../eval/generate_samples.ts";
-import { loadPretrained } from "../../model/pretrained.ts";
-import { loadAdapter } from "../../peft/mod.ts";
 import { rewardFromConfig } from "../../rewards/registry.ts";
 import { type RewardFunction, scoreRewards } from "../../rewards/types.ts";
-import type { StageAdapters } from "../sft_then_grpo.ts";
+import { forEachStageModel, type StageAdapters } from "../sft_then_grpo.ts";
 import { type MathProblem, readMathProblems } from "./data.ts";
 import {
   MAIN_REWARD_NAMES,
@@ -44,9 +42,6 @@ export interface MathModelReport {
   /** Per story template: mean accuracy over its questions' samples. */
   templates: Record<string, number>;
 }
-
-/** The variants in table order: the base model, then each adapter. */
-export const MATH_MODELS = ["base", "SFT", "SFT → GRPO"] as const;
 
 /** The main reward's functions and weights, exactly as GRPO builds them. */
 export function mainRewardFunctions(): {
@@ -102,41 +97,33 @@ export async function evaluateMath(
     settings.evalQuestions,
   );
   const prompts = problems.map((p) => mathTaskPrompt(p.question));
-  const { model, tokenizer, dir } = await loadPretrained(settings.model);
-  if (!tokenizer) throw new Error(`${dir}: no tokenizer`);
-  const paths = { base: null, SFT: adapters.sft, "SFT → GRPO": adapters.grpo };
-  const reports: MathModelReport[] = [];
-  try {
-    for (const name of MATH_MODELS) {
-      const path = paths[name];
-      const lora = path ? await loadAdapter(path, model) : null;
-      try {
-        for (const decoding of mathDecodings(settings)) {
-          const started = performance.now();
-          const { outputs } = sampleCompletions(model, tokenizer, prompts, {
-            k: decoding.k,
-            seed: settings.seed,
-            maxNewTokens: settings.maxCompletionLength,
-            sampling: decoding.preset,
-          });
-          const samples = outputs.map((o) => o.samples);
-          reports.push(
-            await scoreModel(name, decoding, problems, samples, settings.seed),
-          );
-          onProgress?.(
-            `${name} ${decoding.preset} k=${decoding.k}: ${
-              ((performance.now() - started) / 1000).toFixed(0)
-            } s`,
-          );
-        }
-      } finally {
-        lora?.remove();
+  const perModel = await forEachStageModel(
+    settings.model,
+    adapters,
+    async (name, model, tokenizer) => {
+      const reports: MathModelReport[] = [];
+      for (const decoding of mathDecodings(settings)) {
+        const started = performance.now();
+        const { outputs } = sampleCompletions(model, tokenizer, prompts, {
+          k: decoding.k,
+          seed: settings.seed,
+          maxNewTokens: settings.maxCompletionLength,
+          sampling: decoding.preset,
+        });
+        const samples = outputs.map((o) => o.samples);
+        reports.push(
+          await scoreModel(name, decoding, problems, samples, settings.seed),
+        );
+        onProgress?.(
+          `${name} ${decoding.preset} k=${decoding.k}: ${
+            ((performance.now() - started) / 1000).toFixed(0)
+          } s`,
+        );
       }
-    }
-  } finally {
-    model.dispose();
-  }
-  return reports;
+      return reports;
+    },
+  );
+  return perModel.flat();
 }
 
 /** Scores one model's answers: the math metrics, the main reward, per-template accuracy. */

@@ -7,7 +7,7 @@
  * @module
  */
 import { type Estimate, pairedComparison } from "../../eval/stats.ts";
-import { barChart } from "../../plot/mod.ts";
+import { estimateBars } from "../../eval/charts.ts";
 import type { MathModelReport } from "./evaluate.ts";
 
 function decodingLabel(r: MathModelReport): string {
@@ -114,33 +114,24 @@ export function templateTable(reports: readonly MathModelReport[]): string {
 /** Bars of each model's metrics with intervals (first decoding), one panel per metric. */
 export function mathScoreBars(reports: readonly MathModelReport[]): string {
   const group = byDecoding(reports)[0];
-  const rows = group.flatMap((r) => {
+  const bars = group.flatMap((r) => {
     const entries: [string, Estimate][] = [
       ["Reward (format + accuracy)", r.reward],
       ["Accuracy", r.math.metrics.accuracy],
       ["Partial (±10 %)", r.math.metrics.partial],
       ["Format", r.math.metrics.format],
     ];
-    return entries.map(([metric, e]) => ({
-      model: r.model,
+    return entries.map(([metric, estimate]) => ({
+      name: r.model,
       metric,
-      mean: e.mean,
-      // A percentile interval can sit just beside the estimate; widen it to the bar.
-      low: Math.min(e.low, e.mean),
-      high: Math.max(e.high, e.mean),
+      estimate,
     }));
   });
-  return barChart(rows, {
-    x: "model",
-    y: "mean",
-    low: "low",
-    high: "high",
-    group: "metric",
+  return estimateBars(bars, {
     title: "Math evaluation",
     subtitle: `${group[0].math.questions} eval questions, ${
       decodingLabel(group[0])
     }; bars: 95 % bootstrap interval over questions`,
     yLabel: "mean",
-    xLabel: "",
   });
 }

@@ -20,14 +20,12 @@ import { bootstrapCI, type Estimate } from "../../eval/stats.ts";
 import { sampleCompletions } from "../../eval/generate_samples.ts";
 import { type PresetName, PRESETS } from "../../generate/presets.ts";
 import type { CausalLM } from "../../model/decoder.ts";
-import { loadPretrained } from "../../model/pretrained.ts";
-import { loadAdapter } from "../../peft/mod.ts";
 import { rewardFromConfig } from "../../rewards/registry.ts";
 import { parseRubric, rubricOverlapScore } from "../../rewards/rubric.ts";
 import { scoreRewards } from "../../rewards/types.ts";
 import type { Tokenizer } from "../../tokenizer/mod.ts";
 import type { Row } from "../../data/rows.ts";
-import type { StageAdapters } from "../sft_then_grpo.ts";
+import { forEachStageModel, type StageAdapters } from "../sft_then_grpo.ts";
 import { reasoningPrompt, type ReasoningSettings } from "./settings.ts";
 import { readRubricRows, reasoningRewards } from "./train.ts";
 
@@ -67,9 +65,6 @@ export interface ReasoningEvaluation {
   /** The SFT → GRPO adapter under each preset (greedy with k = 1). */
   presets: ReasoningReport[];
 }
-
-/** The model names of the three variants, in table order. */
-export const VARIANTS = ["base", "SFT", "SFT → GRPO"] as const;
 
 interface Scorer {
   rows: Row[];
@@ -179,10 +174,8 @@ export async function evaluateReasoning(
     0,
     settings.evalQuestions,
   );
-  const { model, tokenizer, dir } = await loadPretrained(settings.model);
-  if (!tokenizer) throw new Error(`${dir}: no tokenizer`);
   let k = settings.k;
-  const scorer = makeScorer(settings, rows, tokenizer, () => k);
+  let scorer: Scorer | undefined;
   const reports: ReasoningReport[] = [];
   const presets: ReasoningReport[] = [];
   const started = performance.now();
@@ -194,30 +187,25 @@ export async function evaluateReasoning(
         r.aggregate.rubric.mean.toFixed(3)
       } [${((performance.now() - started) / 60000).toFixed(1)} min]`,
     );
-  try {
-    const paths = [null, adapters.sft, adapters.grpo];
-    for (const [i, name] of VARIANTS.entries()) {
-      const lora = paths[i] ? await loadAdapter(paths[i]!, model) : null;
-      try {
-        k = settings.k;
-        const samples = answer(model, tokenizer, rows, settings, "standard", k);
-        reports.push(await scorer.score(name, "standard", samples));
-        note(reports.at(-1)!);
-        if (name !== "SFT → GRPO") continue;
-        for (const preset of Object.keys(PRESETS) as PresetName[]) {
-          k = preset === "greedy" ? 1 : settings.k;
-          const again = preset === "standard"
-            ? samples
-            : answer(model, tokenizer, rows, settings, preset, k);
-          presets.push(await scorer.score(name, preset, again));
-          note(presets.at(-1)!);
-        }
-      } finally {
-        lora?.remove();
+  await forEachStageModel(
+    settings.model,
+    adapters,
+    async (name, model, tokenizer) => {
+      scorer ??= makeScorer(settings, rows, tokenizer, () => k);
+      k = settings.k;
+      const samples = answer(model, tokenizer, rows, settings, "standard", k);
+      reports.push(await scorer.score(name, "standard", samples));
+      note(reports.at(-1)!);
+      if (name !== "SFT → GRPO") return;
+      for (const preset of Object.keys(PRESETS) as PresetName[]) {
+        k = preset === "greedy" ? 1 : settings.k;
+        const again = preset === "standard"
+          ? samples
+          : answer(model, tokenizer, rows, settings, preset, k);
+        presets.push(await scorer.score(name, preset, again));
+        note(presets.at(-1)!);
       }
-    }
-  } finally {
-    model.dispose();
-  }
+    },
+  );
   return { reports, presets };
 }

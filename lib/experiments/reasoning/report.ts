@@ -11,7 +11,7 @@
  * @module
  */
 import { type Estimate, pairedComparison } from "../../eval/stats.ts";
-import { barChart } from "../../plot/mod.ts";
+import { estimateBars } from "../../eval/charts.ts";
 import type { ReasoningMetric, ReasoningReport } from "./evaluate.ts";
 import type { ReasoningSettings } from "./settings.ts";
 
@@ -98,29 +98,16 @@ export function reasoningBars(
   options: { by?: "model" | "preset"; title?: string } = {},
 ): string {
   const by = options.by ?? "model";
-  const rows = (["main", "format", "rubric"] as const).flatMap((m) =>
-    reports.map((r) => {
-      const e = r.aggregate[m];
-      return {
-        name: by === "model" ? r.model : r.preset,
-        metric: LABELS[m]!,
-        mean: e.mean,
-        // A percentile interval can sit just beside the mean; keep the bar inside.
-        low: Math.min(e.low, e.mean),
-        high: Math.max(e.high, e.mean),
-      };
-    })
+  const bars = (["main", "format", "rubric"] as const).flatMap((m) =>
+    reports.map((r) => ({
+      name: by === "model" ? r.model : r.preset,
+      metric: LABELS[m]!,
+      estimate: r.aggregate[m],
+    }))
   );
-  return barChart(rows, {
-    x: "name",
-    y: "mean",
-    low: "low",
-    high: "high",
-    group: "metric",
+  return estimateBars(bars, {
     title: options.title ?? "Rubric reasoning evaluation",
     subtitle: "bars: 95 % bootstrap interval over questions",
-    yLabel: "score",
-    xLabel: "",
   });
 }
 

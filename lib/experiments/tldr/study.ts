@@ -18,13 +18,12 @@ import {
   pairedComparison,
 } from "../../eval/stats.ts";
 import { sampleCompletions } from "../../eval/generate_samples.ts";
-import { loadPretrained } from "../../model/pretrained.ts";
-import { loadAdapter } from "../../peft/mod.ts";
 import { cosine } from "../../rewards/similarity.ts";
 import { useLiteEmbedder } from "../../rewards/use_lite.ts";
 import type { ChatMessage } from "../../tokenizer/mod.ts";
 import type { MetricsRecord } from "../../train/metrics_log.ts";
 import {
+  forEachStageModel,
   type StageAdapters,
   type StageData,
   trainSftThenGrpo,
@@ -167,62 +166,53 @@ export async function evaluateTldr(
     settings.evalPassages,
   );
   const passages = rows.map((r) => String(r.prompt));
-  const { model, tokenizer, dir } = await loadPretrained(settings.model);
-  if (!tokenizer) throw new Error(`${dir}: no tokenizer`);
   const embedder = useLiteEmbedder();
   const passageVectors = await embedder.embed(passages);
-  const reports: TldrReport[] = [];
-  try {
-    const variants = [
-      ["base", null],
-      ["SFT", adapters.sft],
-      ["SFT → GRPO (length + similarity)", adapters.grpo],
-    ] as const;
-    for (const [name, path] of variants) {
-      const lora = path ? await loadAdapter(path, model) : null;
-      try {
-        const { outputs } = sampleCompletions(
-          model,
-          tokenizer,
-          passages.map(tldrPrompt),
-          {
-            k: settings.k,
-            seed: settings.seed,
-            maxNewTokens: 48,
-            sampling: "standard",
-          },
-        );
-        const samples = outputs.map((o) => o.samples.map((s) => s.trim()));
-        const vectors = await embedder.embed(samples.flat());
-        const perPassage = samples.map((list, i) => ({
-          chars: list.map((s) => [...s].length),
-          reward: list.map((s) => -Math.abs(settings.target - [...s].length)),
-          similarity: list.map((_, j) =>
-            cosine(vectors[i * settings.k + j], passageVectors[i])
-          ),
-        }));
-        const ci = (key: "chars" | "reward" | "similarity") =>
-          bootstrapCI(perPassage.map((p) => p[key]), { seed: settings.seed });
-        reports.push({
-          model: name,
-          reward: ci("reward"),
-          chars: ci("chars"),
-          absError: bootstrapCI(
-            perPassage.map((p) => p.reward.map((r) => -r)),
-            { seed: settings.seed },
-          ),
-          similarity: ci("similarity"),
-          perPassage,
-          samples,
-        });
-      } finally {
-        lora?.remove();
-      }
-    }
-  } finally {
-    model.dispose();
-  }
-  return reports;
+  const labels = {
+    base: "base",
+    SFT: "SFT",
+    "SFT → GRPO": "SFT → GRPO (length + similarity)",
+  };
+  return await forEachStageModel(
+    settings.model,
+    adapters,
+    async (stage, model, tokenizer): Promise<TldrReport> => {
+      const { outputs } = sampleCompletions(
+        model,
+        tokenizer,
+        passages.map(tldrPrompt),
+        {
+          k: settings.k,
+          seed: settings.seed,
+          maxNewTokens: 48,
+          sampling: "standard",
+        },
+      );
+      const samples = outputs.map((o) => o.samples.map((s) => s.trim()));
+      const vectors = await embedder.embed(samples.flat());
+      const perPassage = samples.map((list, i) => ({
+        chars: list.map((s) => [...s].length),
+        reward: list.map((s) => -Math.abs(settings.target - [...s].length)),
+        similarity: list.map((_, j) =>
+          cosine(vectors[i * settings.k + j], passageVectors[i])
+        ),
+      }));
+      const ci = (key: "chars" | "reward" | "similarity") =>
+        bootstrapCI(perPassage.map((p) => p[key]), { seed: settings.seed });
+      return {
+        model: labels[stage],
+        reward: ci("reward"),
+        chars: ci("chars"),
+        absError: bootstrapCI(
+          perPassage.map((p) => p.reward.map((r) => -r)),
+          { seed: settings.seed },
+        ),
+        similarity: ci("similarity"),
+        perPassage,
+        samples,
+      };
+    },
+  );
 }
 
 /** A markdown table of the reports and the paired reward difference. */
