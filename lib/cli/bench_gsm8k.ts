@@ -20,7 +20,7 @@
  */
 import { parseArgs } from "node:util";
 import { stringify } from "csv-stringify/sync";
-import { writeFileAtomic } from "../checkpoint/atomic.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
 import { type Gsm8kRow, gsm8kRows } from "../data/gsm8k.ts";
 import { loadDataset } from "../data/hub.ts";
 import { readRows } from "../data/read.ts";

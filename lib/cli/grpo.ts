@@ -11,7 +11,7 @@
 import { initEngine } from "../engine/mod.ts";
 import { geminiAvailable, GeminiClient, geminiJudge } from "../gemini/mod.ts";
 import { loadTokenizer } from "../tokenizer/mod.ts";
-import { resolveModelSource } from "../hub/resolve.ts";
+import { resolveModelSource } from "../model/source.ts";
 import { rewardFromConfig } from "../rewards/registry.ts";
 import { parseGrpoConfig } from "../train/grpo/config.ts";
 import { runGrpo } from "../train/grpo/trainer.ts";

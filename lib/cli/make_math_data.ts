@@ -16,7 +16,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { writeFileAtomic } from "../checkpoint/atomic.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
 import {
   MATH_LEVELS,
   type MathLevel,

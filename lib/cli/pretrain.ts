@@ -22,7 +22,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { type Corpus, loadCorpus } from "../data/corpus.ts";
-import { bf16ToF32, f32ToBf16 } from "../checkpoint/dtypes.ts";
+import { bf16ToF32, f32ToBf16 } from "../safetensors/dtypes.ts";
 import { initEngine, tf } from "../engine/mod.ts";
 import { generate, type GenerateOptions } from "../generate/generate.ts";
 import { parameterCount } from "../model/config.ts";

@@ -15,7 +15,7 @@ import { initEngine } from "../engine/mod.ts";
 import { haikuStudySettings } from "../experiments/haiku/settings.ts";
 import { runHaikuStudy } from "../experiments/haiku/study.ts";
 import { summaryTable } from "../eval/mod.ts";
-import { fastMode } from "../notebook/fast.ts";
+import { fastMode } from "../util/fast.ts";
 
 const USAGE =
   "usage: deno task train:haiku [--model M] [--run NAME] [--fast] [--sft-steps N] [--rl-steps N] [--k N] [--prompts N] [--counter cmu|pyphen]";

@@ -24,7 +24,7 @@ import {
   runMathStudy,
   writeMathResults,
 } from "../experiments/math/study.ts";
-import { fastMode } from "../notebook/fast.ts";
+import { fastMode } from "../util/fast.ts";
 import { cliHelpers } from "./args.ts";
 
 const USAGE =

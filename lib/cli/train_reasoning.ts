@@ -12,7 +12,7 @@
 import { initEngine } from "../engine/mod.ts";
 import { reasoningSettings } from "../experiments/reasoning/settings.ts";
 import { runReasoning } from "../experiments/reasoning/study.ts";
-import { fastMode } from "../notebook/fast.ts";
+import { fastMode } from "../util/fast.ts";
 import { cliHelpers } from "./args.ts";
 
 const USAGE =

@@ -16,7 +16,7 @@ import {
   tldrTable,
   trainTldr,
 } from "../experiments/tldr/study.ts";
-import { fastMode } from "../notebook/fast.ts";
+import { fastMode } from "../util/fast.ts";
 import { histogram, writeSvg } from "../plot/mod.ts";
 import { cliHelpers } from "./args.ts";
 

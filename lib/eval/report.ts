@@ -23,7 +23,7 @@
  */
 import { stringify } from "csv-stringify/sync";
 import { join } from "node:path";
-import { writeFileAtomic } from "../checkpoint/atomic.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
 import { writeSvg } from "../plot/mod.ts";
 import { scoreBars } from "./charts.ts";
 import { summaryTable } from "./tables.ts";

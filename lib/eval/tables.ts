@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { formatTable, type TableColumn } from "../notebook/table.ts";
+import { formatTable, type TableColumn } from "../util/table.ts";
 import { compareReports } from "./compare.ts";
 import type { Interval, PairedOptions } from "./stats.ts";
 import {

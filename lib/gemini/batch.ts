@@ -6,7 +6,7 @@
  * @module
  */
 import { Progress, type ProgressOptions } from "../util/progress.ts";
-import type { ChatMessage } from "../tokenizer/messages.ts";
+import type { ChatMessage } from "../util/chat_message.ts";
 import type {
   GeminiClient,
   GeminiResult,

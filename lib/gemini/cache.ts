@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { writeFileAtomic } from "../checkpoint/atomic.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
 import type { GeminiRequest, GeminiResponse } from "./request.ts";
 
 const FORMAT = "tunebook-gemini-cache-v1";

@@ -17,7 +17,7 @@
  * @module
  */
 import { GoogleGenAI } from "@google/genai";
-import type { ChatMessage } from "../tokenizer/messages.ts";
+import type { ChatMessage } from "../util/chat_message.ts";
 import { sendAttempt } from "./attempt.ts";
 import { GeminiCache } from "./cache.ts";
 import { GeminiError, redact } from "./errors.ts";

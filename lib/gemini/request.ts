@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type ChatMessage, validateMessages } from "../tokenizer/messages.ts";
+import { type ChatMessage, validateMessages } from "../util/chat_message.ts";
 
 /** Generation options of one call (all optional; unset = the API default). */
 export interface GenerateOptions {

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { readDotenvFile } from "../hub/dotenv.ts";
+import { readDotenvFile } from "../util/dotenv.ts";
 import { projectEnvFile } from "../hub/settings.ts";
 import { GeminiUnavailableError } from "./errors.ts";
 

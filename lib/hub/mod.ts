@@ -1,10 +1,11 @@
 /**
- * Getting model files from a local folder or the Hugging Face hub.
+ * Files from the Hugging Face hub, into a cache laid out like
+ * `huggingface_hub`'s. Which files a model needs is the model stage's
+ * business (lib/model/source.ts); this stage only fetches them.
  *
  * ```ts
- * import { resolveModelSource } from "../lib/hub/mod.ts";
- * const model = await resolveModelSource("HuggingFaceTB/SmolLM-135M-Instruct");
- * // model.dir holds config.json, tokenizer files and the safetensors weights
+ * import { downloadHubFile } from "../lib/hub/mod.ts";
+ * const { path } = await downloadHubFile("HuggingFaceTB/SmolLM-135M-Instruct", "config.json");
  * ```
  *
  * Settings follow `huggingface_hub`: `HF_TOKEN`, `HF_ENDPOINT`,
@@ -14,7 +15,6 @@
  * @module
  */
 export { isCommitHash, RepoCache, type RepoType } from "./cache.ts";
-export { parseDotenv, readDotenvFile } from "./dotenv.ts";
 export {
   type DownloadFileOptions,
   downloadHubFile,
@@ -29,12 +29,6 @@ export {
   type ProgressReporter,
   stderrProgress,
 } from "./progress.ts";
-export {
-  type ModelSource,
-  OPTIONAL_MODEL_FILES,
-  resolveModelSource,
-  type ResolveOptions,
-} from "./resolve.ts";
 export {
   describeSettings,
   type HubSettings,

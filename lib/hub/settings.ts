@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { readDotenvFile } from "./dotenv.ts";
+import { readDotenvFile } from "../util/dotenv.ts";
 
 /** Resolved settings for talking to the hub and its cache. */
 export interface HubSettings {

@@ -23,7 +23,14 @@ import {
   type StepSlots,
   transientSlots,
 } from "./kv_cache.ts";
-import { applyRope, attention, geluTanh, rmsNorm, silu } from "./layers.ts";
+import {
+  applyRope,
+  attention,
+  geluTanh,
+  type LayerContext,
+  rmsNorm,
+  silu,
+} from "./layers.ts";
 import { llamaLayer } from "./llama.ts";
 import { checkpointed } from "./recompute.ts";
 import { inverseFrequencies, ropeTables } from "./rope.ts";
@@ -34,7 +41,7 @@ import {
   weightVariable,
 } from "./weights.ts";
 
-export type { WeightArrays };
+export type { LayerContext, WeightArrays };
 
 /** An extra path added to a linear layer's output (e.g. LoRA's B·A·x·scale). */
 export interface LinearAdapter {
@@ -42,13 +49,6 @@ export interface LinearAdapter {
   forward(x: tf.Tensor2D): tf.Tensor2D;
   /** The trainable variables forward() reads (needed for gradient checkpointing). */
   readonly parameters?: tf.Variable[];
-}
-
-/** What one family's decoder layer can call; names are relative to the layer. */
-export interface LayerContext {
-  norm(name: string, x: tf.Tensor3D): tf.Tensor3D;
-  attention(x: tf.Tensor3D): tf.Tensor3D;
-  mlp(x: tf.Tensor3D): tf.Tensor3D;
 }
 
 /** Options of one forward pass. */

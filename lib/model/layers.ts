@@ -7,6 +7,13 @@
  */
 import { tf } from "../engine/mod.ts";
 
+/** What one family's decoder layer can call; names are relative to the layer. */
+export interface LayerContext {
+  norm(name: string, x: tf.Tensor3D): tf.Tensor3D;
+  attention(x: tf.Tensor3D): tf.Tensor3D;
+  mlp(x: tf.Tensor3D): tf.Tensor3D;
+}
+
 /**
  * RMSNorm over the last axis: x · rsqrt(mean(x²) + eps) · (offset + w).
  * Gemma stores w and multiplies by (1 + w) (offset 1); Llama uses w (offset 0).

@@ -11,7 +11,7 @@
  * @module
  */
 import { tf } from "../engine/mod.ts";
-import type { LayerContext } from "./decoder.ts";
+import type { LayerContext } from "./layers.ts";
 
 /** One Llama decoder layer on x [B, T, D]. */
 export function llamaLayer(ctx: LayerContext, x: tf.Tensor3D): tf.Tensor3D {

@@ -9,10 +9,10 @@
  *
  * @module
  */
-import { ShardedCheckpoint } from "../checkpoint/sharded.ts";
-import { writeSafetensors } from "../checkpoint/safetensors.ts";
-import type { FloatDtype } from "../checkpoint/dtypes.ts";
-import { writeFileAtomic } from "../checkpoint/atomic.ts";
+import { ShardedCheckpoint } from "../safetensors/sharded.ts";
+import { writeSafetensors } from "../safetensors/safetensors.ts";
+import type { FloatDtype } from "../safetensors/dtypes.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
 import { tf } from "../engine/mod.ts";
 import { type ModelConfig, parseConfig } from "./config.ts";
 import { CausalLM } from "./decoder.ts";

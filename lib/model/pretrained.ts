@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { resolveModelSource, type ResolveOptions } from "../hub/resolve.ts";
+import { resolveModelSource, type ResolveOptions } from "./source.ts";
 import { loadTokenizer, type Tokenizer } from "../tokenizer/mod.ts";
 import type { CausalLM } from "./decoder.ts";
 import { loadModel, type LoadOptions } from "./load.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 import { basename, dirname, join, resolve } from "node:path";
-import { FAST_ENV } from "./fast.ts";
+import { FAST_ENV } from "../util/fast.ts";
 
 /** Debian's Jupyter; the first `python3` on PATH may be one without Jupyter. */
 export const DEBIAN_JUPYTER = "/usr/bin/jupyter";

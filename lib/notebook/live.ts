@@ -21,7 +21,7 @@ import {
   tableOutput,
   textOutput,
 } from "./show.ts";
-import type { TableOptions } from "./table.ts";
+import type { TableOptions } from "../util/table.ts";
 
 /** A replaceable output; see {@link liveDisplay}. */
 export interface LiveDisplay {

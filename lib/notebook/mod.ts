@@ -40,8 +40,8 @@ export {
   type FormattedTable,
   type TableColumn,
   type TableOptions,
-} from "./table.ts";
-export { FAST_ENV, fastMode } from "./fast.ts";
+} from "../util/table.ts";
+export { FAST_ENV, fastMode } from "../util/fast.ts";
 export {
   describeProblems,
   type ExecutedNotebook,

@@ -15,7 +15,7 @@
  * @module
  */
 import { emit, inJupyter, type MimeBundle } from "./jupyter.ts";
-import { formatTable, type TableOptions } from "./table.ts";
+import { formatTable, type TableOptions } from "../util/table.ts";
 
 /** Options of {@link show.svg}. */
 export interface SvgOptions {

@@ -6,12 +6,12 @@
  *
  * @module
  */
-import { writeFileAtomic } from "../checkpoint/atomic.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
 import {
   type LoadedTensor,
   SafetensorsFile,
   writeSafetensors,
-} from "../checkpoint/safetensors.ts";
+} from "../safetensors/safetensors.ts";
 import { tf } from "../engine/mod.ts";
 import type { ModelConfig } from "../model/config.ts";
 import type { CausalLM } from "../model/decoder.ts";

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import type { ChatMessage } from "../tokenizer/messages.ts";
+import type { ChatMessage } from "../util/chat_message.ts";
 import { excerpt } from "./text.ts";
 
 export type { ChatMessage };

@@ -14,7 +14,7 @@
  * @module
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../checkpoint/atomic.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
 import { ByteLevelBpe } from "./bpe_model.ts";
 
 /**

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { type ChatMessage, validateMessages } from "./messages.ts";
+import { type ChatMessage, validateMessages } from "../util/chat_message.ts";
 
 /** Token ids with a 0/1 loss mask of the same length. */
 export interface MaskedTokens {

@@ -25,7 +25,7 @@ export {
   type ChatMessage,
   type ChatRole,
   validateMessages,
-} from "./messages.ts";
+} from "../util/chat_message.ts";
 export {
   LLAMA_FINETUNE_PAD,
   type PadSource,

@@ -26,7 +26,7 @@ import {
   encodePromptCompletion,
   type MaskedTokens,
 } from "./masks.ts";
-import { type ChatMessage, validateMessages } from "./messages.ts";
+import { type ChatMessage, validateMessages } from "../util/chat_message.ts";
 import { type PadSource, resolveSpecialIds } from "./special_ids.ts";
 
 /** Options for {@link Tokenizer.encode}. */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { writeFileAtomic } from "../checkpoint/atomic.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
 
 /** What a trainer needs, besides weights and optimizer, to continue exactly. */
 export interface TrainerState {

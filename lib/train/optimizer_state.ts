@@ -10,8 +10,8 @@
 import {
   readSafetensors,
   writeSafetensors,
-} from "../checkpoint/safetensors.ts";
-import type { TensorToWrite } from "../checkpoint/safetensors.ts";
+} from "../safetensors/safetensors.ts";
+import type { TensorToWrite } from "../safetensors/safetensors.ts";
 import type { AdamWState } from "./optimizer.ts";
 
 const FORMAT = "tunebook.adamw";

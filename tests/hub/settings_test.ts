@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseDotenv } from "../../lib/hub/dotenv.ts";
+import { parseDotenv } from "../../lib/util/dotenv.ts";
 import { formatProgress } from "../../lib/hub/progress.ts";
 import { describeSettings, hubSettings } from "../../lib/hub/settings.ts";
 

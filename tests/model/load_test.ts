@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import {
   readSafetensors,
   writeSafetensors,
-} from "../../lib/checkpoint/safetensors.ts";
+} from "../../lib/safetensors/safetensors.ts";
 import { loadOpenBlas } from "../../lib/engine/blas.ts";
 import { initEngine, tf } from "../../lib/engine/mod.ts";
 import { parseConfig } from "../../lib/model/config.ts";

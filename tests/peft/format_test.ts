@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { writeFileAtomic } from "../../lib/checkpoint/atomic.ts";
+import { writeFileAtomic } from "../../lib/util/atomic.ts";
 import {
   readSafetensors,
   SafetensorsFile,
   writeSafetensors,
-} from "../../lib/checkpoint/safetensors.ts";
+} from "../../lib/safetensors/safetensors.ts";
 import { initEngine, tf } from "../../lib/engine/mod.ts";
 import { parseConfig } from "../../lib/model/config.ts";
 import { CausalLM } from "../../lib/model/decoder.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { initEngine } from "../../lib/engine/mod.ts";
 import type { RewardFunction } from "../../lib/rewards/types.ts";
-import { readSafetensors } from "../../lib/checkpoint/safetensors.ts";
+import { readSafetensors } from "../../lib/safetensors/safetensors.ts";
 import { parseGrpoConfig } from "../../lib/train/grpo/config.ts";
 import { runGrpo } from "../../lib/train/grpo/trainer.ts";
 import { MetricsLog } from "../../lib/train/metrics_log.ts";

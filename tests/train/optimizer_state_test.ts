@@ -3,7 +3,7 @@
  * save, a fresh model and optimizer, a load and three more, bit for bit.
  */
 import assert from "node:assert/strict";
-import { writeSafetensors } from "../../lib/checkpoint/safetensors.ts";
+import { writeSafetensors } from "../../lib/safetensors/safetensors.ts";
 import { initEngine, tf } from "../../lib/engine/mod.ts";
 import { CausalLM } from "../../lib/model/decoder.ts";
 import { clipGradNorm } from "../../lib/train/clip.ts";

@@ -9,7 +9,7 @@ import {
 } from "../../lib/train/sft/examples.ts";
 import { runSft } from "../../lib/train/sft/trainer.ts";
 import { MetricsLog } from "../../lib/train/metrics_log.ts";
-import { readSafetensors } from "../../lib/checkpoint/safetensors.ts";
+import { readSafetensors } from "../../lib/safetensors/safetensors.ts";
 import { toyConversations, writeTinyChatModel } from "../helpers/chat_model.ts";
 
 await initEngine({ verbose: false });

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { writeAtomic } from "../../lib/checkpoint/atomic.ts";
+import { writeAtomic } from "../../lib/util/atomic.ts";
 import {
   readSafetensors,
   SafetensorsFile,
   writeSafetensors,
-} from "../../lib/checkpoint/safetensors.ts";
+} from "../../lib/safetensors/safetensors.ts";
 
 async function withTempDir(
   body: (dir: string) => Promise<void>,

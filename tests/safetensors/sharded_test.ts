@@ -3,11 +3,11 @@ import {
   readShardIndex,
   ShardedCheckpoint,
   writeShardedSafetensors,
-} from "../../lib/checkpoint/sharded.ts";
+} from "../../lib/safetensors/sharded.ts";
 import {
   type TensorToWrite,
   writeSafetensors,
-} from "../../lib/checkpoint/safetensors.ts";
+} from "../../lib/safetensors/safetensors.ts";
 
 async function withTempDir(
   body: (dir: string) => Promise<void>,

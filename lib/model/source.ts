@@ -21,11 +21,11 @@ import {
   readShardIndex,
   SHARD_INDEX_FILE,
   SINGLE_WEIGHTS_FILE,
-} from "../checkpoint/sharded.ts";
-import { RepoCache } from "./cache.ts";
-import { downloadHubFile, type HubOptions } from "./download.ts";
-import { HubError, offlineError } from "./errors.ts";
-import { hubSettings } from "./settings.ts";
+} from "../safetensors/sharded.ts";
+import { RepoCache } from "../hub/cache.ts";
+import { downloadHubFile, type HubOptions } from "../hub/download.ts";
+import { HubError, offlineError } from "../hub/errors.ts";
+import { hubSettings } from "../hub/settings.ts";
 
 /** Fetched when the repo has them; a model works without any of them. */
 export const OPTIONAL_MODEL_FILES = [

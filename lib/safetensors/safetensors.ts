@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { writeAll, writeAtomic } from "./atomic.ts";
+import { writeAll, writeAtomic } from "../util/atomic.ts";
 import {
   bytesToFloat32,
   DTYPE_BYTES,

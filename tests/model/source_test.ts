@@ -1,16 +1,16 @@
 import assert from "node:assert/strict";
-import { writeSafetensors } from "../../lib/checkpoint/safetensors.ts";
+import { writeSafetensors } from "../../lib/safetensors/safetensors.ts";
 import {
   ShardedCheckpoint,
   writeShardedSafetensors,
-} from "../../lib/checkpoint/sharded.ts";
+} from "../../lib/safetensors/sharded.ts";
 import type { HubError } from "../../lib/hub/errors.ts";
 import {
   resolveModelSource,
   type ResolveOptions,
-} from "../../lib/hub/resolve.ts";
+} from "../../lib/model/source.ts";
 import { hubSettings } from "../../lib/hub/settings.ts";
-import { FakeHub } from "./fake_hub.ts";
+import { FakeHub } from "../hub/fake_hub.ts";
 
 async function withHub(
   body: (hub: FakeHub, temp: string) => Promise<void>,

@@ -5,7 +5,7 @@ import {
   f16ToF32,
   f32ToBf16,
   f32ToF16,
-} from "../../lib/checkpoint/dtypes.ts";
+} from "../../lib/safetensors/dtypes.ts";
 
 const bitsOf = (values: number[]) =>
   new Uint32Array(new Float32Array(values).buffer);

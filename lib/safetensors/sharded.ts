@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { writeFileAtomic } from "./atomic.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
 import { DTYPE_BYTES } from "./dtypes.ts";
 import {
   type LoadedTensor,
