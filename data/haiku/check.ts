@@ -18,7 +18,7 @@ import {
   haikuSyllables,
 } from "../../lib/rewards/syllables.ts";
 
-/** The user turn of every row, as in seed 1's data, followed by the topic and "\n". */
+/** The user turn of every row, as in gemma_haiku's data, followed by the topic and "\n". */
 export const PROMPT_PREFIX = "Generate a haiku about the following topic: ";
 
 /** One checked row: its topic and haiku, or the reasons it failed. */

@@ -1,5 +1,5 @@
 /**
- * Batch answering in seed 2's format: the questions of a data file, the
+ * Batch answering in ee596-fp's format: the questions of a data file, the
  * system prompt asking for `<reasoning>…</reasoning><answer>…</answer>`, and
  * the record written for each generated answer.
  *
@@ -8,7 +8,7 @@
 import { type Row, rowLocation } from "../data/rows.ts";
 import { extractTagged, isStrictFormat } from "../rewards/format.ts";
 
-/** The default system prompt: seed 2's reasoning-then-answer format. */
+/** The default system prompt: ee596-fp's reasoning-then-answer format. */
 export const REASONING_SYSTEM_PROMPT =
   "You are a careful assistant. Think the question through, then reply in exactly this format:\n" +
   "<reasoning>\nyour step-by-step reasoning\n</reasoning>\n" +

@@ -12,7 +12,7 @@ import { loadPretrained } from "../model/pretrained.ts";
 import { loadAdapter } from "../peft/mod.ts";
 import type { Tokenizer } from "../tokenizer/mod.ts";
 
-/** The preset names, in the seed's order. */
+/** The preset names, in ee596-fp's order. */
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
 
 /** Returns `name` as a preset name, or throws naming it and the choices. */

@@ -1,6 +1,6 @@
 /**
  * `deno task answer`: answers every question of a data file with a model,
- * in batches, in seed 2's `<reasoning>…</reasoning><answer>…</answer>`
+ * in batches, in ee596-fp's `<reasoning>…</reasoning><answer>…</answer>`
  * format, and writes the answers as JSON.
  *
  *   deno task answer --questions FILE [--model M] [--adapter DIR] [--preset P] [--k N]

@@ -1,5 +1,5 @@
 /**
- * `deno task train:haiku`: the haiku study (seed 1) end to end on the
+ * `deno task train:haiku`: the haiku study (gemma_haiku) end to end on the
  * embedded default model, or on `--model` (e.g. google/gemma-3-1b-it).
  * Trains SFT, RL sparse, SFT → RL regular, SFT → RL sparse and the fullrun,
  * evaluates them with the base model and Gemini on the eval prompts, and

@@ -1,5 +1,5 @@
 /**
- * `deno task train:math`: the math experiment (seed 3's AI-MO run on
+ * `deno task train:math`: the math experiment (finetuned-llama's AI-MO run on
  * GSM8K-format problems) on the default model: SFT on the worked answers,
  * GRPO with format + accuracy rewards, evaluation of base / SFT /
  * SFT → GRPO, and results/math/<run>/ (summary.md, reports.json,

@@ -1,5 +1,5 @@
 /**
- * `deno task train:reasoning`: the rubric-reasoning experiment (seed 2's
+ * `deno task train:reasoning`: the rubric-reasoning experiment (ee596-fp's
  * `<reasoning>`/`<answer>` format) on the default model: SFT on tagged
  * reference answers, GRPO with format + embedding rubric grade, evaluation
  * of base / SFT / SFT → GRPO and of the generation presets, written to

@@ -1,5 +1,5 @@
 /**
- * `deno task train:tldr`: the TLDR length experiment (seed 3) on the default
+ * `deno task train:tldr`: the TLDR length experiment (finetuned-llama) on the default
  * model: SFT on the reference summaries, GRPO with the length and similarity
  * rewards, evaluation of base / SFT / SFT → GRPO, written to
  * results/tldr/<run>/ (summary.md, reports.json, lengths.svg).

@@ -1,13 +1,13 @@
 /**
- * Schemas for the row formats of the seed systems' data, each with a
+ * Schemas for the row formats of the reference projects' data, each with a
  * function that validates raw rows into typed ones:
  *
  * | format | columns | used by |
  * | --- | --- | --- |
- * | conversations | `conversations` or `messages`: `[{role, content}]` | seed 1 (haiku JSON), chat SFT |
+ * | conversations | `conversations` or `messages`: `[{role, content}]` | gemma_haiku (haiku JSON), chat SFT |
  * | prompt/completion | `prompt`, `completion` | TRL's standard format |
- * | NuminaMath-TIR | `problem`, `solution`, optional `messages` | seed 3 (`AI-MO/NuminaMath-TIR`) |
- * | smoltldr | `prompt`, optional `completion` | seed 3 (`mlabonne/smoltldr`) |
+ * | NuminaMath-TIR | `problem`, `solution`, optional `messages` | finetuned-llama (`AI-MO/NuminaMath-TIR`) |
+ * | smoltldr | `prompt`, optional `completion` | finetuned-llama (`mlabonne/smoltldr`) |
  *
  * GSM8K lives in `gsm8k.ts` and OpenRubrics in `open_rubrics.ts`.
  *
@@ -16,7 +16,7 @@
 import type { Row } from "./rows.ts";
 import { field, type RowOf, validateRows } from "./schema.ts";
 
-/** A chat conversation; seed 1's files call the column `conversations`. */
+/** A chat conversation; gemma_haiku's files call the column `conversations`. */
 export const CONVERSATION_SCHEMA = [
   field("messages", "messages", { aliases: ["conversations"] }),
 ] as const;
@@ -52,7 +52,7 @@ export function promptCompletionRows(
 /**
  * `AI-MO/NuminaMath-TIR`: a competition problem and a worked solution
  * (LaTeX, final answer usually in `\boxed{}`); `messages` repeats them as a
- * chat. Seed 3 dropped `solution` before its accuracy reward needed it;
+ * chat. finetuned-llama dropped `solution` before its accuracy reward needed it;
  * validating it here keeps it.
  */
 export const NUMINA_SCHEMA = [

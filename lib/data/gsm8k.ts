@@ -1,5 +1,5 @@
 /**
- * GSM8K rows (`openai/gsm8k`, the GitHub JSONL files, the Kaggle CSV seed 2
+ * GSM8K rows (`openai/gsm8k`, the GitHub JSONL files, the Kaggle CSV ee596-fp
  * used, and tunebook's generated problems): `question`, and `answer`, a
  * worked solution whose last line is `#### <number>`.
  *

@@ -1,6 +1,6 @@
 /**
  * Rubric-scored prompts (`OpenRubrics/OpenRubrics` and look-alikes) with the
- * column mapping seed 2 used, made explicit: the loader inspects the
+ * column mapping ee596-fp used, made explicit: the loader inspects the
  * columns, picks the first present name of each role, and reports what it
  * mapped so a surprise shows up in the log rather than in the rewards.
  *
@@ -11,7 +11,7 @@
  * | reference | response, model_answer, answer, output, reference_answer |
  * | score | score, rating, label |
  *
- * Lists and objects are flattened to newline-separated text, as seed 2 did.
+ * Lists and objects are flattened to newline-separated text, as ee596-fp did.
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * Split names with an optional slice, as the `datasets` library writes
- * them: `train`, `train[:5%]`, `test[10:20]`, `train[-100:]`. Seed 3 loads
+ * them: `train`, `train[:5%]`, `test[10:20]`, `train[-100:]`. finetuned-llama loads
  * `AI-MO/NuminaMath-TIR` as `train[:5%]`.
  *
  * Percent bounds are rounded to the nearest row (`n * pct / 100`), and

@@ -1,7 +1,7 @@
 /**
  * Prompt echo: how much of the topic's wording a completion repeats.
  *
- * Seed 1's RL-regular model raised its similarity score by copying the
+ * gemma_haiku's RL-regular model raised its similarity score by copying the
  * topic's words into a haiku-shaped answer (Similarity 0.37, Haiku 0.09),
  * so every similarity number is reported next to this rate.
  *

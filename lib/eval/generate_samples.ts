@@ -1,5 +1,5 @@
 /**
- * Evaluation inputs: the prompts of an eval file in seed 1's format, and k
+ * Evaluation inputs: the prompts of an eval file in gemma_haiku's format, and k
  * seeded completions per prompt from a model.
  *
  * ```ts
@@ -38,16 +38,16 @@ import type { ChatMessage, Tokenizer } from "../tokenizer/mod.ts";
 import { encodePrompt } from "../train/grpo/rollout.ts";
 import type { GenerationSettings } from "./types.ts";
 
-/** Seed 1's evaluation sampling (`full_eval.py`): T 1.0, top-p 0.95, top-k 64. */
-export const SEED1_EVAL_SAMPLING: SamplingOptions = {
+/** gemma_haiku's evaluation sampling (`full_eval.py`): T 1.0, top-p 0.95, top-k 64. */
+export const GEMMA_HAIKU_EVAL_SAMPLING: SamplingOptions = {
   temperature: 1.0,
   topP: 0.95,
   topK: 64,
   minP: 0,
 };
 
-/** Seed 1's `max_new_tokens` at evaluation. */
-export const SEED1_MAX_NEW_TOKENS = 50;
+/** gemma_haiku's `max_new_tokens` at evaluation. */
+export const GEMMA_HAIKU_MAX_NEW_TOKENS = 50;
 
 /** Options of {@link sampleCompletions}. */
 export interface SampleOptions {
@@ -55,9 +55,9 @@ export interface SampleOptions {
   k: number;
   /** Base seed (default 0). */
   seed?: number;
-  /** Sampling (default {@link SEED1_EVAL_SAMPLING}); partial options fill in from "standard". */
+  /** Sampling (default {@link GEMMA_HAIKU_EVAL_SAMPLING}); partial options fill in from "standard". */
   sampling?: PresetName | Partial<SamplingOptions>;
-  /** New-token cap (default {@link SEED1_MAX_NEW_TOKENS}). */
+  /** New-token cap (default {@link GEMMA_HAIKU_MAX_NEW_TOKENS}). */
   maxNewTokens?: number;
   /** Prompts per `generate` call (default 8). */
   batchSize?: number;
@@ -89,7 +89,7 @@ export function sampleCompletions(
   const k = options.k;
   const batchSize = options.batchSize ?? 8;
   const seed = options.seed ?? 0;
-  const maxNewTokens = options.maxNewTokens ?? SEED1_MAX_NEW_TOKENS;
+  const maxNewTokens = options.maxNewTokens ?? GEMMA_HAIKU_MAX_NEW_TOKENS;
   for (const [name, value] of [["k", k], ["batchSize", batchSize]] as const) {
     if (!Number.isInteger(value) || value < 1) {
       throw new Error(
@@ -102,7 +102,9 @@ export function sampleCompletions(
       `sampleCompletions: seed must be a finite number, got ${seed}`,
     );
   }
-  const sampling = samplingOptions(options.sampling ?? SEED1_EVAL_SAMPLING);
+  const sampling = samplingOptions(
+    options.sampling ?? GEMMA_HAIKU_EVAL_SAMPLING,
+  );
   const encoded = prompts.map((p, i) => {
     try {
       return encodePrompt(tokenizer, p);
@@ -165,7 +167,7 @@ function mix32(x: number): number {
 
 /** One prompt of an eval file. */
 export interface EvalPrompt {
-  /** The conversation up to the answer (seed 1: the single user turn). */
+  /** The conversation up to the answer (gemma_haiku: the single user turn). */
   prompt: ChatMessage[];
   /** The text after the first colon of the last user turn. */
   topic: string;
@@ -174,7 +176,7 @@ export interface EvalPrompt {
 }
 
 /**
- * Reads an eval file in seed 1's format (rows of `conversations` or
+ * Reads an eval file in gemma_haiku's format (rows of `conversations` or
  * `messages`; JSON, JSONL, CSV or parquet): each row's turns before its
  * final assistant answer are the prompt, that answer the reference. A row
  * must end with a user turn, optionally followed by the answer.
@@ -203,7 +205,7 @@ export async function readEvalPrompts(path: string): Promise<EvalPrompt[]> {
 }
 
 /**
- * Every assistant answer of a train file in seed 1's format, as
+ * Every assistant answer of a train file in gemma_haiku's format, as
  * `full_eval.py`'s `load_training_answers` collects them for the Train
  * Overlap (it compares stripped texts; the evaluation strips them).
  */

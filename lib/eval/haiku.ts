@@ -1,5 +1,5 @@
 /**
- * The haiku evaluation: seed 1's four columns (`full_eval.py`) computed
+ * The haiku evaluation: gemma_haiku's four columns (`full_eval.py`) computed
  * exactly, plus diagnostics that explain them, each with a bootstrap
  * interval over prompts.
  *
@@ -12,13 +12,13 @@
  * report.aggregate.haiku; // { mean, low, high, groups, values }
  * ```
  *
- * Per output (the completion, stripped as the seed's `.strip()` does):
+ * Per output (the completion, stripped as gemma_haiku's `.strip()` does):
  *
  * | metric | value |
  * | --- | --- |
  * | Haiku Score | `isHaiku`: 1 for exactly three non-empty lines of 5, 7, 5 syllables |
  * | Similarity Score | cos(e(output), e(topic)) − 0.5 |
- * | Total Score | Haiku + Similarity (the seed's total has no three-lines term) |
+ * | Total Score | Haiku + Similarity (gemma_haiku's total has no three-lines term) |
  * | Train Overlap | 1 when the output equals a stripped train haiku exactly |
  * | three lines | 1 for exactly three non-empty lines |
  * | syllable error | outputs with exactly three lines only: mean over the lines of abs(count − 5-7-5 target) |
@@ -26,14 +26,14 @@
  * | words, chars | whitespace words and code points |
  *
  * Aggregates are means over outputs (over prompts when k = 1, as in the
- * seed). Differences from seed 1, on purpose: k seeded samples per prompt
+ * gemma_haiku). Differences from gemma_haiku, on purpose: k seeded samples per prompt
  * instead of one unseeded one; intervals; the topic after the first colon
- * (`topicRule: "legacy"` restores the seed's); any embedder (the seed used
+ * (`topicRule: "legacy"` restores gemma_haiku's); any embedder (gemma_haiku used
  * MiniLM; its name is recorded, as cosines differ between embedders); and
  * completions decoded from the new tokens only with special tokens
- * skipped, where the seed decoded prompt + completion and kept the text
+ * skipped, where gemma_haiku decoded prompt + completion and kept the text
  * between the first `"model\n"` and the next `"<end_of_turn>"` (the same
- * text, except that the seed cut a completion at a `"model\n"` of its own
+ * text, except that gemma_haiku cut a completion at a `"model\n"` of its own
  * and kept other special tokens inside it).
  *
  * @module
@@ -75,7 +75,7 @@ export interface HaikuEvalOptions {
   trainHaikus: readonly string[];
   /** Sentence embedder of the similarity. */
   embedder: Embedder;
-  /** Syllable counter (default "cmu"; "pyphen" is seed 1's). */
+  /** Syllable counter (default "cmu"; "pyphen" is gemma_haiku's). */
   counter?: SyllableCounterName;
   /** Model name for tables (default "model"). */
   model?: string;
@@ -89,7 +89,7 @@ export interface HaikuEvalOptions {
   embedBatch?: number;
 }
 
-/** Seed 1's similarity offset. */
+/** gemma_haiku's similarity offset. */
 const OFFSET = 0.5;
 
 /**
@@ -214,7 +214,7 @@ export function syllableError(counts: readonly number[]): number {
   return sum / counts.length;
 }
 
-/** The stripped train haikus, as the seed's duplicate check compares them. */
+/** The stripped train haikus, as gemma_haiku's duplicate check compares them. */
 export function trainSet(trainHaikus: readonly string[]): Set<string> {
   if (!Array.isArray(trainHaikus)) {
     throw new Error(

@@ -16,7 +16,7 @@
  * - accuracy — the extracted answer (lib/rewards/math.ts extractAnswer:
  *   `<answer>`, `\boxed`, `####`, "the answer is", else the last number)
  *   equals the gold;
- * - partial accuracy — it is a number within 10 % of the gold (seed 2);
+ * - partial accuracy — it is a number within 10 % of the gold (ee596-fp);
  * - format — the whole completion is `<think>…</think><answer>…</answer>`
  *   (isStrictFormat).
  *
@@ -43,7 +43,7 @@ import {
 } from "./stats.ts";
 
 /**
- * The R1-style system prompt of seed 3's AI-MO (NuminaMath) run, with the
+ * The R1-style system prompt of finetuned-llama's AI-MO (NuminaMath) run, with the
  * tag names of `style` filled in.
  */
 export function mathSystemPrompt(style: TagStyle = "think"): string {
@@ -76,7 +76,7 @@ export function shortMathSystemPrompt(style: TagStyle = "think"): string {
   return `Solve the problem: reason inside <${r}> </${r}>, then give the final number inside <answer> </answer>.`;
 }
 
-/** Which system prompt {@link mathPrompt} uses: seed 3's R1 prompt or the short one. */
+/** Which system prompt {@link mathPrompt} uses: finetuned-llama's R1 prompt or the short one. */
 export type MathSystemPromptKind = "r1" | "short";
 
 /** Options of {@link mathPrompt}. */
@@ -88,7 +88,7 @@ export interface MathPromptOptions {
 /**
  * The prompt of a math question: the system prompt then the question as
  * the user turn. Training and evaluation both build prompts here, so a
- * model is scored on the prompt it was trained with. (Seed 3 also appended
+ * model is scored on the prompt it was trained with. (finetuned-llama also appended
  * an empty assistant turn; the chat template's generation prompt opens the
  * assistant turn instead.)
  */
@@ -129,7 +129,7 @@ export interface MathEvalOptions {
   style?: TagStyle;
   /** Tolerance of the exact-answer match (answersMatch's default). */
   tolerance?: Tolerance;
-  /** Relative tolerance of partial accuracy (default 0.1, seed 2's 10 %). */
+  /** Relative tolerance of partial accuracy (default 0.1, ee596-fp's 10 %). */
   partialTolerance?: number;
   /** Bootstrap settings of the intervals. */
   bootstrap?: BootstrapOptions;

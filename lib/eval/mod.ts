@@ -1,5 +1,5 @@
 /**
- * Evaluation of the haiku study: k seeded samples per prompt, seed 1's
+ * Evaluation of the haiku study: k seeded samples per prompt, gemma_haiku's
  * columns (Haiku, Similarity, Total, Train Overlap) with bootstrap
  * intervals over prompts, diagnostics (three-line rate, syllable error,
  * prompt echo, length), paired comparisons, CSV/markdown/SVG output.
@@ -75,12 +75,12 @@ export {
 } from "./report.ts";
 export {
   type EvalPrompt,
+  GEMMA_HAIKU_EVAL_SAMPLING,
+  GEMMA_HAIKU_MAX_NEW_TOKENS,
   type PromptSamples,
   readEvalPrompts,
   readTrainHaikus,
   sampleCompletions,
   type SampleOptions,
   sampleSeed,
-  SEED1_EVAL_SAMPLING,
-  SEED1_MAX_NEW_TOKENS,
 } from "./generate_samples.ts";

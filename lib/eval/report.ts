@@ -3,7 +3,7 @@
  *
  * | file | content |
  * | --- | --- |
- * | `summary.csv` | one row per model: seed 1's `full_eval.py` columns in its order, then intervals, our metrics and the settings |
+ * | `summary.csv` | one row per model: gemma_haiku's `full_eval.py` columns in its order, then intervals, our metrics and the settings |
  * | `per_prompt.csv` | one row per model × prompt: per-prompt means |
  * | `samples.csv` | one row per output: the completion and its scores |
  * | `summary.md` | {@link summaryTable} |
@@ -15,9 +15,9 @@
  * const again = await readReports("results/haiku/2025-01-01");
  * ```
  *
- * Seed 1's `duplicate_percentage` is, despite its name, a fraction
+ * gemma_haiku's `duplicate_percentage` is, despite its name, a fraction
  * (duplicates / total_samples); it is written the same way. `error` is
- * kept for the seed's column order and left empty.
+ * kept for gemma_haiku's column order and left empty.
  *
  * @module
  */
@@ -32,7 +32,7 @@ import { type EvalReport, HAIKU_METRICS } from "./types.ts";
 export { rewardCurves, type RewardRun, scoreBars } from "./charts.ts";
 export { formatInterval, pairedTable, summaryTable } from "./tables.ts";
 
-/** Seed 1's CSV columns, in its order. */
+/** gemma_haiku's CSV columns, in its order. */
 export const SEED_COLUMNS = [
   "model_path",
   "is_haiku_avg",

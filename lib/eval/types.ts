@@ -24,17 +24,17 @@ export type HaikuMetric =
 /** How a metric is named in tables and CSV files. */
 export interface MetricInfo {
   key: HaikuMetric;
-  /** Heading in markdown tables (seed 1's README names for its four). */
+  /** Heading in markdown tables (gemma_haiku's README names for its four). */
   label: string;
-  /** CSV column (seed 1's `full_eval.py` names for its four). */
+  /** CSV column (gemma_haiku's `full_eval.py` names for its four). */
   column: string;
-  /** Whether seed 1 reported it. */
+  /** Whether gemma_haiku reported it. */
   seed: boolean;
   /** One line: what a sample contributes. */
   description: string;
 }
 
-/** Every metric, seed 1's first, in table order. */
+/** Every metric, gemma_haiku's first, in table order. */
 export const HAIKU_METRICS: readonly MetricInfo[] = [
   {
     key: "haiku",
@@ -55,7 +55,7 @@ export const HAIKU_METRICS: readonly MetricInfo[] = [
     label: "Total Score",
     column: "total_avg",
     seed: true,
-    description: "Haiku + Similarity (no three-lines term, as in the seed)",
+    description: "Haiku + Similarity (no three-lines term, as in gemma_haiku)",
   },
   {
     key: "trainOverlap",
@@ -147,9 +147,9 @@ export interface EvalSettings extends GenerationSettings {
   embedder: string;
   /** Syllable counter. */
   counter: SyllableCounterName;
-  /** "fixed": all text after the first colon; "legacy": seed 1's first-to-second colon. */
+  /** "fixed": all text after the first colon; "legacy": gemma_haiku's first-to-second colon. */
   topicRule: "fixed" | "legacy";
-  /** Subtracted from the cosine (0.5, seed 1's). */
+  /** Subtracted from the cosine (0.5, gemma_haiku's). */
   similarityOffset: number;
   /** Bootstrap settings of every interval. */
   bootstrap: Required<BootstrapOptions>;
@@ -190,7 +190,7 @@ export interface PromptScores {
 
 /** A model's evaluation: settings, aggregates with intervals, per-prompt rows. */
 export interface EvalReport {
-  /** Model name, as shown in tables (seed 1's `model_path`). */
+  /** Model name, as shown in tables (gemma_haiku's `model_path`). */
   model: string;
   settings: EvalSettings;
   /**
@@ -199,9 +199,9 @@ export interface EvalReport {
    * no output (e.g. no output has three lines).
    */
   aggregate: Record<HaikuMetric, Estimate | null>;
-  /** Seed 1's `duplicates`: outputs equal to a train haiku. */
+  /** gemma_haiku's `duplicates`: outputs equal to a train haiku. */
   duplicates: number;
-  /** Number of outputs, prompts × k (seed 1's `total_samples` with k = 1). */
+  /** Number of outputs, prompts × k (gemma_haiku's `total_samples` with k = 1). */
   outputs: number;
   prompts: PromptScores[];
 }

@@ -171,7 +171,7 @@ export class GeminiClient {
 
   /**
    * Generates text for a prompt: a plain string (sent as one user turn, no
-   * template, as seed 1 did) or chat messages (`system` becomes the system
+   * template, as gemma_haiku did) or chat messages (`system` becomes the system
    * instruction, `assistant` the model role). Answers come from the cache
    * when the same request was answered before. Throws {@link GeminiError}
    * after the retries, or at once for a non-retryable status or a

@@ -51,6 +51,6 @@ export {
   geminiSettings,
   type GeminiSettingsOptions,
   geminiSkipMessage,
+  GEMMA_HAIKU_GEMINI_MODEL,
   requireGemini,
-  SEED1_GEMINI_MODEL,
 } from "./settings.ts";

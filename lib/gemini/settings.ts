@@ -20,14 +20,14 @@ import { projectEnvFile } from "../hub/settings.ts";
 import { GeminiUnavailableError } from "./errors.ts";
 
 /**
- * The default model: a stable Flash model. Seed 1's row used
- * {@link SEED1_GEMINI_MODEL}; pass it as `model` to rerun that protocol
+ * The default model: a stable Flash model. gemma_haiku's row used
+ * {@link GEMMA_HAIKU_GEMINI_MODEL}; pass it as `model` to rerun that protocol
  * while Google still serves it.
  */
 export const DEFAULT_GEMINI_MODEL = "gemini-2.5-flash";
 
-/** The model seed 1 (`axeld5/gemma_haiku`) compared against. */
-export const SEED1_GEMINI_MODEL = "gemini-2.0-flash";
+/** The model gemma_haiku (`axeld5/gemma_haiku`) compared against. */
+export const GEMMA_HAIKU_GEMINI_MODEL = "gemini-2.0-flash";
 
 /** Resolved settings of a {@link GeminiClient}. */
 export interface GeminiSettings {

@@ -17,7 +17,7 @@ export interface SamplingOptions {
   minP: number;
 }
 
-/** The seed's generation presets. "greedy" is argmax (the seed's T 0.01, top-k 1 is argmax too). */
+/** ee596-fp's generation presets. "greedy" is argmax (ee596-fp's T 0.01, top-k 1 is argmax too). */
 export const PRESETS = {
   greedy: { temperature: 0, topK: 1, topP: 1, minP: 0 },
   conservative: { temperature: 0.3, topK: 20, topP: 0.9, minP: 0 },

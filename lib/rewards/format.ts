@@ -1,7 +1,7 @@
 /**
  * Format rewards for tagged reasoning: `<think>…</think><answer>…</answer>`
- * (R1 style, seed 3) and `<reasoning>…</reasoning><answer>…</answer>`
- * (seed 2).
+ * (R1 style, finetuned-llama) and `<reasoning>…</reasoning><answer>…</answer>`
+ * (ee596-fp).
  *
  * ```ts
  * strictFormatReward("think");      // 1 when the whole completion is the format
@@ -10,14 +10,14 @@
  * ```
  *
  * Regex flags, chosen on purpose:
- * - `s` (dotAll): reasoning spans lines, so `.` must match newlines (seed 3's
+ * - `s` (dotAll): reasoning spans lines, so `.` must match newlines (finetuned-llama's
  *   pattern lacked it, so every multi-line answer scored 0);
  * - no `m`: `^`/`$` anchor the whole completion, not a line;
  * - no `i`: tags are literal and case-sensitive, as the prompts spell them;
  * - lazy bodies plus an explicit "each tag exactly once" count, so a second
  *   `<answer>` block cannot hide inside the first match.
  *
- * The seed rewards are kept as named functions for parity.
+ * The reference projects' rewards are kept as named functions for parity.
  *
  * @module
  */
@@ -30,7 +30,7 @@ export const TAG_STYLES = {
   reasoning: { reasoning: "reasoning", answer: "answer" },
 } as const;
 
-/** `"think"` (`<think>`, R1/seed 3) or `"reasoning"` (`<reasoning>`, seed 2). */
+/** `"think"` (`<think>`, R1/finetuned-llama) or `"reasoning"` (`<reasoning>`, ee596-fp). */
 export type TagStyle = keyof typeof TAG_STYLES;
 
 function tagsOf(style: TagStyle): { reasoning: string; answer: string } {
@@ -104,7 +104,7 @@ export function strictFormatReward(style: TagStyle = "think"): RewardFunction {
 
 /**
  * Partial credit: 0.25 for each of the four tags that occurs exactly once
- * (the per-tag counting of the Unsloth/Tunix GRPO notebooks that seed 2
+ * (the per-tag counting of the Unsloth/Tunix GRPO notebooks that ee596-fp
  * follows, rescaled to [0, 1]; they give ±0.5 per tag).
  */
 export function approximateFormatReward(
@@ -124,17 +124,17 @@ export function approximateFormatReward(
 }
 
 /**
- * Seed 2's training `match_format_reward`: 2.0 if `<reasoning>.*?</reasoning>
+ * ee596-fp's training `match_format_reward`: 2.0 if `<reasoning>.*?</reasoning>
  * .*?<answer>.*?</answer>` is found anywhere (DOTALL), else 0.5 if
  * `<reasoning>` or `<answer>` appears, else −1.0.
  */
-export function seed2MatchFormatReward(): RewardFunction {
+export function ee596MatchFormatReward(): RewardFunction {
   const pattern = /<reasoning>.*?<\/reasoning>.*?<answer>.*?<\/answer>/s;
   return perSampleReward({
-    name: "seed2_match_format",
+    name: "ee596_match_format",
     range: [-1, 2],
     description:
-      "seed 2's match_format_reward: 2 for <reasoning>…</reasoning>…<answer>…</answer> anywhere, 0.5 if an opening tag appears, else -1",
+      "ee596-fp's match_format_reward: 2 for <reasoning>…</reasoning>…<answer>…</answer> anywhere, 0.5 if an opening tag appears, else -1",
     scoreSample: (s) =>
       pattern.test(s.completion) ? 2 : s.completion.includes("<reasoning>") ||
           s.completion.includes("<answer>")
@@ -144,21 +144,21 @@ export function seed2MatchFormatReward(): RewardFunction {
 }
 
 /**
- * Seed 2's `format_reward` (src/utils.py): for the first reasoning and
+ * ee596-fp's `format_reward` (src/utils.py): for the first reasoning and
  * answer blocks, stripped, +1 each when non-empty (else −1), +0.5 if the
  * reasoning is longer than 50 characters, +0.5 if the answer is shorter
  * than 100. Range [−2, 3] (its docstring says −2..+2).
  */
-export function seed2TagFormatReward(): RewardFunction {
+export function ee596TagFormatReward(): RewardFunction {
   const block = (text: string, tag: string) => {
     const m = new RegExp(`<${tag}>(.*?)</${tag}>`, "s").exec(text);
     return m ? pyStrip(m[1]) : "";
   };
   return perSampleReward({
-    name: "seed2_format",
+    name: "ee596_format",
     range: [-2, 3],
     description:
-      "seed 2's format_reward: ±1 per non-empty <reasoning>/<answer> block, +0.5 for reasoning over 50 chars, +0.5 for an answer under 100 chars",
+      "ee596-fp's format_reward: ±1 per non-empty <reasoning>/<answer> block, +0.5 for reasoning over 50 chars, +0.5 for an answer under 100 chars",
     scoreSample: (s) => {
       const reasoning = block(s.completion, "reasoning");
       const answer = block(s.completion, "answer");
@@ -173,21 +173,21 @@ export function seed2TagFormatReward(): RewardFunction {
 }
 
 /**
- * Seed 3's `reward_format`, bug for bug: Python's
+ * finetuned-llama's `reward_format`, bug for bug: Python's
  * `re.match(r"^<think>.*?</think>\s*<answer>.*?</answer>$", text)` without
  * DOTALL, so `.` stops at `\n` (a multi-line completion fails) and `$` also
- * matches before one final `\n`. Kept to reproduce seed 3's curves only.
+ * matches before one final `\n`. Kept to reproduce finetuned-llama's curves only.
  */
-export function seed3FormatReward(): RewardFunction {
+export function finetunedLlamaFormatReward(): RewardFunction {
   const pattern = new RegExp(
     `^<think>[^\\n]*?</think>[${PY_WHITESPACE}]*<answer>[^\\n]*?</answer>\\n?$`,
     "u",
   );
   return perSampleReward({
-    name: "seed3_format",
+    name: "finetuned_llama_format",
     range: [0, 1],
     description:
-      "seed 3's reward_format, including its missing DOTALL (newlines inside the tags fail); for parity only",
+      "finetuned-llama's reward_format, including its missing DOTALL (newlines inside the tags fail); for parity only",
     scoreSample: (s) => pattern.test(s.completion) ? 1 : 0,
   });
 }

@@ -1,5 +1,5 @@
 /**
- * Seed 1's haiku rewards (`axeld5/gemma_haiku`, rewards.py), per sample.
+ * gemma_haiku's haiku rewards (`axeld5/gemma_haiku`, rewards.py), per sample.
  *
  * ```ts
  * const fns = [threeLinesReward(), haikuReward()];
@@ -7,12 +7,12 @@
  * const sparse = haikuSparseReward(useLiteEmbedder());   // similarity only for valid haikus
  * ```
  *
- * Every function reads the completion as the seed did (`c.strip()`, lines
+ * Every function reads the completion as gemma_haiku did (`c.strip()`, lines
  * split on `\n`, stripped, empty lines dropped) and takes the topic from
- * the sample's own prompt (the seed used the first prompt of the batch).
+ * the sample's own prompt (gemma_haiku used the first prompt of the batch).
  *
  * Syllables come from a selectable counter: `"cmu"` (default; pronounced
- * syllables from CMUdict, syllables.ts) or `"pyphen"` (seed 1's hyphenation
+ * syllables from CMUdict, syllables.ts) or `"pyphen"` (gemma_haiku's hyphenation
  * count, hyphenation.ts, for reproducing its numbers). Rewards using the
  * pyphen counter get a `_pyphen` name suffix so both can be logged together.
  *
@@ -53,7 +53,7 @@ export function lineSyllables(
   );
 }
 
-/** Syllables per non-empty line of `text`, read as seed 1 reads it. */
+/** Syllables per non-empty line of `text`, read as gemma_haiku reads it. */
 export function haikuLineCounts(
   text: string,
   counter: SyllableCounterName = "cmu",
@@ -61,7 +61,7 @@ export function haikuLineCounts(
   return seedLines(text).map((line) => lineSyllables(line, counter));
 }
 
-/** Seed 1's `is_haiku`: exactly three non-empty lines of 5, 7, 5 syllables. */
+/** gemma_haiku's `is_haiku`: exactly three non-empty lines of 5, 7, 5 syllables. */
 export function isHaiku(
   text: string,
   counter: SyllableCounterName = "cmu",
@@ -71,7 +71,7 @@ export function isHaiku(
     lines.every((l, i) => lineSyllables(l, counter) === HAIKU_PATTERN[i]);
 }
 
-/** Seed 1's `reward_three_lines`: 0 for exactly three non-empty lines, else −1. */
+/** gemma_haiku's `reward_three_lines`: 0 for exactly three non-empty lines, else −1. */
 export function threeLines(text: string): number {
   return seedLines(text).length === 3 ? 0 : -1;
 }
@@ -82,7 +82,7 @@ export function threeLinesReward(): RewardFunction {
     name: "three_lines",
     range: [-1, 0],
     description:
-      "0 when the completion has exactly three non-empty lines, else -1 (seed 1's reward_three_lines)",
+      "0 when the completion has exactly three non-empty lines, else -1 (gemma_haiku's reward_three_lines)",
     scoreSample: (s) => threeLines(s.completion),
   });
 }
@@ -96,7 +96,7 @@ export function haikuReward(
     name: counter === "cmu" ? "haiku" : `haiku_${counter}`,
     range: [0, 1],
     description:
-      `1 when the completion is three lines of 5, 7 and 5 syllables (${counter} counter), else 0 (seed 1's reward_haiku)`,
+      `1 when the completion is three lines of 5, 7 and 5 syllables (${counter} counter), else 0 (gemma_haiku's reward_haiku)`,
     scoreSample: (s) => isHaiku(s.completion, counter) ? 1 : 0,
   });
 }
@@ -105,9 +105,9 @@ export function haikuReward(
 export interface HaikuSimilarityOptions {
   /** Syllable counter (default "cmu"). */
   counter?: SyllableCounterName;
-  /** Subtracted from the cosine (default 0.5, seed 1's). */
+  /** Subtracted from the cosine (default 0.5, gemma_haiku's). */
   offset?: number;
-  /** `"fixed"` (default): all text after the first colon; `"legacy"`: seed 1's. */
+  /** `"fixed"` (default): all text after the first colon; `"legacy"`: gemma_haiku's. */
   topic?: "fixed" | "legacy";
   /** Metric name override. */
   name?: string;
@@ -138,10 +138,10 @@ function combined(
       (kind === "regular"
         ? "three_lines + haiku + similarity(topic, completion)"
         : "three_lines + haiku, plus similarity(topic, completion) only for a valid haiku") +
-      ` (seed 1's compute_train_rewards${
+      ` (gemma_haiku's compute_train_rewards${
         kind === "sparse" ? "_sparse" : ""
       }); ${counter} syllables, ${embedder.name} cosine − ${offset}, ${
-        options.topic === "legacy" ? "seed 1's" : "full"
+        options.topic === "legacy" ? "gemma_haiku's" : "full"
       } topic`,
     async score(samples) {
       const texts = samples.map((s) => pyStrip(s.completion));
@@ -163,7 +163,7 @@ function combined(
 }
 
 /**
- * Seed 1's dense reward: three_lines + haiku + (cos(topic, completion) −
+ * gemma_haiku's dense reward: three_lines + haiku + (cos(topic, completion) −
  * offset). Range [−2.5, 1.5] at offset 0.5.
  */
 export function haikuRegularReward(
@@ -174,7 +174,7 @@ export function haikuRegularReward(
 }
 
 /**
- * Seed 1's sparse reward: s = three_lines + haiku; a valid haiku (s = 1)
+ * gemma_haiku's sparse reward: s = three_lines + haiku; a valid haiku (s = 1)
  * adds cos(topic, completion) − offset. Values: −1 (not three lines), 0
  * (three lines, wrong syllables), 1 + cos − offset (valid haiku).
  */

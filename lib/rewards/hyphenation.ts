@@ -1,7 +1,7 @@
 /**
- * pyphen-compatible hyphenation, for seed 1's syllable counter.
+ * pyphen-compatible hyphenation, for gemma_haiku's syllable counter.
  *
- * Seed 1 counts a word's syllables as the number of hyphens in
+ * gemma_haiku counts a word's syllables as the number of hyphens in
  * `pyphen.Pyphen(lang="en").inserted(word)` plus one. These are Liang
  * hyphenation points (TeX patterns), not syllables: pyphen's minimums of 2
  * letters on each side suppress edge breaks ("evening" → "evening" = 1),
@@ -222,7 +222,7 @@ export function loadHyphenator(
 }
 
 /**
- * Seed 1's syllable count of one whitespace token: hyphens in
+ * gemma_haiku's syllable count of one whitespace token: hyphens in
  * `inserted(token)` plus one (so a hyphen already in the token counts too).
  */
 export function pyphenWordSyllables(
@@ -234,7 +234,7 @@ export function pyphenWordSyllables(
   return n;
 }
 
-/** Seed 1's `count_syllables(line)`: the sum over Python `line.split()` tokens. */
+/** gemma_haiku's `count_syllables(line)`: the sum over Python `line.split()` tokens. */
 export function pyphenLineSyllables(
   line: string,
   hyphenator: Hyphenator = loadHyphenator(),

@@ -1,15 +1,15 @@
 /**
- * Length rewards on the completion text (seed 3's TLDR rewards, plus
+ * Length rewards on the completion text (finetuned-llama's TLDR rewards, plus
  * normalised variants and DAPO's soft overlong punishment).
  *
  * ```ts
- * lengthReward({ unit: "chars", target: 50 });                 // seed 3's reward_len
- * lengthReward({ unit: "words", target: 50, form: "seed3" });  // seed 3's reward_token_length
+ * lengthReward({ unit: "chars", target: 50 });                 // finetuned-llama's reward_len
+ * lengthReward({ unit: "words", target: 50, form: "asymmetric" });  // finetuned-llama's reward_token_length
  * lengthReward({ unit: "tokens", target: 50, form: "normalized", tokenizer });
  * softOverlongPunishment({ maxLength: 512, cacheLength: 128, tokenizer });
  * ```
  *
- * Seed 3 applied these to TRL's conversational completions, which are lists
+ * finetuned-llama applied these to TRL's conversational completions, which are lists
  * of messages: `len(completion)` was 1 for every sample (a constant −49) and
  * the word count read the list's repr. Here the completion is always its text
  * (`scoreRewards` rejects anything else).
@@ -28,12 +28,12 @@ export type LengthUnit = "chars" | "words" | "tokens";
 
 /**
  * How a length n is scored against target t:
- * - `"absolute"`: −|n − t| (seed 3's `reward_len`), range (−∞, 0];
- * - `"seed3"`: −0.5·(t − n) when n ≤ t, else −2·(n − t)² (seed 3's
+ * - `"absolute"`: −|n − t| (finetuned-llama's `reward_len`), range (−∞, 0];
+ * - `"asymmetric"`: −0.5·(t − n) when n ≤ t, else −2·(n − t)² (finetuned-llama's
  *   asymmetric `reward_token_length`), range (−∞, 0];
  * - `"normalized"`: −min(1, |n − t| / t), range [−1, 0].
  */
-export type LengthForm = "absolute" | "seed3" | "normalized";
+export type LengthForm = "absolute" | "asymmetric" | "normalized";
 
 /** Anything that can count tokens, such as lib/tokenizer's `Tokenizer`. */
 export interface TokenEncoder {
@@ -43,7 +43,7 @@ export interface TokenEncoder {
 /** Options for {@link lengthReward}. */
 export interface LengthRewardOptions {
   unit: LengthUnit;
-  /** The ideal length in `unit`s (seed 3: 50). */
+  /** The ideal length in `unit`s (finetuned-llama: 50). */
   target: number;
   /** Default "absolute". */
   form?: LengthForm;
@@ -80,7 +80,7 @@ export function lengthScore(
 ): number {
   let score: number;
   if (form === "absolute") score = -Math.abs(n - target);
-  else if (form === "seed3") {
+  else if (form === "asymmetric") {
     score = n <= target ? -0.5 * (target - n) : -2 * (n - target) ** 2;
   } else if (form === "normalized") {
     score = -Math.min(1, Math.abs(n - target) / target);
@@ -102,10 +102,10 @@ export function lengthReward(options: LengthRewardOptions): RewardFunction {
       'lengthReward: unit "tokens" needs a tokenizer (e.g. loadTokenizer(folder))',
     );
   }
-  const origin = form === "seed3"
-    ? "seed 3's asymmetric reward_token_length form"
+  const origin = form === "asymmetric"
+    ? "finetuned-llama's asymmetric reward_token_length form"
     : form === "absolute"
-    ? "seed 3's reward_len form"
+    ? "finetuned-llama's reward_len form"
     : "normalised by the target";
   return perSampleReward({
     name: options.name ?? `length_${unit}_${form}`,
@@ -121,20 +121,20 @@ export function lengthReward(options: LengthRewardOptions): RewardFunction {
   });
 }
 
-/** Seed 3's `reward_len(ideal_length=50)`: −|50 − characters|. */
-export function seed3RewardLen(target = 50): RewardFunction {
+/** finetuned-llama's `reward_len(ideal_length=50)`: −|50 − characters|. */
+export function finetunedLlamaRewardLen(target = 50): RewardFunction {
   return lengthReward({ unit: "chars", target, name: "reward_len" });
 }
 
 /**
- * Seed 3's `reward_token_length(ideal_token_length=50)`: whitespace words
+ * finetuned-llama's `reward_token_length(ideal_token_length=50)`: whitespace words
  * (not tokens, despite its name), −0.5·(50 − n) up to 50, −2·(n − 50)² above.
  */
-export function seed3RewardTokenLength(target = 50): RewardFunction {
+export function finetunedLlamaRewardTokenLength(target = 50): RewardFunction {
   return lengthReward({
     unit: "words",
     target,
-    form: "seed3",
+    form: "asymmetric",
     name: "reward_token_length",
   });
 }

@@ -9,7 +9,7 @@
  * ```
  *
  * A gold answer that cannot be read gives `null` (skipped), never a free
- * reward (seed 3 gave 1.0 when math_verify could not parse the gold).
+ * reward (finetuned-llama gave 1.0 when math_verify could not parse the gold).
  *
  * @module
  */
@@ -157,7 +157,7 @@ export function mathAccuracyReward(
 }
 
 /**
- * Seed 2's partial accuracy: 1 when the predicted number is within 10 % of
+ * ee596-fp's partial accuracy: 1 when the predicted number is within 10 % of
  * a numeric gold (|p − g| ≤ 0.1·|g|; a gold of 0 needs p = 0), else 0; null
  * when the gold is not a number.
  */
@@ -171,7 +171,7 @@ export function mathPartialAccuracyReward(
     name,
     range: [0, 1],
     description:
-      `1 when the final answer is a number within 10% of the numeric gold in column "${column}" (seed 2's partial accuracy), else 0`,
+      `1 when the final answer is a number within 10% of the numeric gold in column "${column}" (ee596-fp's partial accuracy), else 0`,
     scoreSample: (s) => {
       const gold = goldOf(s, column, format, name);
       if (gold === null || gold.kind !== "number") return null;

@@ -1,5 +1,5 @@
 /**
- * Seed 1's embedder, all-MiniLM-L6-v2, through `@huggingface/transformers`
+ * gemma_haiku's embedder, all-MiniLM-L6-v2, through `@huggingface/transformers`
  * (feature extraction over the ONNX export, mean pooling over real tokens,
  * L2 normalisation: what sentence-transformers computes).
  *

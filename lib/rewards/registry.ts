@@ -14,9 +14,9 @@
  * | `soft_overlong`        | `max_length`, `cache_length`                               |
  * | `format_strict`        | `style` (think, reasoning)                                 |
  * | `format_approx`        | `style`                                                    |
- * | `seed2_match_format`   | – (seed 2's training format reward: 2 / 0.5 / −1)          |
- * | `seed2_format`         | – (seed 2's eval format reward, −2..3)                     |
- * | `seed3_format`         | – (seed 3's reward_format with its missing DOTALL)         |
+ * | `ee596_match_format`   | – (ee596-fp's training format reward: 2 / 0.5 / −1)          |
+ * | `ee596_format`         | – (ee596-fp's eval format reward, −2..3)                     |
+ * | `finetuned_llama_format`         | – (finetuned-llama's reward_format with its missing DOTALL)         |
  * | `math_accuracy`        | `column`, `gold` (gsm8k, boxed, plain)                     |
  * | `math_partial`         | `column`, `gold`                                           |
  * | `rubric_overlap_proxy` | `column`                                                   |
@@ -32,9 +32,9 @@ import type { Tokenizer } from "../tokenizer/mod.ts";
 import { FieldReader, type Json } from "../util/fields.ts";
 import {
   approximateFormatReward,
-  seed2MatchFormatReward,
-  seed2TagFormatReward,
-  seed3FormatReward,
+  ee596MatchFormatReward,
+  ee596TagFormatReward,
+  finetunedLlamaFormatReward,
   strictFormatReward,
 } from "./format.ts";
 import {
@@ -131,7 +131,7 @@ const FACTORIES: Record<string, Factory> = {
       target: r.positiveInt("target"),
       form: r.oneOf(
         "form",
-        ["absolute", "seed3", "normalized"] as const,
+        ["absolute", "asymmetric", "normalized"] as const,
         "absolute",
       ),
       tokenizer: ctx.tokenizer,
@@ -153,9 +153,11 @@ const FACTORIES: Record<string, Factory> = {
     r.onlyKnown(["style"]);
     return approximateFormatReward(r.oneOf("style", STYLES, "think"));
   },
-  seed2_match_format: (r) => (r.onlyKnown([]), seed2MatchFormatReward()),
-  seed2_format: (r) => (r.onlyKnown([]), seed2TagFormatReward()),
-  seed3_format: (r) => (r.onlyKnown([]), seed3FormatReward()),
+  ee596_match_format: (r) => (r.onlyKnown([]), ee596MatchFormatReward()),
+  ee596_format: (r) => (r.onlyKnown([]), ee596TagFormatReward()),
+  finetuned_llama_format: (
+    r,
+  ) => (r.onlyKnown([]), finetunedLlamaFormatReward()),
   math_accuracy: (r) => {
     r.onlyKnown(["column", "gold"]);
     return mathAccuracyReward({

@@ -1,15 +1,15 @@
 /**
- * Rubric rewards: a judge model grading each criterion, and seed 2's
+ * Rubric rewards: a judge model grading each criterion, and ee596-fp's
  * word-overlap proxy kept under a name that says what it is.
  *
  * ```ts
  * const judged = rubricJudgeReward(geminiJudge);   // points earned / total, in [0, 1]
- * const legacy = rubricOverlapProxy();             // seed 2's 0–10 word overlap
+ * const legacy = rubricOverlapProxy();             // ee596-fp's 0–10 word overlap
  * ```
  *
  * The rubric lives in a dataset column and goes to the grader only; the
  * judge reward refuses a sample whose policy prompt contains a criterion
- * (seed 2 pasted the rubric into the prompt, so the policy could copy it).
+ * (ee596-fp pasted the rubric into the prompt, so the policy could copy it).
  *
  * @module
  */
@@ -87,7 +87,7 @@ function rubricText(value: unknown): string {
 
 const PUNCTUATION = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g;
 
-/** Seed 2's tokenizer: lower case, ASCII punctuation → space, tokens over 2 characters. */
+/** ee596-fp's tokenizer: lower case, ASCII punctuation → space, tokens over 2 characters. */
 function overlapTokens(text: string): string[] {
   return pySplit(text.toLowerCase().replace(PUNCTUATION, " ")).filter((t) =>
     pyLen(t) > 2
@@ -95,7 +95,7 @@ function overlapTokens(text: string): string[] {
 }
 
 /**
- * Seed 2's `rubric_overlap_score` (training notebook): with c(t) the count
+ * ee596-fp's `rubric_overlap_score` (training notebook): with c(t) the count
  * of token t in the rubric, 10 × Σ_{t ∈ set(response) ∩ rubric} 1/c(t) ÷
  * Σ_{t ∈ set(rubric)} 1/c(t); 0 for an empty rubric.
  */
@@ -116,7 +116,7 @@ export function rubricOverlapScore(response: string, rubric: string): number {
 }
 
 /**
- * LEGACY PROXY, not a rubric grade: seed 2's word overlap between the whole
+ * LEGACY PROXY, not a rubric grade: ee596-fp's word overlap between the whole
  * completion and the rubric text, 0–10. It rewards repeating the rubric's
  * words, not meeting its criteria.
  */
@@ -129,7 +129,7 @@ export function rubricOverlapProxy(
     name,
     range: [0, 10],
     description:
-      "LEGACY PROXY (seed 2's rubric_overlap_score): weighted share of the rubric's words that the completion repeats, 0-10; rewards copying words, not meeting criteria",
+      "LEGACY PROXY (ee596-fp's rubric_overlap_score): weighted share of the rubric's words that the completion repeats, 0-10; rewards copying words, not meeting criteria",
     scoreSample: (s) => {
       const rubric = rubricText(requireColumn(s, column, name));
       return rubric ? rubricOverlapScore(s.completion, rubric) : 0;
@@ -138,7 +138,7 @@ export function rubricOverlapProxy(
 }
 
 /**
- * LEGACY PROXY: seed 2's full `rar_reward`, the overlap proxy plus
+ * LEGACY PROXY: ee596-fp's full `rar_reward`, the overlap proxy plus
  * 5 × difflib's character-level ratio between the reference answer and the
  * completion; 0–15.
  */
@@ -152,7 +152,7 @@ export function rarLegacyProxy(
     name,
     range: [0, 15],
     description:
-      "LEGACY PROXY (seed 2's rar_reward): rubric word overlap (0-10) + 5 x difflib ratio against the reference answer (0-5)",
+      "LEGACY PROXY (ee596-fp's rar_reward): rubric word overlap (0-10) + 5 x difflib ratio against the reference answer (0-5)",
     scoreSample: (s) => {
       const rubric = rubricText(requireColumn(s, column, name));
       const ref = String(requireColumn(s, refColumn, name) ?? "");
@@ -299,7 +299,7 @@ async function gradeOne(
 
 /**
  * Throws when a criterion (20+ characters, any case) appears in the policy
- * prompt: a policy that sees the rubric can copy it (seed 2).
+ * prompt: a policy that sees the rubric can copy it (ee596-fp).
  */
 export function checkNoLeak(
   prompt: string,
@@ -313,7 +313,7 @@ export function checkNoLeak(
         `rubric criterion ${
           i + 1
         } appears in the policy prompt; keep the rubric for the grader ` +
-          `(a policy that sees it can copy it, as in seed 2)`,
+          `(a policy that sees it can copy it, as in ee596-fp)`,
       );
     }
   });

@@ -14,8 +14,8 @@
  * criterion c, credit(c) = clamp((max_s cos(e(c), e(s)) − floor) / (ceil −
  * floor), 0, 1); the reward is Σ points·credit / Σ points, in [0, 1].
  *
- * Why not seed 2's proxy: its rubric overlap counts the rubric's words in
- * the completion, and seed 2 pasted the rubric into the prompt, so copying
+ * Why not ee596-fp's proxy: its rubric overlap counts the rubric's words in
+ * the completion, and ee596-fp pasted the rubric into the prompt, so copying
  * the rubric scored highest. Here the rubric stays out of the prompt (a
  * criterion found in the prompt is an error) and a paraphrase earns credit.
  * Limits: a fluent restatement of the criterion earns full credit whether

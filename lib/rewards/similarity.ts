@@ -1,6 +1,6 @@
 /**
  * Sentence-embedding similarity rewards: `cos(e(completion), e(reference)) −
- * offset`, seed 1's `reward_similarity` (offset 0.5) with any embedder.
+ * offset`, gemma_haiku's `reward_similarity` (offset 0.5) with any embedder.
  *
  * ```ts
  * const sim = cosineReward(useLiteEmbedder(), { offset: 0.5 });
@@ -8,7 +8,7 @@
  * ```
  *
  * Cosines depend on the embedder: USE-lite gives ≈ 0.85 for a close
- * paraphrase and ≈ 0 for unrelated text, MiniLM (seed 1's) is on another
+ * paraphrase and ≈ 0 for unrelated text, MiniLM (gemma_haiku's) is on another
  * scale, so scores from different embedders are not comparable.
  *
  * @module
@@ -120,7 +120,7 @@ export type ReferenceSource =
 
 /** Options for {@link cosineReward}. */
 export interface CosineRewardOptions {
-  /** Subtracted from the cosine (default 0.5, seed 1's). */
+  /** Subtracted from the cosine (default 0.5, gemma_haiku's). */
   offset?: number;
   /**
    * The reference: `"topic"` (default: {@link topicOf} the prompt),
@@ -180,7 +180,7 @@ export function cosineReward(
         : typeof source === "function"
         ? "reference"
         : `"${source.column}" column`
-    } under the ${embedder.name} embedder, minus ${offset} (seed 1's reward_similarity form)`,
+    } under the ${embedder.name} embedder, minus ${offset} (gemma_haiku's reward_similarity form)`,
     async score(samples) {
       const refs = samples.map((s) => referenceText(source, s, name));
       const cos = await cosineSimilarities(

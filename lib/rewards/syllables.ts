@@ -7,7 +7,7 @@
  * (`ruleSyllables`), and numerals are spelled out first. Every count says
  * which source produced it.
  *
- * Unlike seed 1 (pyphen hyphenation points, which under-count words such as
+ * Unlike gemma_haiku (pyphen hyphenation points, which under-count words such as
  * "every" or "idea"), this counts pronounced syllables.
  *
  * @module
@@ -271,7 +271,7 @@ export function countLineSyllables(line: string): number {
 }
 
 /**
- * The non-empty lines of `text`, each trimmed, in order (seed 1's reading of a
+ * The non-empty lines of `text`, each trimmed, in order (gemma_haiku's reading of a
  * completion: `text.strip()`, split on newlines, strip, drop empties).
  */
 export function haikuLines(text: string): string[] {

@@ -1,6 +1,6 @@
 /**
  * Small text helpers that reproduce Python's string semantics, so that the
- * seed-compatible rewards see exactly the tokens, lines and lengths the seeds'
+ * reference-compatible rewards see exactly the tokens, lines and lengths the reference projects'
  * Python code saw.
  *
  * - Python's `str.split()` / `str.strip()` use `str.isspace()`, which differs
@@ -37,9 +37,9 @@ export function pyLen(text: string): number {
 }
 
 /**
- * The non-empty lines of a completion as seed 1 reads them:
+ * The non-empty lines of a completion as gemma_haiku reads them:
  * `[l.strip() for l in text.strip().split("\n") if l.strip()]`. Only `\n`
- * separates lines (a lone `\r` does not, as in the seed).
+ * separates lines (a lone `\r` does not, as in gemma_haiku).
  */
 export function seedLines(text: string): string[] {
   return pyStrip(text).split("\n").map(pyStrip).filter((l) => l.length > 0);

@@ -9,7 +9,7 @@ import { type ChatMessage, promptText } from "./types.ts";
 
 /**
  * Everything after the first colon of the prompt's (last user) text,
- * trimmed; the whole trimmed text when there is no colon. Fixes seed 1,
+ * trimmed; the whole trimmed text when there is no colon. Fixes gemma_haiku,
  * which kept only the text between the first and second colon.
  */
 export function topicOf(prompt: string | readonly ChatMessage[]): string {
@@ -19,15 +19,15 @@ export function topicOf(prompt: string | readonly ChatMessage[]): string {
 }
 
 /**
- * Seed 1's reading, for parity: `text.split(":")[1].strip()`, the text
+ * gemma_haiku's reading, for parity: `text.split(":")[1].strip()`, the text
  * between the first and the second colon. A prompt without a colon is an
- * error (the seed raised IndexError).
+ * error (gemma_haiku raised IndexError).
  */
 export function legacyTopicOf(prompt: string | readonly ChatMessage[]): string {
   const parts = promptText(prompt).split(":");
   if (parts.length < 2) {
     throw new Error(
-      `the prompt has no ":" before a topic (seed 1's topic rule needs "…: <topic>")`,
+      `the prompt has no ":" before a topic (gemma_haiku's topic rule needs "…: <topic>")`,
     );
   }
   return pyStrip(parts[1]);

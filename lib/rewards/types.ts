@@ -12,8 +12,8 @@
  * ```
  *
  * Each sample carries its own prompt and dataset row, so a reward can never
- * read another prompt's topic (seed 1 took the topic of `prompts[0]` for the
- * whole batch), and the completion is always the completion text (seed 3's
+ * read another prompt's topic (gemma_haiku took the topic of `prompts[0]` for the
+ * whole batch), and the completion is always the completion text (finetuned-llama's
  * length rewards measured TRL's message lists instead). `null` means "this
  * reward does not apply to this sample", TRL's `None`.
  *
@@ -102,7 +102,7 @@ export function perSampleReward(spec: PerSampleSpec): RewardFunction {
 /**
  * The value of dataset column `name` for `sample`. A missing column (or an
  * `undefined` value) is an error naming the reward, the column and the
- * columns the row does have: the failure seed 3 hit as a bare `KeyError`
+ * columns the row does have: the failure finetuned-llama hit as a bare `KeyError`
  * after its loader dropped `solution`.
  */
 export function requireColumn(

@@ -188,7 +188,7 @@ Deno.test("sharded data/<split>-NNNNN-of-NNNNN names (smoltldr, NuminaMath-TIR),
   );
 });
 
-Deno.test("split words in file and folder names; seed 1's folder; a lone file is train", () => {
+Deno.test("split words in file and folder names; gemma_haiku's folder; a lone file is train", () => {
   assert.deepEqual(
     Object.fromEntries(
       inferSplits(["train.jsonl", "valid.jsonl", "test.jsonl", "notes.jsonl"]),
@@ -220,8 +220,8 @@ Deno.test("split words in file and folder names; seed 1's folder; a lone file is
       train: ["trainer.jsonl", "contest.jsonl"],
     },
   );
-  // Seed 1's layout: JSON is the dominant format; eval_data.json is the test split.
-  const seed1 = [
+  // gemma_haiku's layout: JSON is the dominant format; eval_data.json is the test split.
+  const gemmaHaikuFiles = [
     "README.md",
     "train_dataset/sft_data.json",
     "train_dataset/rl_data.json",
@@ -229,7 +229,8 @@ Deno.test("split words in file and folder names; seed 1's folder; a lone file is
     "eval_dataset/eval_data.json",
   ];
   assert.deepEqual(
-    chooseDataFiles(seed1, { split: "test", source: "gemma_haiku" }).files,
+    chooseDataFiles(gemmaHaikuFiles, { split: "test", source: "gemma_haiku" })
+      .files,
     ["eval_dataset/eval_data.json"],
   );
   assert.deepEqual(

@@ -56,7 +56,7 @@ Deno.test("GSM8K rows from a JSONL file; a bad answer names file, line and field
   );
 });
 
-Deno.test("conversations: seed 1's `conversations` and the `messages` alias", async () => {
+Deno.test("conversations: gemma_haiku's `conversations` and the `messages` alias", async () => {
   const path = `${FIXTURES}conversations.json`;
   const rows = conversationRows(await readRows(path), path);
   assert.equal(rows.length, 3);
@@ -88,7 +88,7 @@ Deno.test("prompt/completion, NuminaMath-TIR and smoltldr rows", () => {
   ], "numina");
   assert.equal(numina[0].messages?.length, 2);
   assert.equal(numina[1].messages, undefined);
-  // Seed 3's loader dropped `solution`; here its absence is an error.
+  // finetuned-llama's loader dropped `solution`; here its absence is an error.
   assert.throws(() => numinaRows([{ problem: "p" }], "numina test"), {
     message:
       'numina test row 1: field "solution" is missing (columns: problem)',
@@ -107,7 +107,7 @@ Deno.test("prompt/completion, NuminaMath-TIR and smoltldr rows", () => {
   });
 });
 
-Deno.test("OpenRubrics: columns mapped by seed 2's priority lists, reported, lists flattened", async () => {
+Deno.test("OpenRubrics: columns mapped by ee596-fp's priority lists, reported, lists flattened", async () => {
   const path = `${FIXTURES}open_rubrics.jsonl`;
   const { rows, mapping, description } = openRubricsRows(
     await readRows(path),
@@ -145,7 +145,7 @@ Deno.test("OpenRubrics: other column names, missing roles and bad values", () =>
     rating: 3,
     question: "ignored",
   }], "x");
-  // "prompt" comes before "question" in seed 2's list.
+  // "prompt" comes before "question" in ee596-fp's list.
   assert.deepEqual(mapping, {
     question: "prompt",
     rubric: "criteria",

@@ -30,7 +30,7 @@ function load(name: string): Row[] {
       `${where}: topic sentence ends with ".\\n"`,
     );
     const topic = prompt.slice(PREFIX.length, -1);
-    // Seed 1 took the topic as the text after the first colon: keep it whole.
+    // gemma_haiku took the topic as the text after the first colon: keep it whole.
     assert.ok(!topic.includes(":") && !topic.includes("\n"), where);
     const haiku: string = turns[1].content;
     assert.equal(haiku, haiku.trim(), `${where}: no surrounding whitespace`);
@@ -42,7 +42,7 @@ function load(name: string): Row[] {
 const train = load("train.json");
 const evals = load("eval.json");
 
-Deno.test("the haiku dataset has at least 400 rows in seed 1's format", () => {
+Deno.test("the haiku dataset has at least 400 rows in gemma_haiku's format", () => {
   assert.ok(train.length >= 350, `train has ${train.length}`);
   assert.ok(evals.length >= 80, `eval has ${evals.length}`);
   assert.ok(train.length + evals.length >= 400);

@@ -72,7 +72,7 @@ function numinaParquet(rowGroupSize?: number): ArrayBuffer {
   });
 }
 
-Deno.test("JSON: an array of objects, seed 1's conversations layout", async () => {
+Deno.test("JSON: an array of objects, gemma_haiku's conversations layout", async () => {
   const rows = await readRows(`${FIXTURES}conversations.json`);
   assert.equal(rows.length, 3);
   const turns = rows[0].conversations as { role: string; content: string }[];

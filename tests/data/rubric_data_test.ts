@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 
 // Checks data/rubric/{train,eval}.jsonl: the hand-written rubric-scored
-// reasoning questions (seed 2's OpenRubrics stand-in).
+// reasoning questions (ee596-fp's OpenRubrics stand-in).
 
 const TOPICS = new Set([
   "science",

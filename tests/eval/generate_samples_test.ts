@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { initEngine, tf } from "../../lib/engine/mod.ts";
 import {
+  GEMMA_HAIKU_EVAL_SAMPLING,
   readEvalPrompts,
   readTrainHaikus,
   sampleCompletions,
   sampleSeed,
-  SEED1_EVAL_SAMPLING,
 } from "../../lib/eval/generate_samples.ts";
 import { loadPretrained } from "../../lib/model/pretrained.ts";
 import type { ChatMessage } from "../../lib/tokenizer/mod.ts";
@@ -45,7 +45,7 @@ Deno.test("the same seed gives the same completions; each sample index its own",
   });
   assert.deepEqual(a.settings, {
     seed: 5,
-    sampling: SEED1_EVAL_SAMPLING,
+    sampling: GEMMA_HAIKU_EVAL_SAMPLING,
     maxNewTokens: 8,
   });
   // Raising k keeps the first samples; another seed changes them.
@@ -103,7 +103,7 @@ Deno.test("sample seeds differ across sample and batch indices", () => {
   assert.notEqual(sampleSeed(0, 1, 2), sampleSeed(1, 1, 2));
 });
 
-Deno.test("eval files in seed 1's format give prompts, topics and references", async () => {
+Deno.test("eval files in gemma_haiku's format give prompts, topics and references", async () => {
   const evalSet = await readEvalPrompts("data/haiku/eval.json");
   assert.equal(evalSet.length, 85);
   assert.deepEqual(evalSet[0], {

@@ -16,7 +16,7 @@ import {
 const near = (a: number, b: number, what: string) =>
   assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
 
-Deno.test("each output gets seed 1's scores and the diagnostics", async () => {
+Deno.test("each output gets gemma_haiku's scores and the diagnostics", async () => {
   const embedder = letterBagEmbedder();
   const report = await evaluateHaikuOutputs(fixedOutputs(), {
     model: "fixed",
@@ -132,7 +132,7 @@ Deno.test("aggregates are means over outputs with intervals over prompts", async
 });
 
 Deno.test("the pyphen counter and the legacy topic rule are selectable", async () => {
-  // train row 1 is 5-7-5 under CMU but 6-7-5 under seed 1's pyphen count.
+  // train row 1 is 5-7-5 under CMU but 6-7-5 under gemma_haiku's pyphen count.
   const outputs = [{
     prompt: "Generate a haiku about the following topic: Time: the river.\n",
     samples: [train[1].conversations[1].content],

@@ -87,7 +87,7 @@ Deno.test("evaluateMathOutputs: means over samples and intervals over questions"
   );
 });
 
-Deno.test("mathPrompt: seed 3's R1 system prompt then the question", () => {
+Deno.test("mathPrompt: finetuned-llama's R1 system prompt then the question", () => {
   const messages = mathPrompt("What is 2 + 2?");
   assert.deepEqual(messages.map((m) => m.role), ["system", "user"]);
   assert.match(

@@ -39,7 +39,7 @@ async function twoReports(): Promise<[EvalReport, EvalReport]> {
   return [base, tuned];
 }
 
-Deno.test("summary.csv has seed 1's columns first and the report's numbers", async () => {
+Deno.test("summary.csv has gemma_haiku's columns first and the report's numbers", async () => {
   const [base, tuned] = await twoReports();
   const dir = await Deno.makeTempDir({ prefix: "eval_report_" });
   try {
@@ -59,7 +59,7 @@ Deno.test("summary.csv has seed 1's columns first and the report's numbers", asy
     assert.equal(
       Number(b.duplicate_percentage),
       1 / 6,
-      "a fraction, as the seed wrote it",
+      "a fraction, as gemma_haiku wrote it",
     );
     assert.equal(Number(b.total_samples), 6);
     assert.equal(b.error, "");

@@ -20,7 +20,7 @@ import { isStrictFormat } from "../../lib/rewards/format.ts";
 
 await initEngine({ verbose: false });
 
-Deno.test("reasoning prompt: seed 2's system prompt, the question as the user turn, no rubric", () => {
+Deno.test("reasoning prompt: ee596-fp's system prompt, the question as the user turn, no rubric", () => {
   const prompt = reasoningPrompt("Why is the sky blue?");
   assert.deepEqual(prompt, [
     { role: "system", content: REASONING_SYSTEM_PROMPT },

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import {
   approximateFormatReward,
+  ee596MatchFormatReward,
+  ee596TagFormatReward,
   extractTagged,
+  finetunedLlamaFormatReward,
   isStrictFormat,
-  seed2MatchFormatReward,
-  seed2TagFormatReward,
-  seed3FormatReward,
   strictFormatReward,
 } from "../../lib/rewards/format.ts";
 import type { RewardFunction } from "../../lib/rewards/types.ts";
@@ -71,12 +71,12 @@ Deno.test("strict and approximate rewards", async () => {
   );
 });
 
-Deno.test("seed 3's reward_format keeps its missing DOTALL, for parity", async () => {
-  const fn = seed3FormatReward();
+Deno.test("finetuned-llama's reward_format keeps its missing DOTALL, for parity", async () => {
+  const fn = finetunedLlamaFormatReward();
   assert.deepEqual(
     await run(fn, [
       "<think>a</think> <answer>b</answer>",
-      MULTILINE, // fails in the seed: `.` stops at newlines
+      MULTILINE, // fails in finetuned-llama: `.` stops at newlines
       "<think>a</think>\n<answer>b</answer>", // \s* between the blocks may span lines
       "<think>a</think><answer>b</answer>\n", // Python's $ matches before a final \n
       "<think>a</think><answer>b</answer>\n\n",
@@ -92,9 +92,9 @@ Deno.test("seed 3's reward_format keeps its missing DOTALL, for parity", async (
   );
 });
 
-Deno.test("seed 2's two format rewards", async () => {
+Deno.test("ee596-fp's two format rewards", async () => {
   assert.deepEqual(
-    await run(seed2MatchFormatReward(), [
+    await run(ee596MatchFormatReward(), [
       "Let me see. <reasoning>r\nr</reasoning> so <answer>a</answer> done",
       "<answer>only an answer",
       "<reasoning>unclosed",
@@ -104,7 +104,7 @@ Deno.test("seed 2's two format rewards", async () => {
   );
   const long = "x".repeat(60);
   assert.deepEqual(
-    await run(seed2TagFormatReward(), [
+    await run(ee596TagFormatReward(), [
       `<reasoning>${long}</reasoning><answer>42</answer>`,
       "<reasoning>short</reasoning><answer>42</answer>",
       "plain text",

@@ -49,7 +49,7 @@ Deno.test("every haiku in data/haiku is 5-7-5 under the CMU counter", async () =
   ]);
 });
 
-Deno.test("the pyphen counter gives seed 1's hyphenation counts on the same haikus", async () => {
+Deno.test("the pyphen counter gives gemma_haiku's hyphenation counts on the same haikus", async () => {
   // Line counts from real pyphen (tests/fixtures/rewards/pyphen_golden.json).
   const expected = [[5, 7, 5], [6, 7, 5], [5, 6, 5], [5, 6, 5]];
   train.slice(0, 4).forEach((row, i) => {
@@ -67,7 +67,7 @@ Deno.test("the pyphen counter gives seed 1's hyphenation counts on the same haik
   assert.deepEqual(scored.byName.haiku_pyphen, [1, 0, 0, 0]);
 });
 
-Deno.test("three_lines reads lines as seed 1 does", () => {
+Deno.test("three_lines reads lines as gemma_haiku does", () => {
   const base = train[0].conversations[1].content;
   const cases: [string, number][] = [
     [base, 0],
@@ -75,7 +75,7 @@ Deno.test("three_lines reads lines as seed 1 does", () => {
     ["Snow on the tall pines\nand not one bird has sung yet", -1],
     [`Sure! Here is a haiku:\n${base}`, -1],
     ["", -1],
-    ["one\rtwo\rthree", -1], // a lone \r is not a line break in the seed
+    ["one\rtwo\rthree", -1], // a lone \r is not a line break in gemma_haiku
   ];
   const fn = threeLinesReward();
   const values = fn.score(
@@ -103,7 +103,7 @@ Deno.test("the topic is everything after the first colon; the legacy rule stops 
   assert.throws(() => legacyTopicOf("no colon here"), /no ":" before a topic/);
 });
 
-Deno.test("regular and sparse rewards follow seed 1's formulas with per-sample topics", async () => {
+Deno.test("regular and sparse rewards follow gemma_haiku's formulas with per-sample topics", async () => {
   const emb = recordingEmbedder();
   const haiku = train[0].conversations[1].content; // valid under CMU
   const almost =
@@ -163,7 +163,7 @@ Deno.test("regular and sparse rewards follow seed 1's formulas with per-sample t
   assert.equal(emb.calls.length, 0, "no valid haiku, nothing to embed");
 });
 
-Deno.test("the legacy topic option reproduces seed 1's truncated topic", async () => {
+Deno.test("the legacy topic option reproduces gemma_haiku's truncated topic", async () => {
   const emb = recordingEmbedder();
   const prompt =
     "Generate a haiku about the following topic: Time: the river that carries us.\n";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import {
   completionLength,
+  finetunedLlamaRewardLen,
+  finetunedLlamaRewardTokenLength,
   lengthReward,
-  seed3RewardLen,
-  seed3RewardTokenLength,
   softOverlongPunishment,
 } from "../../lib/rewards/length.ts";
 import { type RewardSample, scoreRewards } from "../../lib/rewards/types.ts";
@@ -21,8 +21,8 @@ const sample = (
 const words = (n: number) =>
   Array.from({ length: n }, (_, i) => `w${i}`).join(" ");
 
-Deno.test("seed 3's reward_len: −|50 − characters|, characters counted as Python does", async () => {
-  const fn = seed3RewardLen();
+Deno.test("finetuned-llama's reward_len: −|50 − characters|, characters counted as Python does", async () => {
+  const fn = finetunedLlamaRewardLen();
   assert.equal(fn.name, "reward_len");
   const scored = await scoreRewards([fn], [
     sample("x".repeat(50)),
@@ -34,8 +34,8 @@ Deno.test("seed 3's reward_len: −|50 − characters|, characters counted as Py
   assert.equal(completionLength("héllo 🐸", "chars"), 7);
 });
 
-Deno.test("seed 3's reward_token_length: words, linear below 50 and quadratic above", async () => {
-  const fn = seed3RewardTokenLength();
+Deno.test("finetuned-llama's reward_token_length: words, linear below 50 and quadratic above", async () => {
+  const fn = finetunedLlamaRewardTokenLength();
   const scored = await scoreRewards([fn], [
     sample(words(40)),
     sample(words(50)),
@@ -51,7 +51,7 @@ Deno.test("seed 3's reward_token_length: words, linear below 50 and quadratic ab
 });
 
 Deno.test("a conversational sample is measured on its completion text only", async () => {
-  // Seed 3 measured TRL's message list: len() was 1 for every completion.
+  // finetuned-llama measured TRL's message list: len() was 1 for every completion.
   const long = "word ".repeat(500);
   const s = sample("Ahab chases the whale.", {
     prompt: [{ role: "user", content: long }],
@@ -61,8 +61,8 @@ Deno.test("a conversational sample is measured on its completion text only", asy
     ],
   });
   const scored = await scoreRewards([
-    seed3RewardLen(),
-    seed3RewardTokenLength(),
+    finetunedLlamaRewardLen(),
+    finetunedLlamaRewardTokenLength(),
   ], [s]);
   assert.deepEqual(scored.values, [[-28], [-23]]);
 });

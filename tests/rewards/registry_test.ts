@@ -51,7 +51,7 @@ Deno.test("registry: an unknown name lists the known ones; an unknown setting na
   );
 });
 
-Deno.test("registry: seed 2's and seed 3's format rewards score as their seeds did", async () => {
+Deno.test("registry: ee596-fp's and finetuned-llama's format rewards score as those projects did", async () => {
   const completions = [
     "<reasoning>\nadd them\n</reasoning>\n<answer>\n4\n</answer>",
     "<answer>4",
@@ -59,14 +59,15 @@ Deno.test("registry: seed 2's and seed 3's format rewards score as their seeds d
     "<think>add</think> <answer>4</answer>",
     "<think>\nadd\n</think>\n<answer>4</answer>",
   ];
-  const fns = ["seed2_match_format", "seed2_format", "seed3_format"].map((
-    name,
-  ) => rewardFromConfig(name, {}, "test.json", "rewards[0]"));
+  const fns = ["ee596_match_format", "ee596_format", "finetuned_llama_format"]
+    .map((
+      name,
+    ) => rewardFromConfig(name, {}, "test.json", "rewards[0]"));
   const scored = await scoreRewards(fns, completions.map(sample));
-  // Any opening <answer> tag earns 0.5, even inside seed 3's think format.
-  assert.deepEqual(scored.byName.seed2_match_format, [2, 0.5, -1, 0.5, 0.5]);
+  // Any opening <answer> tag earns 0.5, even inside finetuned-llama's think format.
+  assert.deepEqual(scored.byName.ee596_match_format, [2, 0.5, -1, 0.5, 0.5]);
   // ±1 per non-empty block, +0.5 for an answer under 100 characters.
-  assert.deepEqual(scored.byName.seed2_format, [2.5, -2, -2, 0.5, 0.5]);
-  // Seed 3's pattern has no DOTALL: the multi-line completion fails.
-  assert.deepEqual(scored.byName.seed3_format, [0, 0, 0, 1, 0]);
+  assert.deepEqual(scored.byName.ee596_format, [2.5, -2, -2, 0.5, 0.5]);
+  // finetuned-llama's pattern has no DOTALL: the multi-line completion fails.
+  assert.deepEqual(scored.byName.finetuned_llama_format, [0, 0, 0, 1, 0]);
 });

@@ -48,7 +48,7 @@ Deno.test("difflib's SequenceMatcher ratio, autojunk included, matches Python", 
   }
 });
 
-Deno.test("the legacy overlap proxy reproduces seed 2 and rewards copying the rubric", async () => {
+Deno.test("the legacy overlap proxy reproduces ee596-fp and rewards copying the rubric", async () => {
   for (const c of golden.cases) {
     assert.ok(
       Math.abs(rubricOverlapScore(c.response, c.rubric) - c.overlap) < 1e-9,

@@ -158,7 +158,7 @@ Deno.test("public-domain haikus in 5-7-5 renderings count as 5-7-5", () => {
   }
 });
 
-Deno.test("haiku lines are the non-empty trimmed lines, as in seed 1", () => {
+Deno.test("haiku lines are the non-empty trimmed lines, as in gemma_haiku", () => {
   const text =
     "\n  The ancient still pond\r\n\n a frog leaps in from the bank \nthe sound of water.\n\n";
   assert.deepEqual(haikuLines(text), [

@@ -1,9 +1,9 @@
 /**
  * The study's evaluation: every model variant (the base model and each
  * pipeline's final adapter) answers every eval prompt k times with seeded
- * sampling at seed 1's settings, and the answers are scored with the seed's
+ * sampling at gemma_haiku's settings, and the answers are scored with gemma_haiku's
  * columns plus ours (lib/eval). The Gemini row answers the same prompts
- * through the API with the raw user text, as seed 1 did, and is skipped with
+ * through the API with the raw user text, as gemma_haiku did, and is skipped with
  * a message when no key is set.
  *
  * @module
@@ -142,7 +142,7 @@ export async function evaluateGemini(
     ...scoreOptions(settings, trainHaikus, client.model),
     generation: {
       seed: settings.eval.seed,
-      sampling: "Gemini API defaults (raw user text, as seed 1)",
+      sampling: "Gemini API defaults (raw user text, as gemma_haiku)",
       maxNewTokens: null,
     },
   });

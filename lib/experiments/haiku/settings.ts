@@ -1,5 +1,5 @@
 /**
- * Settings of the haiku study (seed 1, reproduced): which model, which data,
+ * Settings of the haiku study (gemma_haiku, reproduced): which model, which data,
  * how many steps per stage, how the evaluation samples. Defaults are sized
  * for the embedded default model on a 2-core machine; `--model` with a
  * Hugging Face model gets per-model defaults (smaller learning rates, shorter
@@ -59,7 +59,7 @@ export function haikuStudySettings(
     model,
     seed: 3407,
     // The tiny model learns the format from a few hundred examples in a few
-    // epochs; a 1B model needs far fewer steps and a smaller rate (seed 1:
+    // epochs; a 1B model needs far fewer steps and a smaller rate (gemma_haiku:
     // 100 SFT steps at 2e-4, GRPO at 5e-6).
     sft: embedded
       ? {

@@ -1,5 +1,5 @@
 /**
- * The five training stages of seed 1's haiku study and the pipelines they
+ * The five training stages of gemma_haiku's haiku study and the pipelines they
  * form. Stages that several pipelines share are trained once:
  *
  * | stage           | starts from      | trains                         | pipeline it ends            |
@@ -40,7 +40,7 @@ export interface Stage {
   from: StageName | null;
   kind: "sft" | "grpo";
   reward?: "haiku_sparse" | "haiku_regular";
-  /** Row label in the evaluation table (the seed's model names, shortened). */
+  /** Row label in the evaluation table (gemma_haiku's model names, shortened). */
   label: string;
 }
 
@@ -162,7 +162,7 @@ export async function runStage(
     per_device_train_batch_size: r.batchSize,
     num_generations: r.numGenerations,
     max_completion_length: r.maxCompletionLength,
-    // Sample as the evaluation does (seed 1's T 1.0, top-p 0.95, top-k 64),
+    // Sample as the evaluation does (gemma_haiku's T 1.0, top-p 0.95, top-k 64),
     // so RL improves the distribution that is measured.
     temperature: 1.0,
     top_p: 0.95,

@@ -1,5 +1,5 @@
 /**
- * The haiku study end to end (seed 1, `train_models.py` + `full_eval.py` +
+ * The haiku study end to end (gemma_haiku, `train_models.py` + `full_eval.py` +
  * `gemini_eval.py`): train the five stages, evaluate the base model, each
  * pipeline's result and Gemini on the same prompts, and write the table,
  * the paired comparison of fullrun against base, and the plots to
@@ -45,7 +45,7 @@ export interface StudyResult {
   files: string[];
 }
 
-/** The pipelines' final stages, in the seed's table order. */
+/** The pipelines' final stages, in gemma_haiku's table order. */
 const PIPELINES: readonly StageName[] = [
   "sft",
   "rl-sparse",

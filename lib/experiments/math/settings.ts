@@ -1,5 +1,5 @@
 /**
- * Settings of the math experiment (seed 3's AI-MO run on tunebook's
+ * Settings of the math experiment (finetuned-llama's AI-MO run on tunebook's
  * generated GSM8K-format problems): the files, the prompt, the rewards as
  * trained, and the budgets. `fast` shrinks everything for CI.
  *
@@ -51,7 +51,7 @@ export interface MathRewardSpec {
 
 /**
  * The GRPO rewards: strict R1 format + exact accuracy against the `answer`
- * column's `#### n` (seed 3's two rewards, on the completion text, with an
+ * column's `#### n` (finetuned-llama's two rewards, on the completion text, with an
  * unreadable gold skipped instead of rewarded), plus partial accuracy
  * (within 10 %) at a small weight for a denser signal, since a 5M-parameter
  * model rarely gets a multi-step answer exactly right.

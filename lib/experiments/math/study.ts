@@ -1,5 +1,5 @@
 /**
- * The math experiment end to end (seed 3's AI-MO run, its bugs fixed, on
+ * The math experiment end to end (finetuned-llama's AI-MO run, its bugs fixed, on
  * tunebook's generated GSM8K-format problems): validate the data, train
  * SFT then GRPO (reusing adapters that exist), evaluate base / SFT /
  * SFT → GRPO on the same questions and seeds, and write

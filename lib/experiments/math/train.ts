@@ -11,7 +11,7 @@ import { type StageAdapters, trainSftThenGrpo } from "../sft_then_grpo.ts";
 import { writeTrainingData } from "./data.ts";
 import { MATH_REWARDS, type MathSettings } from "./settings.ts";
 
-/** The LoRA of both stages (seed 3: r 16, α 32, all linear layers). */
+/** The LoRA of both stages (finetuned-llama: r 16, α 32, all linear layers). */
 export const MATH_LORA = {
   r: 16,
   lora_alpha: 32,

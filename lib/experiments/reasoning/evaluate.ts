@@ -3,7 +3,7 @@
  * adapter and the SFT → GRPO adapter answer the same eval questions with
  * the same seeds; each answer is scored with the rewards exactly as trained
  * (format + weighted rubric grade), plus format accuracy, the rubric grade
- * alone, seed 2's word-overlap proxy (a diagnostic), the share of the
+ * alone, ee596-fp's word-overlap proxy (a diagnostic), the share of the
  * question's content words echoed, and the length in tokens. Then the
  * trained adapter answers again under each generation preset (greedy,
  * conservative, standard, creative).

@@ -46,7 +46,7 @@ export function reasoningTable(
     `Main reward = ${mainRewardLabel(settings)}, exactly as trained. ` +
     `${r0.perQuestion.length} eval questions × k = ${r0.k} samples (standard preset, seed ${settings.seed}); ` +
     `means with 95 % bootstrap intervals over questions. ` +
-    `Overlap proxy = seed 2's rubric word overlap (0–10), a diagnostic only; ` +
+    `Overlap proxy = ee596-fp's rubric word overlap (0–10), a diagnostic only; ` +
     `question echo = share of the question's content words in the answer (restating the question earns rubric credit).`,
     "",
     "| Model | Main reward | Format accuracy | Rubric score (embedding) | Overlap proxy | Question echo | Tokens |",

@@ -1,6 +1,6 @@
 /**
  * Settings, prompts and SFT targets of the rubric-reasoning experiment
- * (seed 2, `42euge/ee596-fp`): answer a question in
+ * (ee596-fp, `42euge/ee596-fp`): answer a question in
  * `<reasoning>…</reasoning><answer>…</answer>`, rewarded by the strict
  * format plus a rubric grade.
  *
@@ -11,7 +11,7 @@
  * ```
  *
  * The policy sees the system prompt and the question only; the rubric goes
- * to the grader (seed 2 pasted it into the prompt, so the policy could copy
+ * to the grader (ee596-fp pasted it into the prompt, so the policy could copy
  * its words).
  *
  * @module
@@ -76,7 +76,7 @@ export function reasoningSettings(
   };
 }
 
-/** Seed 2's format request as the system turn, the question as the user turn. */
+/** ee596-fp's format request as the system turn, the question as the user turn. */
 export function reasoningPrompt(question: string): ChatMessage[] {
   return [
     { role: "system", content: REASONING_SYSTEM_PROMPT },

@@ -1,5 +1,5 @@
 /**
- * The TLDR length experiment (seed 3's SmolTLDR run, with its reward bug
+ * The TLDR length experiment (finetuned-llama's SmolTLDR run, with its reward bug
  * fixed): GRPO with `reward_len` = −|50 − len(completion)| measured on the
  * completion text (weight 0.02) plus the USE-lite similarity of the summary to
  * its passage, on public-domain passages (data/tldr), starting from an SFT
@@ -33,7 +33,7 @@ import { type ExperimentPaths, experimentPaths } from "../paths.ts";
 
 /** Settings of a TLDR run. */
 export interface TldrSettings extends ExperimentPaths {
-  /** The ideal summary length in characters (seed 3: 50). */
+  /** The ideal summary length in characters (finetuned-llama: 50). */
   target: number;
   steps: number;
   learningRate: number;
@@ -132,7 +132,7 @@ export async function trainTldr(
       model: settings.model,
       train_data: data.prompts,
       lora,
-      // Seed 3's reward_len on the completion text, scaled (0.02 per
+      // finetuned-llama's reward_len on the completion text, scaled (0.02 per
       // character), plus the summary's similarity to its passage.
       rewards: [
         {

@@ -4,7 +4,7 @@
  *
  * A row gives its prompt as TRL reads it: a `prompt` column (a string, or a
  * list of messages for conversational data), or — for conversation datasets
- * such as seed 1's — the `conversations`/`messages` up to the last assistant
+ * such as gemma_haiku's — the `conversations`/`messages` up to the last assistant
  * turn, which is dropped (the policy must write it).
  *
  * @module

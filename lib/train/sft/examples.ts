@@ -2,7 +2,7 @@
  * SFT examples: dataset rows in the formats TRL's SFTTrainer accepts, turned
  * into token ids with a loss mask.
  *
- * - conversational: `{conversations: [{role, content}, …]}` (the seed
+ * - conversational: `{conversations: [{role, content}, …]}` (gemma_haiku
  *   format) or `{messages: […]}`; the loss covers assistant turns only
  *   (TRL's `assistant_only_loss`);
  * - prompt/completion: `{prompt, completion}`, the prompt a string or a list
