@@ -6,13 +6,7 @@
  * @module
  */
 import { type Row, rowLocation } from "../data/rows.ts";
-import { extractTagged, isStrictFormat } from "../rewards/format.ts";
-
-/** The default system prompt: ee596-fp's reasoning-then-answer format. */
-export const REASONING_SYSTEM_PROMPT =
-  "You are a careful assistant. Think the question through, then reply in exactly this format:\n" +
-  "<reasoning>\nyour step-by-step reasoning\n</reasoning>\n" +
-  "<answer>\nyour final answer\n</answer>";
+import { extractTagged, isStrictFormat } from "../prompt/tags.ts";
 
 /** One question to answer. */
 export interface Question {

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { encodePrompt } from "../prompt/encode.ts";
 import { generate } from "../generate/generate.ts";
 import type { PresetName } from "../generate/presets.ts";
 import type { CausalLM } from "../model/decoder.ts";
@@ -80,9 +81,7 @@ export class ChatSession {
       ...this.messages,
       { role: "user", content: userText },
     ];
-    const prompt = this.tokenizer.encodeChat(messages, {
-      addGenerationPrompt: true,
-    });
+    const prompt = encodePrompt(this.tokenizer, messages);
     const stopIds = [...this.tokenizer.eosIds];
     const stream = new TextStream(this.tokenizer, new Set(stopIds));
     generate(this.model, [prompt], {

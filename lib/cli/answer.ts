@@ -16,11 +16,8 @@
  * @module
  */
 import { cliHelpers } from "./args.ts";
-import {
-  answerRecord,
-  questionsOf,
-  REASONING_SYSTEM_PROMPT,
-} from "../chat/answers.ts";
+import { answerRecord, questionsOf } from "../chat/answers.ts";
+import { REASONING_SYSTEM_PROMPT } from "../prompt/system_prompts.ts";
 import { loadChatModel, parsePreset, PRESET_NAMES } from "../chat/load.ts";
 import { readRows } from "../data/read.ts";
 import { initEngine } from "../engine/mod.ts";

@@ -27,17 +27,17 @@ import { readRows } from "../data/read.ts";
 import { initEngine } from "../engine/mod.ts";
 import {
   evaluateMathOutputs,
-  mathPrompt,
   mathQuestionCsvRows,
   mathSampleCsvRows,
   mathSummaryTable,
 } from "../eval/math.ts";
+import { mathPrompt } from "../prompt/system_prompts.ts";
 import { sampleCompletions } from "../eval/generate_samples.ts";
 import { type PresetName, PRESETS } from "../generate/presets.ts";
 import { DEFAULT_MODEL_DIR } from "../model/default_model.ts";
 import { loadPretrained } from "../model/pretrained.ts";
 import { loadAdapter } from "../peft/mod.ts";
-import { encodePrompt } from "../train/grpo/rollout.ts";
+import { encodePrompt } from "../prompt/encode.ts";
 import { Progress } from "../util/progress.ts";
 import { repoPath } from "../util/paths.ts";
 

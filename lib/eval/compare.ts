@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { promptText } from "../rewards/types.ts";
+import { promptText } from "../prompt/prompt.ts";
 import {
   type PairedComparison,
   pairedComparison,

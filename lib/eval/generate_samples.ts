@@ -35,7 +35,7 @@ import {
 import type { CausalLM } from "../model/decoder.ts";
 import { topicOf } from "../rewards/topic.ts";
 import type { ChatMessage, Tokenizer } from "../tokenizer/mod.ts";
-import { encodePrompt } from "../train/grpo/rollout.ts";
+import { encodePrompt } from "../prompt/encode.ts";
 import type { GenerationSettings } from "./types.ts";
 
 /** gemma_haiku's evaluation sampling (`full_eval.py`): T 1.0, top-p 0.95, top-k 64. */

@@ -14,7 +14,7 @@
  * @module
  */
 import { parseGsm8kAnswer } from "../data/gsm8k.ts";
-import { extractTagged } from "./format.ts";
+import { extractTagged } from "../prompt/tags.ts";
 import { lastBoxed } from "./latex.ts";
 import {
   answersMatch,

@@ -16,7 +16,6 @@ export {
   type ChatMessage,
   perSampleReward,
   type PerSampleSpec,
-  promptText,
   requireColumn,
   type RewardFunction,
   type RewardSample,
@@ -77,12 +76,8 @@ export {
   approximateFormatReward,
   ee596MatchFormatReward,
   ee596TagFormatReward,
-  extractTagged,
   finetunedLlamaFormatReward,
-  isStrictFormat,
   strictFormatReward,
-  TAG_STYLES,
-  type TagStyle,
 } from "./format.ts";
 export {
   answersMatch,

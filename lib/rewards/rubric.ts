@@ -13,18 +13,18 @@
  *
  * @module
  */
-import { extractTagged } from "./format.ts";
+import { extractTagged } from "../prompt/tags.ts";
 import { parseJudgeScores } from "./judge_parse.ts";
 import { sequenceMatcherRatio } from "./sequence_matcher.ts";
 import { excerpt, pyLen, pySplit, pyStrip } from "./text.ts";
 import {
   perSampleReward,
-  promptText,
   requireColumn,
   type RewardFunction,
   RewardSampleError,
   type RewardValue,
 } from "./types.ts";
+import { promptText } from "../prompt/prompt.ts";
 
 export { parseJudgeScores };
 

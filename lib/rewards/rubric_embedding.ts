@@ -27,7 +27,8 @@
  */
 import { checkNoLeak, type Criterion, parseRubric } from "./rubric.ts";
 import { cosine, type Embedder, type EmbeddingReward } from "./similarity.ts";
-import { promptText, requireColumn, RewardSampleError } from "./types.ts";
+import { requireColumn, RewardSampleError } from "./types.ts";
+import { promptText } from "../prompt/prompt.ts";
 
 /** Options of {@link rubricEmbeddingReward}. */
 export interface RubricEmbeddingOptions {

@@ -16,11 +16,11 @@
 import { pyStrip } from "./text.ts";
 import { topicOf } from "./topic.ts";
 import {
-  promptText,
   requireColumn,
   type RewardFunction,
   type RewardSample,
 } from "./types.ts";
+import { promptText } from "../prompt/prompt.ts";
 
 /** Something that turns texts into vectors. */
 export interface Embedder {

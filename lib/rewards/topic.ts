@@ -5,7 +5,8 @@
  * @module
  */
 import { pyStrip } from "./text.ts";
-import { type ChatMessage, promptText } from "./types.ts";
+import { type ChatMessage } from "./types.ts";
+import { promptText } from "../prompt/prompt.ts";
 
 /**
  * Everything after the first colon of the prompt's (last user) text,

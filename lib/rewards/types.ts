@@ -124,18 +124,6 @@ export function requireColumn(
   return value;
 }
 
-/**
- * The text a prompt asks: the string itself, or the content of the last
- * user message of a conversation (the system prompt is not the question).
- */
-export function promptText(prompt: string | readonly ChatMessage[]): string {
-  if (typeof prompt === "string") return prompt;
-  for (let i = prompt.length - 1; i >= 0; i--) {
-    if (prompt[i].role === "user") return prompt[i].content;
-  }
-  throw new Error("the prompt conversation has no user message");
-}
-
 /** Result of {@link scoreRewards}. */
 export interface ScoredRewards {
   /** Function names, in the order given. */

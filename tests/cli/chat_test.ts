@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  answerRecord,
-  questionsOf,
-  REASONING_SYSTEM_PROMPT,
-} from "../../lib/chat/answers.ts";
+import { answerRecord, questionsOf } from "../../lib/chat/answers.ts";
+import { REASONING_SYSTEM_PROMPT } from "../../lib/prompt/system_prompts.ts";
 import { loadChatModel, parsePreset } from "../../lib/chat/load.ts";
 import { ChatSession } from "../../lib/chat/session.ts";
 import { TextStream } from "../../lib/chat/stream.ts";

@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import { runScript } from "../helpers/run_script.ts";
 import { initEngine } from "../../lib/engine/mod.ts";
-import {
-  evaluateMathOutputs,
-  mathPrompt,
-  mathSystemPrompt,
-  scoreMathSample,
-  shortMathSystemPrompt,
-} from "../../lib/eval/math.ts";
+import { evaluateMathOutputs, scoreMathSample } from "../../lib/eval/math.ts";
 import { loadModel } from "../../lib/model/load.ts";
 import { defaultLoraConfig } from "../../lib/peft/config.ts";
 import { saveAdapter } from "../../lib/peft/format.ts";
@@ -84,40 +78,6 @@ Deno.test("evaluateMathOutputs: means over samples and intervals over questions"
   assert.throws(
     () => evaluateMathOutputs([{ question: "q", gold: 1, samples: [] }]),
     /question 1 has no samples/,
-  );
-});
-
-Deno.test("mathPrompt: finetuned-llama's R1 system prompt then the question", () => {
-  const messages = mathPrompt("What is 2 + 2?");
-  assert.deepEqual(messages.map((m) => m.role), ["system", "user"]);
-  assert.match(
-    messages[0].content,
-    /^A conversation between User and Assistant/,
-  );
-  assert.match(
-    messages[0].content,
-    /<think> <\/think> and <answer> <\/answer>/,
-  );
-  assert.equal(messages[1].content, "What is 2 + 2?");
-  assert.match(mathSystemPrompt("reasoning"), /<reasoning> <\/reasoning>/);
-});
-
-Deno.test("mathPrompt: the short system prompt is one sentence naming the tags", () => {
-  const messages = mathPrompt("What is 2 + 2?", "think", { system: "short" });
-  assert.deepEqual(messages.map((m) => m.role), ["system", "user"]);
-  assert.equal(messages[0].content, shortMathSystemPrompt("think"));
-  assert.match(messages[0].content, /<think> <\/think>.*<answer> <\/answer>/);
-  assert.ok(messages[0].content.length < mathSystemPrompt().length / 2);
-  assert.match(shortMathSystemPrompt("reasoning"), /<reasoning> <\/reasoning>/);
-  assert.deepEqual(
-    mathPrompt("q", "think", { system: "r1" }),
-    mathPrompt("q"),
-    "the R1 prompt stays the default",
-  );
-  assert.throws(
-    // deno-lint-ignore no-explicit-any
-    () => mathPrompt("q", "think", { system: "long" as any }),
-    /unknown math system prompt "long"/,
   );
 });
 

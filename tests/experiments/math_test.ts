@@ -26,9 +26,9 @@ import {
 } from "../../lib/experiments/math/study.ts";
 import { trainMath } from "../../lib/experiments/math/train.ts";
 import { loadPretrained } from "../../lib/model/pretrained.ts";
-import { isStrictFormat } from "../../lib/rewards/format.ts";
+import { isStrictFormat } from "../../lib/prompt/tags.ts";
 import { extractAnswer } from "../../lib/rewards/math.ts";
-import { encodePrompt } from "../../lib/train/grpo/rollout.ts";
+import { encodePrompt } from "../../lib/prompt/encode.ts";
 
 await initEngine({ verbose: false });
 

@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
-import { REASONING_SYSTEM_PROMPT } from "../../lib/chat/answers.ts";
 import { initEngine } from "../../lib/engine/mod.ts";
 import {
   checkContext,
-  reasoningPrompt,
   reasoningSettings,
   sftTarget,
   splitSentences,
@@ -16,17 +14,9 @@ import {
 import { grpoRewardPoints } from "../../lib/eval/charts.ts";
 import { loggedGrpoRecords } from "../../lib/experiments/sft_then_grpo.ts";
 import { promptEcho } from "../../lib/eval/echo.ts";
-import { isStrictFormat } from "../../lib/rewards/format.ts";
+import { isStrictFormat } from "../../lib/prompt/tags.ts";
 
 await initEngine({ verbose: false });
-
-Deno.test("reasoning prompt: ee596-fp's system prompt, the question as the user turn, no rubric", () => {
-  const prompt = reasoningPrompt("Why is the sky blue?");
-  assert.deepEqual(prompt, [
-    { role: "system", content: REASONING_SYSTEM_PROMPT },
-    { role: "user", content: "Why is the sky blue?" },
-  ]);
-});
 
 Deno.test("SFT target: last sentence is the answer, earlier ones the reasoning, cut to the budget", () => {
   assert.deepEqual(

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import {
   perSampleReward,
-  promptText,
   requireColumn,
   type RewardFunction,
   type RewardSample,
@@ -214,22 +213,5 @@ Deno.test("requireColumn names the missing column and the columns present", () =
   assert.throws(
     () => requireColumn(sample("x"), "answer", "acc"),
     /the row has no columns/,
-  );
-});
-
-Deno.test("promptText reads the last user message of a conversation", () => {
-  assert.equal(promptText("plain"), "plain");
-  assert.equal(
-    promptText([
-      { role: "system", content: "Be brief." },
-      { role: "user", content: "first" },
-      { role: "assistant", content: "ok" },
-      { role: "user", content: "second" },
-    ]),
-    "second",
-  );
-  assert.throws(
-    () => promptText([{ role: "system", content: "s" }]),
-    /no user message/,
   );
 });

@@ -25,7 +25,7 @@ import {
 import { loadPretrained } from "../../model/pretrained.ts";
 import { loadAdapter } from "../../peft/mod.ts";
 import { useLiteEmbedder } from "../../rewards/use_lite.ts";
-import { promptText } from "../../rewards/types.ts";
+import { promptText } from "../../prompt/prompt.ts";
 import type { HaikuStudySettings } from "./settings.ts";
 
 /** A model to evaluate: the base (adapter null) or base + a stage's adapter. */

@@ -12,7 +12,7 @@
  * @module
  */
 import { MATH_LEVELS, type MathLevel } from "../../data/math_problems.ts";
-import { mathPrompt } from "../../eval/math.ts";
+import { mathPrompt } from "../../prompt/system_prompts.ts";
 import type { ChatMessage } from "../../tokenizer/mod.ts";
 import { type ExperimentPaths, experimentPaths } from "../paths.ts";
 

@@ -26,7 +26,8 @@ import { scoreRewards } from "../../rewards/types.ts";
 import type { Tokenizer } from "../../tokenizer/mod.ts";
 import type { Row } from "../../data/rows.ts";
 import { forEachStageModel, type StageAdapters } from "../sft_then_grpo.ts";
-import { reasoningPrompt, type ReasoningSettings } from "./settings.ts";
+import { type ReasoningSettings } from "./settings.ts";
+import { reasoningPrompt } from "../../prompt/system_prompts.ts";
 import { readRubricRows, reasoningRewards } from "./train.ts";
 
 /** The per-sample measurements of a report. */

@@ -1,12 +1,12 @@
 /**
- * Settings, prompts and SFT targets of the rubric-reasoning experiment
+ * Settings and SFT targets of the rubric-reasoning experiment
  * (ee596-fp, `42euge/ee596-fp`): answer a question in
  * `<reasoning>…</reasoning><answer>…</answer>`, rewarded by the strict
  * format plus a rubric grade.
  *
  * ```ts
  * const settings = reasoningSettings({ fast: true });
- * reasoningPrompt("Why does ice float?");            // [system, user]
+ * reasoningPrompt("Why does ice float?"); // lib/prompt: [system, user]
  * sftTarget(referenceAnswer, (s) => tok.encode(s).length, 120);
  * ```
  *
@@ -16,8 +16,6 @@
  *
  * @module
  */
-import { REASONING_SYSTEM_PROMPT } from "../../chat/answers.ts";
-import type { ChatMessage } from "../../tokenizer/mod.ts";
 import { type ExperimentPaths, experimentPaths } from "../paths.ts";
 
 /** Settings of a rubric-reasoning run. */
@@ -74,14 +72,6 @@ export function reasoningSettings(
     seed: 11,
     fast,
   };
-}
-
-/** ee596-fp's format request as the system turn, the question as the user turn. */
-export function reasoningPrompt(question: string): ChatMessage[] {
-  return [
-    { role: "system", content: REASONING_SYSTEM_PROMPT },
-    { role: "user", content: question },
-  ];
 }
 
 /**

@@ -13,7 +13,7 @@
  */
 import { readRows } from "../../data/read.ts";
 import { loadConfig } from "../../model/load.ts";
-import { encodePrompt } from "../../train/grpo/rollout.ts";
+import { encodePrompt } from "../../prompt/encode.ts";
 import { loadTokenizer, type Tokenizer } from "../../tokenizer/mod.ts";
 import type { MetricsRecord } from "../../train/metrics_log.ts";
 import {
@@ -22,12 +22,8 @@ import {
   trainSftThenGrpo,
   writeStageData,
 } from "../sft_then_grpo.ts";
-import {
-  checkContext,
-  reasoningPrompt,
-  type ReasoningSettings,
-  sftTarget,
-} from "./settings.ts";
+import { checkContext, type ReasoningSettings, sftTarget } from "./settings.ts";
+import { reasoningPrompt } from "../../prompt/system_prompts.ts";
 
 /** The GRPO rewards as config entries: format (0/1) + weighted rubric grade (0–1). */
 export function reasoningRewards(settings: ReasoningSettings) {

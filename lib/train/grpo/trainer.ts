@@ -40,12 +40,8 @@ import {
 } from "./metrics.ts";
 import { microBatches, referenceLogProbs, sum, updateStep } from "./update.ts";
 import { policyLogProbs } from "./policy_logprobs.ts";
-import {
-  type PromptExample,
-  promptExamples,
-  type Rollout,
-  rollout,
-} from "./rollout.ts";
+import { type Rollout, rollout } from "./rollout.ts";
+import { type PromptExample, promptExamples } from "../../prompt/examples.ts";
 
 export type { CompletionRow };
 
