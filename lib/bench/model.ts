@@ -1,7 +1,7 @@
 /**
  * Benchmarks of the real decoder (lib/model) on random weights shaped like a
  * target model: a full forward + backward step of SmolLM-135M (batch 4 × 128
- * tokens, gradient checkpointing), and KV-cache generation tokens/s at batch 1 and 8;
+ * tokens, layers recomputed), and KV-cache generation tokens/s at batch 1 and 8;
  * and a Gemma-3-1B-shaped model with its frozen weights in host memory
  * (offload): build time, generation at batch 1, and a LoRA training step.
  *
@@ -34,7 +34,7 @@ const trainStep: Benchmark = {
     const model = CausalLM.random(config, { seed: 0, trainable: true });
     // Stored activations of 4 × 128 tokens through 30 layers overflow the
     // 4 GiB wasm heap; recomputing each layer keeps the step at ~2 GiB.
-    model.gradientCheckpointing = true;
+    model.recomputeLayers = true;
     const params = model.namedWeights().map(([, v]) => v);
     const data = randomBatch(batch, length, config.vocabSize, 1);
     try {
@@ -196,7 +196,7 @@ const offloaded: Benchmark = {
 
       const length = quick ? 32 : 128;
       log(`LoRA forward + backward at 1 × ${length}`);
-      model.gradientCheckpointing = true;
+      model.recomputeLayers = true;
       lora.train();
       const data = randomBatch(1, length, config.vocabSize, 2);
       const params = lora.variables();

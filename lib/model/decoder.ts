@@ -1,39 +1,34 @@
 /**
- * The causal language model shared by both families: embedding, a stack of
- * family-specific decoder layers (gemma3.ts, llama.ts), final norm and LM
- * head, with HF-named weights, optional KV cache and pluggable adapters on the
- * linear layers (LoRA lives in lib/peft and plugs in through {@link LinearAdapter}).
+ * The causal language model shared by both families. {@link CausalLM.forward}
+ * reads top to bottom: embed, decoder layers (each family's arrangement of
+ * norms and the sub-layers of sublayers.ts: gemma3.ts, llama.ts), final
+ * norm; {@link CausalLM.logits} then applies the LM head. Weights have HF
+ * names; adapters plug into the linear layers (LoRA lives in lib/peft and
+ * plugs in through {@link LinearAdapter}).
  *
- * Each weight lives in one of two places: `weights` (tf.Variables on the
- * backend's heap) or `hostWeights` (frozen {@link HostMatrix}es in JS memory,
- * for models too big for the 4 GiB wasm heap; see host_weights.ts). Code that
- * only needs a weight's shape or values should use `weightShape`/`weightValues`,
- * which answer for both.
+ * Storage stays behind small helpers. Each weight lives in one of two places:
+ * `weights` (tf.Variables on the backend's heap) or `hostWeights` (frozen
+ * {@link HostMatrix}es in JS memory, for models too big for the 4 GiB wasm
+ * heap; see host_weights.ts), and `linear()` and `embed()` read either. Code
+ * that only needs a weight's shape or values should use
+ * `weightShape`/`weightValues`, which answer for both. A pass's KV-cache
+ * slots, RoPE tables and masks are in attention_inputs.ts; recomputing
+ * layers in the backward pass ({@link CausalLM.recomputeLayers}) in
+ * recompute.ts.
  *
  * @module
  */
 import { tf } from "../engine/mod.ts";
+import { AttentionInputs, type RopeTensors } from "./attention_inputs.ts";
 import type { LayerType, ModelConfig } from "./config.ts";
 import { gemma3Layer } from "./gemma3.ts";
 import { HostMatrix, type OffloadMode, planOffload } from "./host_weights.ts";
-import {
-  attentionMask,
-  KVCache,
-  type SlotValidity,
-  type StepSlots,
-  transientSlots,
-} from "./kv_cache.ts";
-import {
-  applyRope,
-  attention,
-  geluTanh,
-  type LayerContext,
-  rmsNorm,
-  silu,
-} from "./layers.ts";
+import type { KVCache } from "./kv_cache.ts";
+import { type LayerContext, rmsNorm } from "./layers.ts";
 import { llamaLayer } from "./llama.ts";
-import { checkpointed } from "./recompute.ts";
-import { inverseFrequencies, ropeTables } from "./rope.ts";
+import { recomputed } from "./recompute.ts";
+import { layerFrequencies } from "./rope.ts";
+import { mlp, selfAttention } from "./sublayers.ts";
 import {
   randomArrays,
   type WeightArrays,
@@ -41,13 +36,11 @@ import {
   weightVariable,
 } from "./weights.ts";
 
-export type { LayerContext, WeightArrays };
-
 /** An extra path added to a linear layer's output (e.g. LoRA's B·A·x·scale). */
 export interface LinearAdapter {
   /** x: [N, in] → delta [N, out], added to the frozen layer's output. */
   forward(x: tf.Tensor2D): tf.Tensor2D;
-  /** The trainable variables forward() reads (needed for gradient checkpointing). */
+  /** The trainable variables forward() reads (needed to recompute a layer in the backward pass). */
   readonly parameters?: tf.Variable[];
 }
 
@@ -78,11 +71,12 @@ export class CausalLM {
   adaptersEnabled = true;
   /**
    * Recompute each decoder layer during the backward pass instead of storing
-   * its activations (HF's `gradient_checkpointing`); ignored with a KV cache.
+   * its activations (what HF's `gradient_checkpointing` turns on); ignored
+   * with a KV cache.
    */
-  gradientCheckpointing = false;
-  private readonly globalInvFreq: Float64Array;
-  private readonly localInvFreq: Float64Array;
+  recomputeLayers = false;
+  /** Inverse RoPE frequencies by attention type. */
+  private readonly ropeFrequencies: Record<LayerType, Float64Array>;
 
   /**
    * `weights`: the weights on the backend's heap; `hostWeights`: the frozen
@@ -107,17 +101,7 @@ export class CausalLM {
         );
       }
     }
-    this.globalInvFreq = inverseFrequencies(
-      config.headDim,
-      config.ropeTheta,
-      config.ropeScaling,
-    );
-    // Gemma's local layers use their own base and are never scaled.
-    this.localInvFreq = inverseFrequencies(
-      config.headDim,
-      config.ropeLocalTheta,
-      { type: "default" },
-    );
+    this.ropeFrequencies = layerFrequencies(config);
   }
 
   /**
@@ -270,85 +254,16 @@ export class CausalLM {
    * [B, T, D]. With a cache, the new tokens continue the cached sequence.
    */
   forward(ids: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor3D {
-    const [batch, length] = ids.shape;
-    const c = this.config;
-    let validity: SlotValidity, step: StepSlots;
-    if (options.cache) {
-      if (options.cache.batch !== batch) {
-        throw new Error(
-          `forward: cache batch ${options.cache.batch} differs from input batch ${batch}`,
-        );
-      }
-      step = options.cache.beginStep(length, options.attentionMask);
-      validity = options.cache;
-    } else {
-      ({ validity, step } = transientSlots(
-        batch,
-        length,
-        options.attentionMask,
-      ));
-    }
     return tf.tidy(() => {
-      const rope = {
-        full_attention: this.ropeTensors(step, batch, this.globalInvFreq),
-        sliding_attention: this.ropeTensors(step, batch, this.localInvFreq),
-      };
-      const masks = new Map<string, tf.Tensor>();
-      const groups = c.numHeads / c.numKvHeads;
-      const maskFor = (type: LayerType, start: number, size: number) => {
-        const window = type === "sliding_attention" ? c.slidingWindow : null;
-        const key = `${window}:${start}:${size}`;
-        if (!masks.has(key)) {
-          masks.set(
-            key,
-            attentionMask(validity, step, start, size, window, groups),
-          );
-        }
-        return masks.get(key)!;
-      };
-
-      const hostEmbedding = this.hostWeights.get(EMBEDDING);
-      let x = (hostEmbedding ? hostEmbedding.gatherRows(ids) : tf.gather(
-        this.weights.get(EMBEDDING)!,
-        tf.cast(ids, "int32"),
-      )) as tf.Tensor3D;
-      if (c.embedScale !== 1) x = tf.mul(x, c.embedScale);
-      const layerFn = LAYERS[c.family];
-      const recompute = this.gradientCheckpointing && !options.cache;
-      for (let i = 0; i < c.numLayers; i++) {
-        const type = c.layerTypes[i];
-        const prefix = `model.layers.${i}`;
-        const ctx = (cos: tf.Tensor, sin: tf.Tensor, mask?: tf.Tensor) => ({
-          norm: (name: string, h: tf.Tensor3D) =>
-            this.norm(`${prefix}.${name}.weight`, h) as tf.Tensor3D,
-          attention: (h: tf.Tensor3D) =>
-            this.selfAttention(
-              prefix,
-              i,
-              h,
-              { cos, sin },
-              options.cache,
-              (start, size) => mask ?? maskFor(type, start, size),
-            ),
-          mlp: (h: tf.Tensor3D) => this.mlp(prefix, h),
-        });
-        if (recompute) {
-          // Only the layer input and these constants stay alive for backward.
-          const constants = [
-            rope[type].cos,
-            rope[type].sin,
-            maskFor(type, 0, length),
-          ];
-          x = checkpointed(
-            (h, [cos, sin, mask]) =>
-              layerFn(ctx(cos, sin, mask), h as tf.Tensor3D),
-            x,
-            constants,
-            this.trainableParameters(`${prefix}.`),
-          ) as tf.Tensor3D;
-        } else {
-          x = layerFn(ctx(rope[type].cos, rope[type].sin), x);
-        }
+      const inputs = new AttentionInputs(
+        this.config,
+        this.ropeFrequencies,
+        ids.shape,
+        options,
+      );
+      let x = this.embed(ids);
+      for (let i = 0; i < this.config.numLayers; i++) {
+        x = this.layer(i, x, inputs, options.cache);
       }
       return this.norm("model.norm.weight", x) as tf.Tensor3D;
     });
@@ -385,89 +300,68 @@ export class CausalLM {
     return adapter ? tf.add(y, adapter.forward(x)) : y;
   }
 
-  private norm(weightName: string, x: tf.Tensor): tf.Tensor {
+  /** RMSNorm of x over its last axis with the weight `name` (norms stay on the heap). */
+  norm(name: string, x: tf.Tensor): tf.Tensor {
     const c = this.config;
-    return rmsNorm(
-      x,
-      this.weights.get(weightName)!,
-      c.rmsNormEps,
-      c.normOffset,
-    );
+    return rmsNorm(x, this.weights.get(name)!, c.rmsNormEps, c.normOffset);
   }
 
-  /** cos/sin tables [B, 1, T, D] for this step's positions. */
-  private ropeTensors(step: StepSlots, batch: number, invFreq: Float64Array) {
-    const { cos, sin } = ropeTables(step.positions, invFreq);
-    const shape: [number, number, number, number] = [
-      batch,
-      1,
-      step.queryLength,
-      this.config.headDim,
-    ];
-    return { cos: tf.tensor4d(cos, shape), sin: tf.tensor4d(sin, shape) };
+  /** The embedding rows of `ids` [B, T] → [B, T, D], times the family's scale. */
+  private embed(ids: tf.Tensor2D): tf.Tensor3D {
+    const host = this.hostWeights.get(EMBEDDING);
+    const x = (host ? host.gatherRows(ids) : tf.gather(
+      this.weights.get(EMBEDDING)!,
+      tf.cast(ids, "int32"),
+    )) as tf.Tensor3D;
+    const scale = this.config.embedScale;
+    return scale !== 1 ? tf.mul(x, scale) : x;
   }
 
-  private selfAttention(
-    prefix: string,
-    layer: number,
+  /**
+   * Decoder layer `i` on x [B, T, D]: the family's arrangement of norms,
+   * attention and MLP. Without a cache and with {@link recomputeLayers}, its
+   * activations are recomputed in the backward pass instead of kept.
+   */
+  private layer(
+    i: number,
     x: tf.Tensor3D,
-    rope: { cos: tf.Tensor; sin: tf.Tensor },
+    inputs: AttentionInputs,
     cache: KVCache | undefined,
-    maskFor: (start: number, size: number) => tf.Tensor,
   ): tf.Tensor3D {
-    const c = this.config;
-    const [b, t, d] = x.shape;
-    const flat = tf.reshape(x, [b * t, d]) as tf.Tensor2D;
-    const heads = (name: string, count: number, norm?: string) => {
-      let h: tf.Tensor = tf.reshape(
-        this.linear(`${prefix}.self_attn.${name}`, flat),
-        [b, t, count, c.headDim],
-      );
-      if (norm) h = this.norm(`${prefix}.self_attn.${norm}.weight`, h);
-      return tf.transpose(h, [0, 2, 1, 3]) as tf.Tensor4D;
-    };
-    const q = applyRope(
-      heads("q_proj", c.numHeads, c.qkNorm ? "q_norm" : undefined),
-      rope.cos,
-      rope.sin,
-    );
-    let k = applyRope(
-      heads("k_proj", c.numKvHeads, c.qkNorm ? "k_norm" : undefined),
-      rope.cos,
-      rope.sin,
-    );
-    let v = heads("v_proj", c.numKvHeads);
-    let start = 0;
-    if (cache) {
-      const window = c.layerTypes[layer] === "sliding_attention"
-        ? c.slidingWindow
-        : null;
-      ({ k, v, start } = cache.extend(layer, k, v, window));
+    const decoderLayer = LAYERS[this.config.family];
+    const type = this.config.layerTypes[i];
+    const prefix = `model.layers.${i}`;
+    const context = (rope: RopeTensors, mask?: tf.Tensor): LayerContext => ({
+      norm: (name, h) =>
+        this.norm(`${prefix}.${name}.weight`, h) as tf.Tensor3D,
+      attention: (h) =>
+        selfAttention(
+          this,
+          this.config,
+          i,
+          h,
+          rope,
+          cache,
+          (start, size) => mask ?? inputs.mask(type, start, size),
+        ),
+      mlp: (h) => mlp(this, this.config, i, h),
+    });
+    if (!this.recomputeLayers || cache) {
+      return decoderLayer(context(inputs.rope[type]), x);
     }
-    const out = attention(q, k, v, maskFor(start, k.shape[2]), c.attnScale);
-    const projected = this.linear(
-      `${prefix}.self_attn.o_proj`,
-      tf.reshape(out, [b * t, -1]) as tf.Tensor2D,
-    );
-    return tf.reshape(projected, [b, t, d]) as tf.Tensor3D;
-  }
-
-  private mlp(prefix: string, x: tf.Tensor3D): tf.Tensor3D {
-    const [b, t, d] = x.shape;
-    const flat = tf.reshape(x, [b * t, d]) as tf.Tensor2D;
-    const gate = this.linear(`${prefix}.mlp.gate_proj`, flat);
-    const activated = this.config.activation === "silu"
-      ? silu(gate)
-      : geluTanh(gate);
-    const hidden = tf.mul(
-      activated,
-      this.linear(`${prefix}.mlp.up_proj`, flat),
-    ) as tf.Tensor2D;
-    return tf.reshape(this.linear(`${prefix}.mlp.down_proj`, hidden), [
-      b,
-      t,
-      d,
-    ]) as tf.Tensor3D;
+    // Only the layer input and these constants stay alive for backward.
+    const constants = [
+      inputs.rope[type].cos,
+      inputs.rope[type].sin,
+      inputs.mask(type, 0, x.shape[1]),
+    ];
+    return recomputed(
+      (h, [cos, sin, mask]) =>
+        decoderLayer(context({ cos, sin }, mask), h as tf.Tensor3D),
+      x,
+      constants,
+      this.trainableParameters(`${prefix}.`),
+    ) as tf.Tensor3D;
   }
 
   /** Frees every weight (adapters are owned by whoever attached them). */

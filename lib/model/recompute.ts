@@ -1,15 +1,15 @@
 /**
- * Activation checkpointing (HF's `gradient_checkpointing`): run a block
- * without keeping its intermediate tensors for the backward pass, and run it
- * again when its gradient is needed. Memory for activations drops from every
- * tensor of every layer to one tensor per layer plus one layer's worth at a
- * time, for about one extra forward pass of compute.
+ * Activation recomputation (what HF's `gradient_checkpointing` turns on): run
+ * a block without keeping its intermediate tensors for the backward pass, and
+ * run it again when its gradient is needed. Memory for activations drops from
+ * every tensor of every layer to one tensor per layer plus one layer's worth
+ * at a time, for about one extra forward pass of compute.
  *
  * @module
  */
 import { tf } from "../engine/mod.ts";
 
-/** The block to checkpoint: y = fn(x, constants). */
+/** The block to recompute: y = fn(x, constants). */
 export type Block = (x: tf.Tensor, constants: tf.Tensor[]) => tf.Tensor;
 
 interface EngineTapeState {
@@ -26,7 +26,7 @@ interface EngineTapeState {
  * must be deterministic: it runs twice and both runs must agree (seeded
  * dropout, not fresh randomness).
  */
-export function checkpointed(
+export function recomputed(
   block: Block,
   x: tf.Tensor,
   constants: tf.Tensor[],

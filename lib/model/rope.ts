@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { RopeScaling } from "./config.ts";
+import type { LayerType, ModelConfig, RopeScaling } from "./config.ts";
 
 /** Inverse frequencies base^(−2j/d) for j < d/2, with the config's scaling rule applied. */
 export function inverseFrequencies(
@@ -42,6 +42,25 @@ export function inverseFrequencies(
     }
   }
   return inv;
+}
+
+/** Inverse frequencies of each attention type of a model. */
+export function layerFrequencies(
+  config: ModelConfig,
+): Record<LayerType, Float64Array> {
+  return {
+    full_attention: inverseFrequencies(
+      config.headDim,
+      config.ropeTheta,
+      config.ropeScaling,
+    ),
+    // Gemma's local layers use their own base and are never scaled.
+    sliding_attention: inverseFrequencies(
+      config.headDim,
+      config.ropeLocalTheta,
+      { type: "default" },
+    ),
+  };
 }
 
 /**

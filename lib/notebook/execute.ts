@@ -5,18 +5,25 @@
  *
  * The notebook runs from its own folder (nbconvert starts the kernel there
  * even when the result is written elsewhere), so cells can import
- * `../lib/...` and `deno.json` applies.
+ * `../lib/...` and `deno.json` applies. Its kernel is this checkout's `deno`
+ * kernel spec (`.tools/jupyter`, written by ./tunebook for this checkout's
+ * Deno), put first on JUPYTER_PATH: a run never depends on the user-wide
+ * `deno` kernel, which another checkout may have registered.
  *
  * @module
  */
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { FAST_ENV } from "../util/fast.ts";
+import { repoPath } from "../util/paths.ts";
 
 /** Debian's Jupyter; the first `python3` on PATH may be one without Jupyter. */
 export const DEBIAN_JUPYTER = "/usr/bin/jupyter";
 
 /** The kernelspec every tunebook notebook must declare. */
 export const KERNEL_NAME = "deno";
+
+/** This checkout's Jupyter data folder, holding its `deno` kernel spec. */
+export const CHECKOUT_JUPYTER_DIR = repoPath(".tools/jupyter");
 
 /** The parts of an .ipynb file that the checks read. */
 export interface NotebookJson {
@@ -53,6 +60,14 @@ export interface ExecuteOptions {
   cellTimeoutSeconds?: number;
   /** The `jupyter` command (default: {@link findJupyter}). */
   jupyter?: string;
+  /** The Jupyter data folder with the kernel spec (default {@link CHECKOUT_JUPYTER_DIR}). */
+  jupyterDir?: string;
+}
+
+/** What {@link executeNotebook} runs: `jupyter` with these arguments and environment additions. */
+export interface NbconvertCommand {
+  args: string[];
+  env: Record<string, string>;
 }
 
 /** Result of {@link executeNotebook}. */
@@ -88,37 +103,24 @@ export async function findJupyter(
 }
 
 /**
- * Executes a notebook with the Deno kernel and returns the executed JSON.
- * Cell errors do not stop execution (they are left in the output for
- * {@link notebookProblems}); a failure of Jupyter itself (kernel missing,
- * timeout, crash) throws with Jupyter's own message.
+ * Executes a notebook with the checkout's Deno kernel and returns the
+ * executed JSON. Cell errors do not stop execution (they are left in the
+ * output for {@link notebookProblems}); a missing kernel spec throws before
+ * Jupyter starts, and a failure of Jupyter itself (timeout, crash) throws
+ * with Jupyter's own message.
  */
 export async function executeNotebook(
   path: string,
   options: ExecuteOptions,
 ): Promise<ExecutedNotebook> {
-  const source = resolve(path);
   const output = resolve(options.output);
+  await checkKernelSpec(options.jupyterDir ?? CHECKOUT_JUPYTER_DIR);
   const jupyter = options.jupyter ?? await findJupyter();
+  const { args, env } = nbconvertCommand(path, options);
   const started = performance.now();
   const result = await new Deno.Command(jupyter, {
-    args: [
-      "nbconvert",
-      "--to",
-      "notebook",
-      "--execute",
-      "--allow-errors",
-      `--ExecutePreprocessor.kernel_name=${KERNEL_NAME}`,
-      `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 600}`,
-      // per-cell timestamps would make every re-run a diff
-      "--ExecutePreprocessor.record_timing=False",
-      "--output-dir",
-      dirname(output),
-      "--output",
-      basename(output),
-      source,
-    ],
-    env: { [FAST_ENV]: options.fast ? "1" : "0", NO_COLOR: "1" },
+    args,
+    env,
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -135,6 +137,83 @@ export async function executeNotebook(
   }
   const notebook = JSON.parse(await Deno.readTextFile(output)) as NotebookJson;
   return { notebook, seconds };
+}
+
+/**
+ * The nbconvert call that executes `path` into `options.output`, with the
+ * kernel spec folder first on JUPYTER_PATH (before any inherited entries),
+ * so the `deno` kernel is the checkout's own.
+ */
+export function nbconvertCommand(
+  path: string,
+  options: ExecuteOptions,
+  inheritedJupyterPath: string | undefined = Deno.env.get("JUPYTER_PATH"),
+): NbconvertCommand {
+  const output = resolve(options.output);
+  const jupyterPath = [
+    options.jupyterDir ?? CHECKOUT_JUPYTER_DIR,
+    ...(inheritedJupyterPath ? [inheritedJupyterPath] : []),
+  ].join(delimiter);
+  return {
+    args: [
+      "nbconvert",
+      "--to",
+      "notebook",
+      "--execute",
+      "--allow-errors",
+      `--ExecutePreprocessor.kernel_name=${KERNEL_NAME}`,
+      `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 600}`,
+      // per-cell timestamps would make every re-run a diff
+      "--ExecutePreprocessor.record_timing=False",
+      "--output-dir",
+      dirname(output),
+      "--output",
+      basename(output),
+      resolve(path),
+    ],
+    env: {
+      [FAST_ENV]: options.fast ? "1" : "0",
+      NO_COLOR: "1",
+      JUPYTER_PATH: jupyterPath,
+    },
+  };
+}
+
+/**
+ * The `deno` kernel spec in `jupyterDir`: the Deno binary it starts, which
+ * must exist. Throws, saying to run ./tunebook, when the spec is missing or
+ * its Deno is gone (a moved checkout).
+ */
+export async function checkKernelSpec(jupyterDir: string): Promise<string> {
+  const path = join(jupyterDir, "kernels", KERNEL_NAME, "kernel.json");
+  const fix =
+    "run ./tunebook once: it writes this checkout's kernel spec for its Deno";
+  let deno: unknown;
+  try {
+    deno = JSON.parse(await Deno.readTextFile(path)).argv?.[0];
+  } catch (error) {
+    throw new Error(
+      `the Deno kernel spec ${path} cannot be read (${
+        (error as Error).message
+      }); ${fix}`,
+    );
+  }
+  if (typeof deno !== "string" || !await isFile(deno)) {
+    throw new Error(
+      `the Deno kernel spec ${path} starts ${
+        JSON.stringify(deno)
+      }, which does not exist; ${fix}`,
+    );
+  }
+  return deno;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
 }
 
 /**

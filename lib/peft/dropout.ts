@@ -2,8 +2,8 @@
  * Reproducible dropout masks for LoRA inputs.
  *
  * A mask is a pure function of (seed, step, module, shape): running a layer
- * twice in one step — as gradient checkpointing does when it recomputes a
- * layer during the backward pass — draws the same mask both times, and the
+ * twice in one step — as layer recomputation does when it runs a layer again
+ * during the backward pass — draws the same mask both times, and the
  * masks are the same on every backend because they are drawn in JS.
  *
  * @module

@@ -284,10 +284,3 @@ export function haikuLines(text: string): string[] {
 export function haikuSyllables(text: string): number[] {
   return haikuLines(text).map(countLineSyllables);
 }
-
-/** True iff `text` has exactly three non-empty lines of 5, 7 and 5 syllables. */
-export function isHaiku575(text: string): boolean {
-  const counts = haikuSyllables(text);
-  return counts.length === 3 &&
-    counts.every((c, i) => c === HAIKU_PATTERN[i]);
-}

@@ -158,52 +158,6 @@ export function validateSchedule(
   return o;
 }
 
-const FIELDS = [
-  "name",
-  "peakLr",
-  "totalSteps",
-  "warmupSteps",
-  "warmupRatio",
-  "minLrRatio",
-];
-
-/**
- * Reads a schedule from parsed JSON (an object with the fields of
- * {@link ScheduleOptions}); `where` (e.g. "config.json: schedule") starts
- * every error, which names the field at fault.
- */
-export function parseSchedule(json: unknown, where: string): ScheduleOptions {
-  if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    throw new Error(
-      `${where}: a schedule must be an object with fields ${
-        FIELDS.join(", ")
-      }, got ${JSON.stringify(json)}`,
-    );
-  }
-  const record = json as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (!FIELDS.includes(key)) {
-      throw new Error(
-        `${where}: unknown field "${key}" (known: ${FIELDS.join(", ")})`,
-      );
-    }
-  }
-  for (const key of ["name", "peakLr", "totalSteps"]) {
-    if (record[key] === undefined) {
-      throw new Error(`${where}: field "${key}" is required`);
-    }
-  }
-  const options: ScheduleOptions = {
-    name: record.name as ScheduleName,
-    peakLr: record.peakLr as number,
-    totalSteps: record.totalSteps as number,
-  };
-  for (const key of ["warmupSteps", "warmupRatio", "minLrRatio"] as const) {
-    if (record[key] !== undefined) options[key] = record[key] as number;
-  }
-  return validateSchedule(options, where);
-}
-
 function inUnitInterval(x: unknown): boolean {
   return typeof x === "number" && x >= 0 && x <= 1;
 }

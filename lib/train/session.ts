@@ -89,7 +89,7 @@ export class TrainingSession {
         `${dir}: no tokenizer files (tokenizer.json, tokenizer_config.json); training needs the tokenizer and chat template`,
       );
     }
-    model.gradientCheckpointing = config.gradientCheckpointing;
+    model.recomputeLayers = config.gradientCheckpointing;
     let lora: LoraAdapters | null = null;
     const adapterDir = resumeFrom?.dir ?? config.initAdapter;
     if (config.initAdapter && !config.lora) {

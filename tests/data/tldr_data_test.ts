@@ -3,18 +3,22 @@ import { countWords, splitSentences } from "../../lib/util/sentences.ts";
 import {
   DEFAULT_EXTRACT,
   extractPassages,
+  splitTrainEval,
+} from "../../lib/data/tldr_passages.ts";
+import {
+  mergeCompletions,
+  readTldrJsonl,
+  type TldrRow,
+} from "../../lib/data/tldr_rows.ts";
+import {
   isProse,
   loadMobyDick,
   loadSotu,
-  mergeCompletions,
-  readTldrJsonl,
   type SourceDocument,
-  splitTrainEval,
-  type TldrRow,
-} from "../../lib/data/tldr_passages.ts";
+} from "../../lib/data/tldr_sources.ts";
 
 // Checks data/tldr/{train,eval}.jsonl and the builder that cuts them from
-// the npm corpora (lib/data/tldr_passages.ts).
+// the npm corpora (lib/data/tldr_passages.ts, tldr_sources.ts, tldr_rows.ts).
 
 const dataPath = (split: string) =>
   new URL(`../../data/tldr/${split}.jsonl`, import.meta.url).pathname;

@@ -168,7 +168,7 @@ for (const [family, config] of FAMILIES) {
       vars: tf.Variable[],
       recompute: boolean,
     ) => {
-      model.gradientCheckpointing = recompute;
+      model.recomputeLayers = recompute;
       const { value, grads } = tf.variableGrads(
         () => causalLmLoss(model, BATCH).loss,
         vars,
@@ -192,7 +192,7 @@ for (const [family, config] of FAMILIES) {
       });
     }
     // Training steps keep the tensor count flat.
-    host.gradientCheckpointing = true;
+    host.recomputeLayers = true;
     const optimizer = tf.train.sgd(0.01);
     const step = () =>
       tf.tidy(() => {

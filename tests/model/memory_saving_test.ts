@@ -78,7 +78,7 @@ for (
     ["llama (untied head, GQA)", tinyLlamaConfig()],
   ] as const
 ) {
-  Deno.test(`${family}: gradient checkpointing gives the same loss and gradients`, () => {
+  Deno.test(`${family}: recomputed layers give the same loss and gradients`, () => {
     const model = CausalLM.random(config, {
       seed: 5,
       std: 0.2,
@@ -139,7 +139,7 @@ for (
     };
     const params = [...model.weights.values(), ...adapterVars];
     const run = (recompute: boolean) => {
-      model.gradientCheckpointing = recompute;
+      model.recomputeLayers = recompute;
       return tf.variableGrads(() => causalLmLoss(model, batch).loss, params);
     };
     const before = tf.memory().numTensors;

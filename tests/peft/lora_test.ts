@@ -283,7 +283,7 @@ Deno.test("dropout: same step → same mask, another step → another, eval → 
 });
 
 for (const [family, config] of FAMILIES) {
-  Deno.test(`${family}: gradient checkpointing gives the same LoRA gradients with dropout`, () => {
+  Deno.test(`${family}: recomputed layers give the same LoRA gradients with dropout`, () => {
     const model = CausalLM.random(config, { seed: 5, std: 0.1 });
     const batch = randomBatch(config.vocabSize, 8);
     const lora = applyLora(
@@ -294,8 +294,8 @@ for (const [family, config] of FAMILIES) {
     randomizeB(lora, 17, 0.1);
     lora.train();
     lora.setDropoutStep(12);
-    const grads = (checkpointing: boolean) => {
-      model.gradientCheckpointing = checkpointing;
+    const grads = (recompute: boolean) => {
+      model.recomputeLayers = recompute;
       return tf.tidy(() => {
         const { value, grads } = tf.variableGrads(
           () => causalLmLoss(model, batch).loss,
@@ -326,10 +326,10 @@ for (const [family, config] of FAMILIES) {
   });
 }
 
-Deno.test("training steps keep the tensor count flat (dropout and checkpointing on)", () => {
+Deno.test("training steps keep the tensor count flat (dropout and layer recomputation on)", () => {
   const config = tinyGemmaConfig();
   const model = CausalLM.random(config, { seed: 6, std: 0.1 });
-  model.gradientCheckpointing = true;
+  model.recomputeLayers = true;
   const lora = applyLora(
     model,
     defaultLoraConfig({ r: 4, dropout: 0.1, targetModules: "all-linear" }),

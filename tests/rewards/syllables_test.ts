@@ -5,12 +5,12 @@ import {
   cmuWords,
   vowelPhones,
 } from "../../lib/rewards/cmudict.ts";
+import { isHaiku } from "../../lib/rewards/haiku.ts";
 import {
   countLineSyllables,
   countWordSyllables,
   haikuLines,
   haikuSyllables,
-  isHaiku575,
   numberWords,
   ruleSyllables,
 } from "../../lib/rewards/syllables.ts";
@@ -154,7 +154,7 @@ Deno.test("public-domain haikus in 5-7-5 renderings count as 5-7-5", () => {
   ];
   for (const text of renderings) {
     assert.deepEqual(haikuSyllables(text), [5, 7, 5], text);
-    assert.equal(isHaiku575(text), true, text);
+    assert.equal(isHaiku(text), true, text);
   }
 });
 
@@ -167,27 +167,27 @@ Deno.test("haiku lines are the non-empty trimmed lines, as in gemma_haiku", () =
     "the sound of water.",
   ]);
   assert.deepEqual(haikuSyllables(text), [5, 7, 5]);
-  assert.equal(isHaiku575(text), true);
+  assert.equal(isHaiku(text), true);
   assert.equal(
-    isHaiku575("The ancient still pond\na frog leaps in from the bank"),
+    isHaiku("The ancient still pond\na frog leaps in from the bank"),
     false,
   );
   assert.equal(
-    isHaiku575(
+    isHaiku(
       "The ancient still pond\na frog leaps in from the bank\nthe sound of the water",
     ),
     false,
     "5-7-6",
   );
   assert.equal(
-    isHaiku575(
+    isHaiku(
       "Sure, here is a haiku:\nThe ancient still pond\na frog leaps in from the bank\nthe sound of water.",
     ),
     false,
     "four lines",
   );
   assert.deepEqual(haikuSyllables(""), []);
-  assert.equal(isHaiku575(""), false);
+  assert.equal(isHaiku(""), false);
 });
 
 Deno.test("counting is memoised and fast enough for rewards", () => {

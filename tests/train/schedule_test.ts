@@ -14,8 +14,8 @@ import assert from "node:assert/strict";
 import {
   learningRate,
   lrMultiplier,
-  parseSchedule,
   type ScheduleOptions,
+  validateSchedule,
   warmupStepsOf,
 } from "../../lib/train/schedule.ts";
 
@@ -121,23 +121,20 @@ Deno.test("warmupRatio: ceil(totalSteps · ratio) warmup steps, as the HF Traine
   assert.equal(warmupStepsOf({ ...o, warmupRatio: undefined }), 0);
 });
 
-Deno.test("parseSchedule reads JSON and names the faulty field", () => {
-  const good = parseSchedule(
-    JSON.parse(
-      '{"name":"cosine","peakLr":1e-4,"totalSteps":300,"warmupRatio":0.05,"minLrRatio":0.1}',
-    ),
-    "sft.json: schedule",
-  );
-  assert.deepEqual(good, {
+Deno.test("validateSchedule names the faulty field", () => {
+  const good: ScheduleOptions = {
     name: "cosine",
     peakLr: 1e-4,
     totalSteps: 300,
     warmupRatio: 0.05,
     minLrRatio: 0.1,
-  });
+  };
+  assert.equal(validateSchedule(good, "schedule"), good);
   const bad: [unknown, RegExp][] = [
-    [[], /a schedule must be an object/],
-    [{ name: "cosine", peakLr: 1 }, /field "totalSteps" is required/],
+    [
+      { name: "cosine", peakLr: 1 },
+      /field "totalSteps" must be a positive integer/,
+    ],
     [{ name: "exp", peakLr: 1, totalSteps: 3 }, /field "name" must be one of/],
     [{ name: "linear", peakLr: "1e-4", totalSteps: 3 }, /field "peakLr"/],
     [{ name: "linear", peakLr: 1, totalSteps: 2.5 }, /field "totalSteps"/],
@@ -167,18 +164,20 @@ Deno.test("parseSchedule reads JSON and names the faulty field", () => {
       { name: "constant", peakLr: 1, totalSteps: 10, warmupSteps: 2 },
       /"constant" has no warmup/,
     ],
-    [
-      { name: "linear", peakLr: 1, totalSteps: 10, warmup: 2 },
-      /unknown field "warmup"/,
-    ],
   ];
-  for (const [json, pattern] of bad) {
+  for (const [options, pattern] of bad) {
     assert.throws(
-      () => parseSchedule(json, "sft.json: schedule"),
+      () => validateSchedule(options as ScheduleOptions, "sft: schedule"),
       (e: Error) =>
-        e.message.startsWith("sft.json: schedule: ") &&
-        pattern.test(e.message),
-      JSON.stringify(json),
+        e.message.startsWith("sft: schedule: ") && pattern.test(e.message),
+      JSON.stringify(options),
+    );
+    // Every learning rate of an invalid schedule is refused the same way.
+    assert.throws(
+      () => learningRate(0, options as ScheduleOptions),
+      (e: Error) =>
+        e.message.startsWith("schedule: ") && pattern.test(e.message),
+      JSON.stringify(options),
     );
   }
 });

@@ -45,13 +45,6 @@ function captureStock(): tf.KernelConfig {
 /** Which BatchMatMul implementation is active on the wasm backend. */
 export type MatMulMode = "blas" | "transpose" | "stock";
 
-let activeMode: MatMulMode = "stock";
-
-/** The BatchMatMul implementation currently registered for wasm. */
-export function matMulMode(): MatMulMode {
-  return activeMode;
-}
-
 /**
  * Installs the chosen BatchMatMul kernel on the wasm backend, replacing any
  * previous choice. Must run before `tf.setBackend("wasm")` the first time.
@@ -74,7 +67,6 @@ export function installBatchMatMul(mode: MatMulMode, blas?: OpenBlas): void {
     disposeFunc: stock.disposeFunc,
     kernelFunc,
   });
-  activeMode = mode;
 }
 
 /** Matrix dims of one operand, honouring its transpose flag. */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { FieldReader, type Json } from "../../util/fields.ts";
+import { FieldReader } from "../../util/fields.ts";
 import {
   parseRunFields,
   RUN_FIELDS,
@@ -62,17 +62,4 @@ export function parseSftConfig(json: unknown, source: string): SftConfig {
     throw r.error("max_steps", "or num_train_epochs must be positive");
   }
   return config;
-}
-
-/** Reads and validates a config file. */
-export async function readSftConfig(path: string): Promise<SftConfig> {
-  let json: Json;
-  try {
-    json = JSON.parse(await Deno.readTextFile(path));
-  } catch (e) {
-    throw new Error(
-      `${path}: cannot read the SFT config: ${(e as Error).message}`,
-    );
-  }
-  return parseSftConfig(json, path);
 }
