@@ -15,70 +15,69 @@
  *
  * @module
  */
-import { cliHelpers } from "./args.ts";
 import { answerRecord, questionsOf } from "../chat/answers.ts";
 import { REASONING_SYSTEM_PROMPT } from "../prompt/system_prompts.ts";
 import { loadChatModel, parsePreset, PRESET_NAMES } from "../chat/load.ts";
 import { readRows } from "../data/read.ts";
 import { initEngine } from "../engine/mod.ts";
 import { sampleCompletions, sampleSeed } from "../eval/generate_samples.ts";
+import type { PresetName } from "../generate/presets.ts";
 import type { ChatMessage } from "../tokenizer/mod.ts";
+import { InputError } from "../util/errors.ts";
+import { flag } from "../util/flags.ts";
 import { Progress } from "../util/progress.ts";
+import { startTask } from "./task.ts";
 
-const USAGE =
-  `usage: deno task answer --questions FILE [--model M] [--adapter DIR] [--preset ${
-    PRESET_NAMES.join("|")
-  }] [--k N] [--out FILE.json] [--system TEXT] [--max-new-tokens N] [--seed N] [--batch-size N]`;
-const { fail, integer, parse } = cliHelpers("answer", USAGE);
-
-const args = parse({
-  questions: { type: "string" },
-  model: { type: "string" },
-  adapter: { type: "string" },
-  preset: { type: "string", default: "standard" },
-  k: { type: "string" },
-  out: { type: "string" },
-  system: { type: "string" },
-  "max-new-tokens": { type: "string" },
-  seed: { type: "string" },
-  "batch-size": { type: "string" },
+const { values: args } = startTask({
+  name: "answer",
+  summary:
+    "Answers every question of a data file with a model, in the <reasoning>/<answer> format, as JSON.",
+  flags: {
+    questions: flag.string(
+      "questions file (JSON, JSONL, CSV, Parquet) with a question or prompt column",
+      { arg: "FILE", required: true },
+    ),
+    model: flag.string("model folder or hub id (default: the default model)", {
+      arg: "M",
+    }),
+    adapter: flag.string("PEFT LoRA adapter folder to apply", { arg: "DIR" }),
+    preset: flag.parsed("sampling preset", parsePreset, {
+      arg: PRESET_NAMES.join("|"),
+      default: "standard" as PresetName,
+    }),
+    k: flag.integer("answers per question", { min: 1, default: 1 }),
+    out: flag.string("write the JSON here (default: stdout)", { arg: "FILE" }),
+    system: flag.string("system prompt (default: the reasoning prompt)", {
+      arg: "TEXT",
+    }),
+    "max-new-tokens": flag.integer("new tokens per answer", {
+      min: 1,
+      default: 512,
+    }),
+    seed: flag.integer("sampling seed", { default: 0 }),
+    "batch-size": flag.integer("questions per batch", { min: 1, default: 8 }),
+  },
 });
-if (!args.questions) fail("--questions is required");
-let preset;
-try {
-  preset = parsePreset(args.preset!);
-} catch (error) {
-  fail(`--preset: ${(error as Error).message}`);
-}
-const k = integer("k", args.k, 1, 1);
-const maxNewTokens = integer("max-new-tokens", args["max-new-tokens"], 1, 512);
-const seed = integer("seed", args.seed, 0, 0);
-const batchSize = integer("batch-size", args["batch-size"], 1, 8);
+const { k, seed, preset } = args;
+const maxNewTokens = args["max-new-tokens"];
+const batchSize = args["batch-size"];
 const system = args.system ?? REASONING_SYSTEM_PROMPT;
 
 let questions;
 try {
-  questions = questionsOf(await readRows(args.questions!), args.questions!);
+  questions = questionsOf(await readRows(args.questions), args.questions);
 } catch (error) {
   const message = (error as Error).message;
-  fail(
-    error instanceof Deno.errors.NotFound && !message.includes(args.questions!)
-      ? `${args.questions}: no such file`
-      : message,
-    1,
-  );
+  throw error instanceof Deno.errors.NotFound &&
+      !message.includes(args.questions)
+    ? new InputError(`${args.questions}: no such file`)
+    : error;
 }
 
 await initEngine({ verbose: false });
-let loaded;
-try {
-  loaded = await loadChatModel(args.model, args.adapter);
-} catch (error) {
-  fail((error as Error).message, 1);
-}
-const { model, tokenizer } = loaded!;
+const { model, tokenizer } = await loadChatModel(args.model, args.adapter);
 
-const prompts: ChatMessage[][] = questions!.map((q) => [
+const prompts: ChatMessage[][] = questions.map((q) => [
   ...(system ? [{ role: "system" as const, content: system }] : []),
   { role: "user" as const, content: q.question },
 ]);
@@ -96,12 +95,12 @@ const { outputs } = sampleCompletions(model, tokenizer, prompts, {
 model.dispose();
 
 // Sample j of question i came from the batch holding i in pass j.
-const records = questions!.flatMap((q, i) =>
+const records = questions.flatMap((q, i) =>
   outputs[i].samples.map((text, j) =>
     answerRecord(
       q,
       text,
-      preset!,
+      preset,
       sampleSeed(seed, j, Math.floor(i / batchSize)),
     )
   )

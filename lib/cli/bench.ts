@@ -8,25 +8,20 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { parseBenchArgs, USAGE } from "../bench/args.ts";
+import { BENCH_COMMAND } from "../bench/args.ts";
 import { selectBenchmarks } from "../bench/registry.ts";
 import { runBenchmarks } from "../bench/runner.ts";
+import { UsageError } from "../util/errors.ts";
+import { startTask } from "./task.ts";
 
-let args;
+const { values: args, positionals: groups } = startTask(BENCH_COMMAND);
 let benchmarks;
 try {
-  args = parseBenchArgs(Deno.args);
-  benchmarks = selectBenchmarks(args.groups);
+  benchmarks = selectBenchmarks(groups);
 } catch (error) {
-  console.error(`bench: ${error instanceof Error ? error.message : error}`);
-  console.error(USAGE);
-  Deno.exit(2);
+  throw new UsageError((error as Error).message); // an unknown group
 }
-if (args.help) {
-  console.log(USAGE);
-  Deno.exit(0);
-}
-const outDir = args.outDir ??
+const outDir = args.out ??
   fileURLToPath(new URL("../../results/bench", import.meta.url));
 const summary = await runBenchmarks(benchmarks, { quick: args.quick, outDir });
 for (const check of summary.failedChecks) {

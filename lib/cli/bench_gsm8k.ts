@@ -18,7 +18,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { stringify } from "csv-stringify/sync";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { type Gsm8kRow, gsm8kRows } from "../data/gsm8k.ts";
@@ -38,41 +37,56 @@ import { DEFAULT_MODEL_DIR } from "../model/default_model.ts";
 import { loadPretrained } from "../model/pretrained.ts";
 import { loadAdapter } from "../peft/mod.ts";
 import { encodePrompt } from "../prompt/encode.ts";
+import { InputError } from "../util/errors.ts";
+import { flag } from "../util/flags.ts";
 import { Progress } from "../util/progress.ts";
 import { repoPath } from "../util/paths.ts";
+import { startTask } from "./task.ts";
 
-const USAGE =
-  "usage: deno task bench:gsm8k --data <file|folder|org/name> [--model M] [--adapter DIR] [--config main] [--split test] [--limit N] [--k N] [--preset greedy|conservative|standard|creative] [--max-new-tokens N] [--seed N] [--batch-size N] [--out DIR]";
-
-const { values: args } = parseArgs({
-  options: {
-    model: { type: "string" },
-    adapter: { type: "string" },
-    data: { type: "string" },
-    config: { type: "string", default: "main" },
-    split: { type: "string", default: "test" },
-    limit: { type: "string" },
-    k: { type: "string", default: "1" },
-    preset: { type: "string" },
-    "max-new-tokens": { type: "string", default: "256" },
-    seed: { type: "string", default: "0" },
-    "batch-size": { type: "string", default: "8" },
-    out: { type: "string" },
+const { values: args } = startTask({
+  name: "bench:gsm8k",
+  summary:
+    "A model's accuracy on GSM8K-format math questions (a local file or folder, or a hub dataset id).",
+  flags: {
+    data: flag.string(
+      "questions: a JSONL/JSON/CSV/Parquet file, folder or hub id",
+      {
+        arg: "SOURCE",
+        required: true,
+      },
+    ),
+    model: flag.string("model folder or hub id (default: the default model)", {
+      arg: "M",
+    }),
+    adapter: flag.string("PEFT LoRA adapter folder to apply", { arg: "DIR" }),
+    config: flag.string("dataset config, for hub ids and folders", {
+      arg: "NAME",
+      default: "main",
+    }),
+    split: flag.string("dataset split, for hub ids and folders", {
+      arg: "NAME",
+      default: "test",
+    }),
+    limit: flag.integer("only the first N questions", { min: 1 }),
+    k: flag.integer("samples per question", { min: 1, default: 1 }),
+    preset: flag.choice(
+      "sampling preset (default greedy for k = 1, else standard)",
+      Object.keys(PRESETS) as PresetName[],
+    ),
+    "max-new-tokens": flag.integer(
+      "new tokens per answer, cut to the context",
+      {
+        min: 1,
+        default: 256,
+      },
+    ),
+    seed: flag.integer("sampling and bootstrap seed", { default: 0 }),
+    "batch-size": flag.integer("questions per batch", { min: 1, default: 8 }),
+    out: flag.string("results folder (default: results/gsm8k/<model>)", {
+      arg: "DIR",
+    }),
   },
 });
-
-function fail(message: string): never {
-  console.error(`bench:gsm8k: ${message}\n${USAGE}`);
-  Deno.exit(2);
-}
-
-function positiveInt(name: string, text: string | undefined): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
-    fail(`--${name} must be a positive integer, got "${text}"`);
-  }
-  return value;
-}
 
 /** The rows of --data: a file read directly, else folder or hub via loadDataset. */
 async function readQuestions(source: string): Promise<Gsm8kRow[]> {
@@ -95,96 +109,80 @@ function runName(model: string, adapter?: string): string {
   return adapter ? `${base(model)}+${base(adapter)}` : base(model);
 }
 
-if (!args.data) fail("--data is required");
-const k = positiveInt("k", args.k);
-const maxNewTokens = positiveInt("max-new-tokens", args["max-new-tokens"]);
-const batchSize = positiveInt("batch-size", args["batch-size"]);
-const limit = args.limit === undefined
-  ? undefined
-  : positiveInt("limit", args.limit);
-const seed = Number(args.seed);
-if (!Number.isInteger(seed)) {
-  fail(`--seed must be an integer, got "${args.seed}"`);
-}
-const preset = (args.preset ?? (k === 1 ? "greedy" : "standard")) as PresetName;
-if (!(preset in PRESETS)) {
-  fail(
-    `unknown --preset "${args.preset}"; expected one of ${
-      Object.keys(PRESETS).join(", ")
-    }`,
-  );
-}
+const { k, limit, seed } = args;
+const maxNewTokens = args["max-new-tokens"];
+const batchSize = args["batch-size"];
+const preset = args.preset ?? (k === 1 ? "greedy" : "standard");
 
 const modelSource = args.model ?? DEFAULT_MODEL_DIR;
 const outDir = args.out ??
   repoPath(`results/gsm8k/${runName(modelSource, args.adapter)}`);
 
-try {
-  let questions = await readQuestions(args.data!);
-  if (questions.length === 0) throw new Error(`${args.data}: no questions`);
-  if (limit !== undefined) questions = questions.slice(0, limit);
+let questions = await readQuestions(args.data);
+if (questions.length === 0) throw new InputError(`${args.data}: no questions`);
+if (limit !== undefined) questions = questions.slice(0, limit);
 
-  await initEngine({ verbose: false });
-  const { model, tokenizer, dir } = await loadPretrained(modelSource);
-  if (!tokenizer) {
+await initEngine({ verbose: false });
+const { model, tokenizer, dir } = await loadPretrained(modelSource);
+if (!tokenizer) {
     throw new Error(
       `${dir} has no tokenizer.json/tokenizer_config.json; the benchmark needs the model's tokenizer`,
     );
-  }
-  if (args.adapter) await loadAdapter(args.adapter, model);
+}
+if (args.adapter) await loadAdapter(args.adapter, model);
 
-  const prompts = questions.map((q) => mathPrompt(q.question));
-  // Positions past the model's context are untrained; cut the budget so the
-  // longest prompt plus its answer still fits.
-  const longest = Math.max(
+const prompts = questions.map((q) => mathPrompt(q.question));
+// Positions past the model's context are untrained; cut the budget so the
+// longest prompt plus its answer still fits.
+const longest = Math.max(
     ...prompts.map((p) => encodePrompt(tokenizer, p).length),
-  );
-  const context = model.config.maxPositionEmbeddings;
-  if (longest >= context) {
+);
+const context = model.config.maxPositionEmbeddings;
+if (longest >= context) {
     throw new Error(
       `the longest prompt has ${longest} tokens, at or past ${dir}'s context of ${context} (max_position_embeddings)`,
     );
-  }
-  const budget = Math.min(maxNewTokens, context - longest);
-  if (budget < maxNewTokens) {
+}
+const budget = Math.min(maxNewTokens, context - longest);
+if (budget < maxNewTokens) {
     console.error(
       `note: --max-new-tokens ${maxNewTokens} cut to ${budget} (context ${context}, longest prompt ${longest} tokens)`,
     );
-  }
+}
 
-  const progress = new Progress("generate", questions.length * k, {
+const progress = new Progress("generate", questions.length * k, {
     unit: "sample",
-  });
-  const started = performance.now();
-  const { outputs, settings } = sampleCompletions(model, tokenizer, prompts, {
+});
+const started = performance.now();
+const { outputs, settings } = sampleCompletions(model, tokenizer, prompts, {
     k,
     seed,
     sampling: preset,
     maxNewTokens: budget,
     batchSize,
     onProgress: (done) => progress.update(done),
-  });
-  const seconds = (performance.now() - started) / 1000;
+});
+const seconds = (performance.now() - started) / 1000;
 
-  const report = evaluateMathOutputs(
+const report = evaluateMathOutputs(
     questions.map((q, i) => ({
       question: q.question,
       gold: q.final,
       samples: outputs[i].samples,
     })),
     { bootstrap: { seed } },
-  );
-  const truncated = outputs.flatMap((o) => o.truncated).filter(Boolean).length;
-  const title = `${runName(modelSource, args.adapter)} on ${args.data}`;
-  const table = mathSummaryTable(report, title);
-  console.log(table);
+);
+const truncated = outputs.flatMap((o) => o.truncated).filter(Boolean).length;
+const title = `${runName(modelSource, args.adapter)} on ${args.data}`;
+const table = mathSummaryTable(report, title);
+console.log(table);
 
-  await Deno.mkdir(outDir, { recursive: true });
-  const results = {
+await Deno.mkdir(outDir, { recursive: true });
+const results = {
     model: modelSource,
     adapter: args.adapter ?? null,
     data: args.data,
-    ...(await Deno.stat(args.data!).catch(() => undefined)
+  ...(await Deno.stat(args.data).catch(() => undefined)
       ? {}
       : { config: args.config, split: args.split }),
     limit: limit ?? null,
@@ -197,28 +195,24 @@ try {
     metrics: report.metrics,
     bootstrap: report.bootstrap,
     rows: report.rows,
-  };
-  const csv = (rows: Record<string, string | number>[]) =>
+};
+const csv = (rows: Record<string, string | number>[]) =>
     stringify(rows, { header: true });
-  await writeFileAtomic(
+await writeFileAtomic(
     `${outDir}/results.json`,
     JSON.stringify(results, null, 2) + "\n",
-  );
-  await writeFileAtomic(
+);
+await writeFileAtomic(
     `${outDir}/questions.csv`,
     csv(mathQuestionCsvRows(report)),
-  );
-  await writeFileAtomic(
+);
+await writeFileAtomic(
     `${outDir}/samples.csv`,
     csv(mathSampleCsvRows(report)),
-  );
-  await writeFileAtomic(`${outDir}/summary.md`, table + "\n");
-  console.error(
+);
+await writeFileAtomic(`${outDir}/summary.md`, table + "\n");
+console.error(
     `wrote ${outDir}/{results.json,questions.csv,samples.csv,summary.md} (${report.questions} questions × k = ${k}, ${truncated} completions cut at ${budget} tokens, ${
       seconds.toFixed(1)
     } s)`,
-  );
-} catch (error) {
-  console.error(`bench:gsm8k: ${(error as Error).message}`);
-  Deno.exit(1);
-}
+);

@@ -12,46 +12,42 @@
  *
  * @module
  */
-import { cliHelpers } from "./args.ts";
 import { loadChatModel, parsePreset, PRESET_NAMES } from "../chat/load.ts";
 import { ChatSession } from "../chat/session.ts";
 import { initEngine } from "../engine/mod.ts";
+import type { PresetName } from "../generate/presets.ts";
+import { flag } from "../util/flags.ts";
+import { startTask } from "./task.ts";
 
-const USAGE = `usage: deno task chat [--model M] [--adapter DIR] [--preset ${
-  PRESET_NAMES.join("|")
-}] [--system TEXT] [--max-new-tokens N] [--seed N]`;
-const { fail, integer, parse } = cliHelpers("chat", USAGE);
-
-const args = parse({
-  model: { type: "string" },
-  adapter: { type: "string" },
-  preset: { type: "string", default: "standard" },
-  system: { type: "string" },
-  "max-new-tokens": { type: "string" },
-  seed: { type: "string" },
+const { values: args } = startTask({
+  name: "chat",
+  summary:
+    "Talk to a model in the terminal; replies stream as they are generated. Commands: /reset, /preset NAME, /quit.",
+  flags: {
+    model: flag.string("model folder or hub id (default: the default model)", {
+      arg: "M",
+    }),
+    adapter: flag.string("PEFT LoRA adapter folder to apply", { arg: "DIR" }),
+    preset: flag.parsed("sampling preset", parsePreset, {
+      arg: PRESET_NAMES.join("|"),
+      default: "standard" as PresetName,
+    }),
+    system: flag.string("system prompt", { arg: "TEXT" }),
+    "max-new-tokens": flag.integer("new tokens per reply", { min: 1 }),
+    seed: flag.integer("sampling seed"),
+  },
 });
-let preset;
-try {
-  preset = parsePreset(args.preset!);
-} catch (error) {
-  fail(`--preset: ${(error as Error).message}`);
-}
-const maxNewTokens = integer("max-new-tokens", args["max-new-tokens"], 1);
-const seed = integer("seed", args.seed, 0);
 
 await initEngine({ verbose: false });
-let loaded;
-try {
-  loaded = await loadChatModel(args.model, args.adapter);
-} catch (error) {
-  fail((error as Error).message, 1);
-}
-const { model, tokenizer, source, adapter } = loaded!;
+const { model, tokenizer, source, adapter } = await loadChatModel(
+  args.model,
+  args.adapter,
+);
 const session = new ChatSession(model, tokenizer, {
-  preset,
+  preset: args.preset,
   system: args.system,
-  maxNewTokens,
-  seed,
+  maxNewTokens: args["max-new-tokens"],
+  seed: args.seed,
 });
 
 const interactive = Deno.stdin.isTerminal();

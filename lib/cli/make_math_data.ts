@@ -5,7 +5,7 @@
  * seeded run (`trainEvalProblems`): no eval problem shares its template and
  * numbers with a train problem, so no eval answer can be a memorised one.
  *
- *   deno run -A lib/cli/make_math_data.ts [--level multi-step|one-step]
+ *   deno task data:math [--level multi-step|one-step]
  *     [--train N] [--eval N] [--seed 5] [--out DIR]
  *
  * Defaults per level: "multi-step" (the default) writes 300 + 100 problems
@@ -15,7 +15,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../util/atomic.ts";
 import {
   MATH_LEVELS,
@@ -23,55 +22,38 @@ import {
   type MathProblem,
   trainEvalProblems,
 } from "../data/math_problems.ts";
+import { flag } from "../util/flags.ts";
+import { startTask } from "./task.ts";
 
-const USAGE =
-  "usage: deno run -A lib/cli/make_math_data.ts [--level multi-step|one-step] [--train N] [--eval N] [--seed 5] [--out DIR]";
 /** Per level: train and eval counts and the output folder. */
-const LEVEL_DEFAULTS: Record<MathLevel, [string, string, string]> = {
-  "multi-step": ["300", "100", "data/math"],
+const LEVEL_DEFAULTS: Record<MathLevel, [number, number, string]> = {
+  "multi-step": [300, 100, "data/math"],
   // A single step is learnable from more examples; 1000 keeps every
   // template at 125 training problems.
-  "one-step": ["1000", "100", "data/math/one_step"],
+  "one-step": [1000, 100, "data/math/one_step"],
 };
-const { values: args } = parseArgs({
-  options: {
-    level: { type: "string", default: "multi-step" },
-    train: { type: "string" },
-    eval: { type: "string" },
-    seed: { type: "string", default: "5" },
-    out: { type: "string" },
+const { values: args } = startTask({
+  name: "data:math",
+  summary:
+    "Writes the generated grade-school math set (problems.jsonl and eval.jsonl, GSM8K's columns) from one seeded run.",
+  flags: {
+    level: flag.choice("problem level", MATH_LEVELS, {
+      default: "multi-step",
+    }),
+    train: flag.integer("training problems (default 300, one-step 1000)"),
+    eval: flag.integer("evaluation problems (default 100)"),
+    seed: flag.integer("generator seed", { default: 5 }),
+    out: flag.string("output folder (default data/math[/one_step])", {
+      arg: "DIR",
+    }),
   },
 });
-const level = args.level as MathLevel;
-if (!MATH_LEVELS.includes(level)) {
-  console.error(
-    `make_math_data: --level must be one of ${
-      MATH_LEVELS.join(", ")
-    }, got "${args.level}"\n${USAGE}`,
-  );
-  Deno.exit(2);
-}
+const level: MathLevel = args.level;
 const [defaultTrain, defaultEval, defaultOut] = LEVEL_DEFAULTS[level];
-args.train ??= defaultTrain;
-args.eval ??= defaultEval;
-args.out ??= defaultOut;
-const wholeNumber = (name: "train" | "eval" | "seed"): number => {
-  const value = Number(args[name]);
-  if (!Number.isSafeInteger(value) || value < 0) {
-    console.error(
-      `make_math_data: --${name} must be a whole number >= 0, got "${
-        args[name]
-      }"\n${USAGE}`,
-    );
-    Deno.exit(2);
-  }
-  return value;
-};
-const [trainCount, evalCount, seed] = [
-  wholeNumber("train"),
-  wholeNumber("eval"),
-  wholeNumber("seed"),
-];
+const trainCount = args.train ?? defaultTrain;
+const evalCount = args.eval ?? defaultEval;
+const out = args.out ?? defaultOut;
+const seed = args.seed;
 
 const split = trainEvalProblems(trainCount, evalCount, seed, { level });
 const toJsonl = (rows: MathProblem[]) =>
@@ -79,10 +61,10 @@ const toJsonl = (rows: MathProblem[]) =>
     JSON.stringify({ question, answer, final, template })
   ).join("\n") + "\n";
 
-await Deno.mkdir(args.out!, { recursive: true });
+await Deno.mkdir(out, { recursive: true });
 const outputs: [string, MathProblem[]][] = [
-  [`${args.out}/problems.jsonl`, split.train],
-  [`${args.out}/eval.jsonl`, split.eval],
+  [`${out}/problems.jsonl`, split.train],
+  [`${out}/eval.jsonl`, split.eval],
 ];
 for (const [path, rows] of outputs) {
   await writeFileAtomic(path, toJsonl(rows));

@@ -17,24 +17,26 @@ import {
   listNotebooks,
   notebookProblems,
 } from "../notebook/execute.ts";
+import { InputError } from "../util/errors.ts";
+import { flag } from "../util/flags.ts";
+import { startTask } from "./task.ts";
 
-const fast = Deno.args.includes("--fast");
-const unknown = Deno.args.filter((arg) =>
-  arg.startsWith("-") && arg !== "--fast"
-);
-if (unknown.length) {
-  console.error(
-    `unknown option ${
-      unknown.join(" ")
-    }; usage: deno task notebooks [--fast] [notebook.ipynb …]`,
-  );
-  Deno.exit(2);
-}
-const given = Deno.args.filter((arg) => !arg.startsWith("-"));
+const { values: args, positionals: given } = startTask({
+  name: "notebooks",
+  summary:
+    "Executes the notebooks through Jupyter with the Deno kernel and writes their outputs back in place.",
+  flags: {
+    fast: flag.boolean("fast mode (TUNEBOOK_FAST=1), as CI runs them"),
+  },
+  positionals: {
+    arg: "[notebook.ipynb ...]",
+    doc: "the notebooks to run (default: every one in notebooks/)",
+  },
+});
+const fast = args.fast;
 const paths = given.length ? given : await listNotebooks("notebooks");
 if (paths.length === 0) {
-  console.error("no notebooks found in notebooks/");
-  Deno.exit(1);
+  throw new InputError("no notebooks found in notebooks/");
 }
 const jupyter = await findJupyter();
 const scratch = await Deno.makeTempDir({ prefix: "tunebook-notebooks-" });

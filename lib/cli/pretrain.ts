@@ -19,7 +19,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { type Corpus, loadCorpus } from "../data/corpus.ts";
 import { bf16ToF32, f32ToBf16 } from "../safetensors/dtypes.ts";
@@ -42,17 +41,24 @@ import {
   tokenStream,
   unigramBaseline,
 } from "../train/pretrain.ts";
+import { flag } from "../util/flags.ts";
+import { startTask } from "./task.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    out: { type: "string" },
-    steps: { type: "string" },
-    seed: { type: "string", default: "0" },
-    quick: { type: "boolean", default: false },
-    batch: { type: "string" },
-    lr: { type: "string" },
-    warmup: { type: "string" },
-    "eval-every": { type: "string" },
+const { values: args } = startTask({
+  name: "pretrain",
+  summary:
+    "Pre-trains the tiny default model (byte-level BPE + Llama-style decoder) on public-domain English and saves it as a checkpoint folder.",
+  flags: {
+    out: flag.string("output (default checkpoints/tiny-base[-quick])", {
+      arg: "DIR",
+    }),
+    steps: flag.integer("optimizer steps", { min: 1 }),
+    seed: flag.integer("initialisation and data seed", { default: 0 }),
+    quick: flag.boolean("a much smaller model for a few hundred steps"),
+    batch: flag.integer("windows per step", { min: 1 }),
+    lr: flag.number("peak learning rate", { above: 0 }),
+    warmup: flag.integer("warmup steps"),
+    "eval-every": flag.integer("validate every N steps (0: never)"),
   },
 });
 
@@ -74,30 +80,19 @@ const QUICK = {
   finalWindows: 64,
 };
 
-const quick = args.quick!;
+const quick = args.quick;
 const out = args.out ??
   (quick ? "checkpoints/tiny-base-quick" : "checkpoints/tiny-base");
 const options: PretrainOptions = {
   ...DEFAULT_PRETRAIN,
   ...(quick ? QUICK.train : {}),
-  seed: integer("seed", args.seed!, 0),
+  seed: args.seed,
 };
-if (args.steps !== undefined) options.steps = integer("steps", args.steps, 1);
-if (args.batch !== undefined) {
-  options.batchSize = integer("batch", args.batch, 1);
-}
-if (args.warmup !== undefined) {
-  options.warmupSteps = integer("warmup", args.warmup, 0);
-}
-if (args["eval-every"] !== undefined) {
-  options.evalEvery = integer("eval-every", args["eval-every"], 0);
-}
-if (args.lr !== undefined) {
-  options.peakLr = Number(args.lr);
-  if (!(options.peakLr > 0 && Number.isFinite(options.peakLr))) {
-    throw new Error(`--lr must be a positive number, got "${args.lr}"`);
-  }
-}
+options.steps = args.steps ?? options.steps;
+options.batchSize = args.batch ?? options.batchSize;
+options.warmupSteps = args.warmup ?? options.warmupSteps;
+options.evalEvery = args["eval-every"] ?? options.evalEvery;
+options.peakLr = args.lr ?? options.peakLr;
 
 const started = performance.now();
 const engine = await initEngine();
@@ -391,14 +386,6 @@ import { loadPretrained } from "./lib/model/pretrained.ts";
 const { model, tokenizer } = await loadPretrained(${JSON.stringify(out)});
 \`\`\`
 `;
-}
-
-function integer(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) {
-    throw new Error(`--${name} must be an integer ≥ ${min}, got "${value}"`);
-  }
-  return n;
 }
 
 function round(x: number): number {

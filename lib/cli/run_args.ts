@@ -1,13 +1,50 @@
 /**
  * The command line shared by the config-driven trainers (`deno task sft`,
- * `deno task grpo`): a JSON config plus a few overrides and resume flags.
+ * `deno task grpo`): a JSON config plus a few overrides and resume flags,
+ * and a `--help` that lists the config's fields from their declarations.
  *
  *   --config FILE [--resume | --resume-from DIR] [--overwrite]
  *   [--max-steps N] [--output-dir DIR] [--model M]
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { fieldsHelp } from "../util/config_docs.ts";
+import type { ConfigSpec, FieldTable } from "../util/config_fields.ts";
+import { InputError } from "../util/errors.ts";
+import { type Command, flag, type FlagValues } from "../util/flags.ts";
+
+/** The flags of every config-driven trainer. */
+export const RUN_FLAGS = {
+  config: flag.string("the run's JSON config; its fields are below", {
+    arg: "FILE",
+    required: true,
+  }),
+  resume: flag.boolean("continue from the newest checkpoint in output_dir"),
+  "resume-from": flag.string("continue from this checkpoint folder", {
+    arg: "DIR",
+  }),
+  overwrite: flag.boolean("start over even if output_dir has checkpoints"),
+  "max-steps": flag.integer("override max_steps", { min: 1 }),
+  "output-dir": flag.string("override output_dir", { arg: "DIR" }),
+  model: flag.string("override model", { arg: "M" }),
+};
+
+/** The command of trainer `name`, whose `--help` lists `config`'s fields. */
+export function trainerCommand(
+  name: string,
+  summary: string,
+  config: ConfigSpec<FieldTable>,
+): Command<typeof RUN_FLAGS> {
+  return {
+    name,
+    summary,
+    flags: RUN_FLAGS,
+    more: () =>
+      `config fields (${config.name}; JSON, TRL's names):\n${
+        fieldsHelp(config)
+      }`,
+  };
+}
 
 /** The parsed command line: the raw config (overrides applied) and how to start. */
 export interface RunArgs {
@@ -17,53 +54,19 @@ export interface RunArgs {
   overwrite: boolean;
 }
 
-/** Parses `Deno.args` for `task`; prints usage and exits on --help or a usage error. */
-export async function readRunArgs(task: string): Promise<RunArgs> {
-  const usage =
-    `usage: deno task ${task} --config FILE [--resume] [--resume-from DIR] [--overwrite] [--max-steps N] [--output-dir DIR] [--model M]`;
-  const { values: args } = parseArgs({
-    options: {
-      config: { type: "string" },
-      resume: { type: "boolean", default: false },
-      "resume-from": { type: "string" },
-      overwrite: { type: "boolean", default: false },
-      "max-steps": { type: "string" },
-      "output-dir": { type: "string" },
-      model: { type: "string" },
-      help: { type: "boolean", default: false },
-    },
-  });
-  if (args.help) {
-    console.log(usage);
-    Deno.exit(0);
-  }
-  if (!args.config) {
-    console.error(`${task}: --config is required\n${usage}`);
-    Deno.exit(2);
-  }
+/** Reads the config named by the flags and applies their overrides. */
+export async function readRunArgs(
+  args: FlagValues<typeof RUN_FLAGS>,
+): Promise<RunArgs> {
   let raw: Record<string, unknown>;
   try {
     raw = JSON.parse(await Deno.readTextFile(args.config));
   } catch (e) {
-    console.error(
-      `${task}: ${args.config}: cannot read the config: ${
-        (e as Error).message
-      }`,
+    throw new InputError(
+      `${args.config}: cannot read the config: ${(e as Error).message}`,
     );
-    Deno.exit(1);
   }
-  if (args["max-steps"] !== undefined) {
-    const steps = Number(args["max-steps"]);
-    if (!Number.isInteger(steps) || steps < 1) {
-      console.error(
-        `${task}: --max-steps must be a positive integer, got "${
-          args["max-steps"]
-        }"`,
-      );
-      Deno.exit(2);
-    }
-    raw.max_steps = steps;
-  }
+  if (args["max-steps"] !== undefined) raw.max_steps = args["max-steps"];
   if (args["output-dir"]) raw.output_dir = args["output-dir"];
   if (args.model) raw.model = args.model;
   return {

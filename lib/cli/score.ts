@@ -8,57 +8,56 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { initEngine } from "../engine/mod.ts";
 import { loadPretrained } from "../model/pretrained.ts";
 import { scoreSequence } from "../model/score.ts";
 import type { Tokenizer } from "../tokenizer/mod.ts";
+import { InputError, UsageError } from "../util/errors.ts";
+import { flag } from "../util/flags.ts";
+import { startTask } from "./task.ts";
 
-const USAGE =
-  "usage: deno task score --model <folder|org/name> (--text T | --file F | --ids 1,2,3) [--no-bos] [--out F]";
-const { values: args } = parseArgs({
-  options: {
-    model: { type: "string" },
-    text: { type: "string" },
-    file: { type: "string" },
-    ids: { type: "string" },
-    "no-bos": { type: "boolean", default: false },
-    chunk: { type: "string" },
-    out: { type: "string" },
+const { values: args } = startTask({
+  name: "score",
+  summary:
+    "Per-token log-probs and perplexity of text (or token ids) under a model, as JSON. Give exactly one of --text, --file, --ids.",
+  flags: {
+    model: flag.string("model folder or hub id", { arg: "M", required: true }),
+    text: flag.string("text to score", { arg: "TEXT" }),
+    file: flag.string("file whose text to score", { arg: "FILE" }),
+    ids: flag.parsed("token ids to score, comma-separated", tokenIds, {
+      arg: "1,2,3",
+    }),
+    "no-bos": flag.boolean("do not add the tokenizer's BOS token"),
+    chunk: flag.integer("positions per forward pass (default: all at once)", {
+      min: 1,
+    }),
+    out: flag.string("write the JSON here (default: stdout)", { arg: "FILE" }),
   },
 });
-const fail = (message: string): never => {
-  console.error(`score: ${message}\n${USAGE}`);
-  Deno.exit(2);
-};
-if (!args.model) fail("--model is required");
 const inputs = [args.text, args.file, args.ids].filter((x) => x !== undefined);
-if (inputs.length !== 1) fail("give exactly one of --text, --file, --ids");
+if (inputs.length !== 1) {
+  throw new UsageError("give exactly one of --text, --file, --ids");
+}
 
 await initEngine({ verbose: false });
-const pretrained = await loadPretrained(args.model!);
+const pretrained = await loadPretrained(args.model);
 const model = pretrained.model;
 
 let tokenizer: Tokenizer | undefined;
 let ids: number[];
 if (args.ids !== undefined) {
-  ids = args.ids.split(",").map((s, i) => {
-    const v = Number(s.trim());
-    if (!Number.isInteger(v)) {
-      fail(`--ids entry ${i} ("${s}") is not an integer`);
-    }
-    return v;
-  });
+  ids = args.ids;
 } else {
-  tokenizer = pretrained.tokenizer ??
-    fail(
+  if (!pretrained.tokenizer) {
+    throw new InputError(
       `${pretrained.dir} has no tokenizer.json/tokenizer_config.json; pass token ids with --ids`,
     );
+  }
+  tokenizer = pretrained.tokenizer;
   const text = args.text ?? await Deno.readTextFile(args.file!);
   ids = tokenizer.encode(text, { addSpecialTokens: !args["no-bos"] });
 }
-const chunk = args.chunk ? Number(args.chunk) : undefined;
-const score = scoreSequence(model, ids, chunk);
+const score = scoreSequence(model, ids, args.chunk);
 const result = {
   model: args.model,
   tokens: score.ids.map((id, i) => ({
@@ -80,3 +79,14 @@ if (args.out) {
     }`,
   );
 } else console.log(json);
+
+/** Comma-separated token ids; throws naming the entry that is not one. */
+function tokenIds(text: string): number[] {
+  return text.split(",").map((s, i) => {
+    const v = Number(s.trim());
+    if (s.trim() === "" || !Number.isInteger(v)) {
+      throw new Error(`entry ${i} ("${s}") is not an integer`);
+    }
+    return v;
+  });
+}

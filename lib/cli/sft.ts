@@ -8,25 +8,26 @@
  * @module
  */
 import { initEngine } from "../engine/mod.ts";
-import { parseSftConfig } from "../train/sft/config.ts";
+import { parseSftConfig, SFT_CONFIG } from "../train/sft/config.ts";
 import { runSft } from "../train/sft/trainer.ts";
-import { readRunArgs } from "./run_args.ts";
+import { readRunArgs, trainerCommand } from "./run_args.ts";
+import { startTask } from "./task.ts";
 
-const run = await readRunArgs("sft");
-try {
-  const config = parseSftConfig(run.raw, run.configPath);
-  await initEngine({ verbose: false });
-  const result = await runSft(config, run);
-  const last = result.history.findLast((r) => "loss" in r);
-  const lastEval = result.history.findLast((r) => "eval_loss" in r);
-  console.log(
-    `sft: ${result.steps}/${result.totalSteps} steps; final loss ${
-      last?.loss ?? "-"
-    }` +
-      (lastEval ? `, eval_loss ${lastEval.eval_loss}` : "") +
-      `; wrote ${result.outputDir}`,
-  );
-} catch (error) {
-  console.error(`sft: ${(error as Error).message}`);
-  Deno.exit(1);
-}
+const { values } = startTask(trainerCommand(
+  "sft",
+  "Supervised fine-tuning (LoRA or full) from a JSON config with TRL's SFTConfig names.",
+  SFT_CONFIG,
+));
+const run = await readRunArgs(values);
+const config = parseSftConfig(run.raw, run.configPath);
+await initEngine({ verbose: false });
+const result = await runSft(config, run);
+const last = result.history.findLast((r) => "loss" in r);
+const lastEval = result.history.findLast((r) => "eval_loss" in r);
+console.log(
+  `sft: ${result.steps}/${result.totalSteps} steps; final loss ${
+    last?.loss ?? "-"
+  }` +
+    (lastEval ? `, eval_loss ${lastEval.eval_loss}` : "") +
+    `; wrote ${result.outputDir}`,
+);

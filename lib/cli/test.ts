@@ -3,12 +3,37 @@
  * plain line `N passed, N failed` that CI reads (Deno's own summary line,
  * `ok | 5 passed (3 steps) | 0 failed`, is not recognised there).
  *
- * Extra arguments go to `deno test` (e.g. a folder or `--filter`).
+ * Paths, `--filter` and `--fail-fast` go to `deno test`; anything else is a
+ * usage error (`deno test` itself takes many more: run it directly for those).
  *
  * @module
  */
+import { flag } from "../util/flags.ts";
+import { startTask } from "./task.ts";
 
-const args = Deno.args.length ? Deno.args : ["tests/"];
+const { values, positionals } = startTask({
+  name: "test",
+  summary:
+    "Runs the test suite with deno test and closes with a plain `N passed, N failed` line (what CI reads).",
+  flags: {
+    filter: flag.string(
+      "run only tests whose name contains TEXT (or /regex/)",
+      {
+        arg: "TEXT",
+      },
+    ),
+    "fail-fast": flag.boolean("stop after the first failing test file"),
+  },
+  positionals: {
+    arg: "[path ...]",
+    doc: "test files or folders (default: tests/)",
+  },
+});
+const args = [
+  ...(values.filter === undefined ? [] : ["--filter", values.filter]),
+  ...(values["fail-fast"] ? ["--fail-fast"] : []),
+  ...(positionals.length ? positionals : ["tests/"]),
+];
 const command = new Deno.Command(Deno.execPath(), {
   args: ["test", "-A", "--no-check=remote", ...args],
   stdout: "piped",

@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { initEngine, tf } from "../engine/mod.ts";
 import { generate } from "../generate/generate.ts";
@@ -17,29 +16,26 @@ import { CausalLM } from "../model/decoder.ts";
 import { causalLmLoss, type TokenBatch } from "../train/lm_loss.ts";
 import { Progress } from "../util/progress.ts";
 import { Rng } from "../util/random.ts";
+import { flag } from "../util/flags.ts";
+import { startTask } from "./task.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    steps: { type: "string", default: "1000" },
-    batch: { type: "string", default: "8" },
-    seq: { type: "string", default: "128" },
-    lr: { type: "string", default: "3e-3" },
-    seed: { type: "string", default: "0" },
-    out: { type: "string", default: "results/demo" },
+const { values: args } = startTask({
+  name: "train:demo",
+  summary:
+    "The smallest real training run: a tiny Llama-style model learns byte-level English from Moby-Dick, then writes a loss curve and a sample.",
+  flags: {
+    steps: flag.integer("optimizer steps", { min: 1, default: 1000 }),
+    batch: flag.integer("windows per step", { min: 1, default: 8 }),
+    seq: flag.integer("bytes per window (and the context)", {
+      min: 2,
+      default: 128,
+    }),
+    lr: flag.number("Adam learning rate", { above: 0, default: 3e-3 }),
+    seed: flag.integer("initialisation and sampling seed", { default: 0 }),
+    out: flag.string("results folder", { arg: "DIR", default: "results/demo" }),
   },
 });
-const positive = (name: keyof typeof args) => {
-  const v = Number(args[name]);
-  if (!(v > 0) || !Number.isFinite(v)) {
-    throw new Error(`--${name} must be a positive number, got "${args[name]}"`);
-  }
-  return v;
-};
-const steps = positive("steps"),
-  batch = positive("batch"),
-  seq = positive("seq"),
-  lr = positive("lr");
-const seed = Number(args.seed);
+const { steps, batch, seq, lr, seed } = args;
 
 const engine = await initEngine();
 

@@ -10,84 +10,61 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { initEngine } from "../engine/mod.ts";
 import { haikuStudySettings } from "../experiments/haiku/settings.ts";
 import { runHaikuStudy } from "../experiments/haiku/study.ts";
 import { summaryTable } from "../eval/mod.ts";
 import { fastMode } from "../util/fast.ts";
+import { flag } from "../util/flags.ts";
+import { startTask } from "./task.ts";
 
-const USAGE =
-  "usage: deno task train:haiku [--model M] [--run NAME] [--fast] [--sft-steps N] [--rl-steps N] [--k N] [--prompts N] [--counter cmu|pyphen]";
-const { values: args } = parseArgs({
-  options: {
-    model: { type: "string" },
-    run: { type: "string" },
-    fast: { type: "boolean", default: false },
-    "sft-steps": { type: "string" },
-    "rl-steps": { type: "string" },
-    k: { type: "string" },
-    prompts: { type: "string" },
-    counter: { type: "string" },
-    help: { type: "boolean", default: false },
+const { values: args } = startTask({
+  name: "train:haiku",
+  summary:
+    "The haiku study (gemma_haiku) end to end: SFT, the RL stages and the fullrun, evaluated against the base model; writes results/haiku/<run>/.",
+  flags: {
+    model: flag.string("model folder or hub id (default: the default model)", {
+      arg: "M",
+    }),
+    run: flag.string("run name: the results and checkpoints folder", {
+      arg: "NAME",
+    }),
+    fast: flag.boolean("fast mode: fewer steps and prompts (TUNEBOOK_FAST=1)"),
+    "sft-steps": flag.integer("SFT steps", { min: 1 }),
+    "rl-steps": flag.integer("GRPO steps per RL stage", { min: 1 }),
+    k: flag.integer("samples per evaluation prompt", { min: 1 }),
+    prompts: flag.integer("evaluation prompts"),
+    counter: flag.choice("syllable counter", ["cmu", "pyphen"]),
   },
 });
-if (args.help) {
-  console.log(USAGE);
-  Deno.exit(0);
-}
-const count = (flag: string, value: string | undefined, min: number) => {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(
-      `train:haiku: --${flag} must be an integer ≥ ${min}, got "${value}"\n${USAGE}`,
-    );
-    Deno.exit(2);
-  }
-  return n;
-};
 const settings = haikuStudySettings({
   model: args.model,
   run: args.run,
   fast: args.fast || fastMode(),
 });
-settings.sft.steps = count("sft-steps", args["sft-steps"], 1) ??
-  settings.sft.steps;
-settings.rl.steps = count("rl-steps", args["rl-steps"], 1) ?? settings.rl.steps;
-settings.eval.k = count("k", args.k, 1) ?? settings.eval.k;
-settings.eval.prompts = count("prompts", args.prompts, 0) ??
-  settings.eval.prompts;
-if (args.counter !== undefined) {
-  if (args.counter !== "cmu" && args.counter !== "pyphen") {
-    console.error(`train:haiku: --counter must be cmu or pyphen\n${USAGE}`);
-    Deno.exit(2);
-  }
-  settings.counter = args.counter;
-}
+settings.sft.steps = args["sft-steps"] ?? settings.sft.steps;
+settings.rl.steps = args["rl-steps"] ?? settings.rl.steps;
+settings.eval.k = args.k ?? settings.eval.k;
+settings.eval.prompts = args.prompts ?? settings.eval.prompts;
+settings.counter = args.counter ?? settings.counter;
 
 const started = performance.now();
-try {
-  await initEngine();
-  console.log(
-    `haiku study "${settings.run}": model ${settings.model}; SFT ${settings.sft.steps} steps, ` +
-      `RL ${settings.rl.steps} steps per stage; eval k=${settings.eval.k}`,
-  );
-  const result = await runHaikuStudy(settings);
-  console.log(`\n${summaryTable(result.reports)}\n`);
-  console.log(
-    `fullrun vs base, paired on the same prompts:\n${result.paired}\n`,
-  );
-  console.log(
-    result.fullrunBeatsBase
-      ? "fullrun's Haiku Score is above the base model's (95 % CI of the difference excludes 0)"
-      : "fullrun's Haiku Score is NOT above the base model's with a CI excluding 0",
-  );
-  console.log(`wrote:\n  ${result.files.join("\n  ")}`);
-  console.log(
-    `total time ${((performance.now() - started) / 60000).toFixed(1)} min`,
-  );
-} catch (error) {
-  console.error(`train:haiku: ${(error as Error).message}`);
-  Deno.exit(1);
-}
+await initEngine();
+console.log(
+  `haiku study "${settings.run}": model ${settings.model}; SFT ${settings.sft.steps} steps, ` +
+    `RL ${settings.rl.steps} steps per stage; eval k=${settings.eval.k}`,
+);
+const result = await runHaikuStudy(settings);
+console.log(`\n${summaryTable(result.reports)}\n`);
+console.log(
+  `fullrun vs base, paired on the same prompts:\n${result.paired}\n`,
+);
+console.log(
+  result.fullrunBeatsBase
+    ? "fullrun's Haiku Score is above the base model's (95 % CI of the difference excludes 0)"
+    : "fullrun's Haiku Score is NOT above the base model's with a CI excluding 0",
+);
+console.log(`wrote:\n  ${result.files.join("\n  ")}`);
+console.log(
+  `total time ${((performance.now() - started) / 60000).toFixed(1)} min`,
+);

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { MATH_LEVELS, type MathLevel } from "../data/math_problems.ts";
+import { MATH_LEVELS } from "../data/math_problems.ts";
 import { initEngine } from "../engine/mod.ts";
 import {
   mathSettings,
@@ -25,45 +25,48 @@ import {
   writeMathResults,
 } from "../experiments/math/study.ts";
 import { fastMode } from "../util/fast.ts";
-import { cliHelpers } from "./args.ts";
+import { flag } from "../util/flags.ts";
+import { startTask } from "./task.ts";
 
-const USAGE =
-  "usage: deno task train:math [--level multi-step|one-step] [--run NAME] [--steps N] [--fast] [--train-data FILE] [--eval-data FILE]";
-
-const { fail, integer, parse } = cliHelpers("train:math", USAGE);
-const args = parse({
-  level: { type: "string", default: "multi-step" },
-  run: { type: "string" },
-  steps: { type: "string" },
-  fast: { type: "boolean", default: false },
-  "train-data": { type: "string" },
-  "eval-data": { type: "string" },
+const { values: args } = startTask({
+  name: "train:math",
+  summary:
+    "The math experiment (finetuned-llama's AI-MO run): SFT, GRPO with format + accuracy rewards, and evaluation of base / SFT / SFT → GRPO; writes results/math/<run>/.",
+  flags: {
+    level: flag.choice("problem level", MATH_LEVELS, { default: "multi-step" }),
+    run: flag.string("run name (default main, or one-step for that level)", {
+      arg: "NAME",
+    }),
+    steps: flag.integer("GRPO steps", { min: 1 }),
+    fast: flag.boolean(
+      "fast mode: fewer steps and questions (TUNEBOOK_FAST=1)",
+    ),
+    "train-data": flag.string("GSM8K-format training problems", {
+      arg: "FILE",
+    }),
+    "eval-data": flag.string("GSM8K-format evaluation problems", {
+      arg: "FILE",
+    }),
+  },
 });
-if (!MATH_LEVELS.includes(args.level as MathLevel)) {
-  fail(`--level must be one of ${MATH_LEVELS.join(", ")}, got "${args.level}"`);
-}
 const settings = mathSettings({
   fast: args.fast || fastMode(),
   run: args.run,
-  level: args.level as MathLevel,
+  level: args.level,
 });
-settings.steps = integer("steps", args.steps, 1, settings.steps);
+settings.steps = args.steps ?? settings.steps;
 if (args["train-data"]) settings.trainData = args["train-data"];
 if (args["eval-data"]) settings.evalData = args["eval-data"];
 
-try {
-  const started = performance.now();
-  await initEngine();
-  const result = await runMathStudy(settings, {
-    log: (line) => console.error(`eval ${line}`),
-  });
-  console.log(`\n${result.table}\n\n${result.templates}\n`);
-  const files = await writeMathResults(settings, result);
-  console.log(
-    `wrote ${files.join(", ")} in ${
-      ((performance.now() - started) / 60000).toFixed(1)
-    } min`,
-  );
-} catch (error) {
-  fail((error as Error).message, 1);
-}
+const started = performance.now();
+await initEngine();
+const result = await runMathStudy(settings, {
+  log: (line) => console.error(`eval ${line}`),
+});
+console.log(`\n${result.table}\n\n${result.templates}\n`);
+const files = await writeMathResults(settings, result);
+console.log(
+  `wrote ${files.join(", ")} in ${
+    ((performance.now() - started) / 60000).toFixed(1)
+  } min`,
+);

@@ -13,31 +13,34 @@ import { initEngine } from "../engine/mod.ts";
 import { reasoningSettings } from "../experiments/reasoning/settings.ts";
 import { runReasoning } from "../experiments/reasoning/study.ts";
 import { fastMode } from "../util/fast.ts";
-import { cliHelpers } from "./args.ts";
+import { flag } from "../util/flags.ts";
+import { startTask } from "./task.ts";
 
-const USAGE =
-  "usage: deno task train:reasoning [--run NAME] [--steps N] [--fast]";
-const { fail, integer, parse } = cliHelpers("train:reasoning", USAGE);
-const args = parse({
-  run: { type: "string" },
-  steps: { type: "string" },
-  fast: { type: "boolean", default: false },
+const { values: args } = startTask({
+  name: "train:reasoning",
+  summary:
+    "The rubric-reasoning experiment (ee596-fp): SFT, GRPO with format + rubric rewards, evaluation of the stages and presets; writes results/reasoning/<run>/.",
+  flags: {
+    run: flag.string("run name: the results and checkpoints folder", {
+      arg: "NAME",
+    }),
+    steps: flag.integer("GRPO steps", { min: 1 }),
+    fast: flag.boolean(
+      "fast mode: fewer steps and questions (TUNEBOOK_FAST=1)",
+    ),
+  },
 });
 const settings = reasoningSettings({
   fast: args.fast || fastMode(),
   run: args.run,
 });
-settings.steps = integer("steps", args.steps, 1, settings.steps);
-try {
-  const started = performance.now();
-  await initEngine();
-  const { summary } = await runReasoning(settings, { log: console.log });
-  console.log(`\n${summary}`);
-  console.log(
-    `wrote ${settings.resultsDir}/{summary.md,reports.json,scores.svg,presets.svg,reward_curves.svg} in ${
-      ((performance.now() - started) / 60000).toFixed(1)
-    } min`,
-  );
-} catch (error) {
-  fail((error as Error).message, 1);
-}
+settings.steps = args.steps ?? settings.steps;
+const started = performance.now();
+await initEngine();
+const { summary } = await runReasoning(settings, { log: console.log });
+console.log(`\n${summary}`);
+console.log(
+  `wrote ${settings.resultsDir}/{summary.md,reports.json,scores.svg,presets.svg,reward_curves.svg} in ${
+    ((performance.now() - started) / 60000).toFixed(1)
+  } min`,
+);

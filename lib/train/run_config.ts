@@ -1,135 +1,155 @@
 /**
  * The configuration fields every trainer shares (model, data, LoRA,
- * optimizer, schedule, batching, checkpoints), with TRL's /
- * transformers' names and defaults, read once for SFT and GRPO alike.
+ * optimizer, schedule, batching, checkpoints), declared once with
+ * transformers' `TrainingArguments` / PEFT's `LoraConfig` names and
+ * defaults; each trainer adds its own fields and overrides defaults as TRL's
+ * configs do (sft/config.ts, grpo/config.ts).
  *
  * @module
  */
 import { DEFAULT_MODEL_DIR } from "../model/default_model.ts";
-import type { FieldReader } from "../util/fields.ts";
+import { type ConfigOf, derived, field } from "../util/config_fields.ts";
 import type { ScheduleName } from "./schedule.ts";
 
-/** LoRA settings in PEFT's names; null in a config means full fine-tuning. */
-export interface LoraSettings {
-  r: number;
-  alpha: number;
-  dropout: number;
-  targetModules: string[] | "all-linear";
-  useRslora: boolean;
-}
+/** PEFT `LoraConfig`'s fields, in the `lora` section of a config. */
+export const LORA_FIELDS = {
+  r: field.integer("r", { min: 1, default: 8, doc: "LoRA rank" }),
+  alpha: field.number("lora_alpha", {
+    default: derived((c) => c.r as number, "r"),
+    doc: "scale numerator: updates are scaled by lora_alpha / r",
+  }),
+  dropout: field.number("lora_dropout", {
+    min: 0,
+    max: 0.99,
+    default: 0,
+    doc: "dropout on the LoRA path's input",
+  }),
+  targetModules: field.stringList<string[] | "all-linear">("target_modules", {
+    default: ["all-linear"],
+    to: (list) =>
+      list.length === 1 && list[0] === "all-linear" ? "all-linear" : list,
+    doc: 'modules to adapt by name (e.g. ["q_proj", "v_proj"]) or "all-linear"',
+  }),
+  useRslora: field.boolean("use_rslora", {
+    default: false,
+    doc: "rank-stabilised scaling lora_alpha / √r",
+  }),
+};
+
+/** LoRA settings in PEFT's names; a config without `lora` means full fine-tuning. */
+export type LoraSettings = ConfigOf<typeof LORA_FIELDS>;
+
+const SCHEDULES = [
+  "constant",
+  "constant_with_warmup",
+  "linear",
+  "cosine",
+] as const satisfies readonly ScheduleName[];
+
+/**
+ * The fields every training run has, with `TrainingArguments`' defaults
+ * (trainers override `learning_rate` and `logging_steps` as TRL does).
+ */
+export const RUN_FIELDS = {
+  model: field.string("model", {
+    // Shown by its repo path: the absolute one differs per checkout.
+    default: derived(() => DEFAULT_MODEL_DIR, "checkpoints/tiny-base"),
+    doc: "model folder or hub id (default: the embedded default model)",
+  }),
+  trainData: field.string("train_data", {
+    doc: "training data file (JSON, JSONL, CSV, Parquet)",
+  }),
+  outputDir: field.string("output_dir", {
+    doc: "where checkpoints, metrics and the final weights go",
+  }),
+  lora: field.section("lora", LORA_FIELDS, {
+    doc: "PEFT LoRA settings; absent: full fine-tuning",
+  }),
+  initAdapter: field.string("init_adapter", {
+    default: null,
+    doc: "continue from this PEFT adapter folder instead of a fresh LoRA",
+  }),
+  learningRate: field.number("learning_rate", {
+    min: 0,
+    max: 1,
+    default: 5e-5,
+    doc: "peak learning rate of AdamW",
+  }),
+  weightDecay: field.number("weight_decay", {
+    min: 0,
+    max: 1,
+    default: 0,
+    doc: "AdamW's decoupled weight decay (none on biases and norms)",
+  }),
+  adamBeta1: field.number("adam_beta1", {
+    min: 0,
+    max: 0.999999,
+    default: 0.9,
+    doc: "AdamW β1",
+  }),
+  adamBeta2: field.number("adam_beta2", {
+    min: 0,
+    max: 0.999999,
+    default: 0.999,
+    doc: "AdamW β2",
+  }),
+  adamEpsilon: field.number("adam_epsilon", {
+    min: 0,
+    max: 1,
+    default: 1e-8,
+    doc: "AdamW ε",
+  }),
+  schedule: field.choice("lr_scheduler_type", SCHEDULES, {
+    default: "linear",
+    doc: "learning-rate schedule after warmup",
+  }),
+  warmupSteps: field.integer("warmup_steps", {
+    default: 0,
+    doc: "warmup steps (overrides warmup_ratio when > 0)",
+  }),
+  warmupRatio: field.number("warmup_ratio", {
+    min: 0,
+    max: 1,
+    default: 0,
+    doc: "warmup as a fraction of the total steps",
+  }),
+  maxGradNorm: field.number("max_grad_norm", {
+    min: 0,
+    default: 1,
+    doc: "clip the global gradient norm to this (0: no clipping)",
+  }),
+  batchSize: field.integer("per_device_train_batch_size", {
+    min: 1,
+    default: 8,
+    doc: "sequences per micro-batch",
+  }),
+  gradientAccumulationSteps: field.integer("gradient_accumulation_steps", {
+    min: 1,
+    default: 1,
+    doc: "micro-batches per optimizer step",
+  }),
+  loggingSteps: field.integer("logging_steps", {
+    min: 1,
+    default: 500,
+    doc: "write a metrics record every this many steps",
+  }),
+  saveSteps: field.integer("save_steps", {
+    default: 500,
+    doc: "checkpoint every this many steps (0: only the final save)",
+  }),
+  saveTotalLimit: field.integer("save_total_limit", {
+    default: 0,
+    doc: "keep at most this many checkpoints (0: keep all)",
+  }),
+  seed: field.integer("seed", {
+    default: 42,
+    doc: "seed of initialisation, data order and sampling",
+  }),
+  gradientCheckpointing: field.boolean("gradient_checkpointing", {
+    default: false,
+    doc: "recompute each decoder layer in the backward pass to save memory",
+  }),
+};
 
 /** What every training run is configured with. */
-export interface TrainingRunConfig {
-  /** Model folder or hub id (default: the embedded default model). */
-  model: string;
-  /** Training data file (JSON, JSONL, CSV, Parquet). */
-  trainData: string;
-  outputDir: string;
-  lora: LoraSettings | null;
-  /** Continue from this PEFT adapter (the previous stage's output) instead of a fresh LoRA. */
-  initAdapter: string | null;
-  learningRate: number;
-  weightDecay: number;
-  adamBeta1: number;
-  adamBeta2: number;
-  adamEpsilon: number;
-  schedule: ScheduleName;
-  warmupSteps: number;
-  warmupRatio: number;
-  /** Clip the global gradient norm to this (0: no clipping). */
-  maxGradNorm: number;
-  batchSize: number;
-  gradientAccumulationSteps: number;
-  loggingSteps: number;
-  /** Checkpoint every this many steps (0: only the final save). */
-  saveSteps: number;
-  /** Keep at most this many checkpoints (0: keep all). */
-  saveTotalLimit: number;
-  seed: number;
-  gradientCheckpointing: boolean;
-}
-
-/** The JSON names of {@link TrainingRunConfig}'s fields. */
-export const RUN_FIELDS = [
-  "model",
-  "train_data",
-  "output_dir",
-  "lora",
-  "init_adapter",
-  "learning_rate",
-  "weight_decay",
-  "adam_beta1",
-  "adam_beta2",
-  "adam_epsilon",
-  "lr_scheduler_type",
-  "warmup_steps",
-  "warmup_ratio",
-  "max_grad_norm",
-  "per_device_train_batch_size",
-  "gradient_accumulation_steps",
-  "logging_steps",
-  "save_steps",
-  "save_total_limit",
-  "seed",
-  "gradient_checkpointing",
-] as const;
-
-const LORA_FIELDS = [
-  "r",
-  "lora_alpha",
-  "lora_dropout",
-  "target_modules",
-  "use_rslora",
-] as const;
-
-/** Reads the optional PEFT-named `lora` section (null: full fine-tuning). */
-export function parseLoraSection(r: FieldReader): LoraSettings | null {
-  const section = r.section("lora");
-  if (!section) return null;
-  section.onlyKnown(LORA_FIELDS);
-  const rank = section.positiveInt("r", 8);
-  const targets = section.stringList("target_modules", ["all-linear"]);
-  return {
-    r: rank,
-    alpha: section.number("lora_alpha", rank),
-    dropout: section.numberIn("lora_dropout", 0, 0.99, 0),
-    targetModules: targets.length === 1 && targets[0] === "all-linear"
-      ? "all-linear"
-      : targets,
-    useRslora: section.bool("use_rslora", false),
-  };
-}
-
-/** Reads the shared fields; `defaults` are the trainer's own (TRL's differ per trainer). */
-export function parseRunFields(
-  r: FieldReader,
-  defaults: { learningRate: number; loggingSteps: number },
-): TrainingRunConfig {
-  return {
-    model: r.string("model", DEFAULT_MODEL_DIR),
-    trainData: r.string("train_data"),
-    outputDir: r.string("output_dir"),
-    lora: parseLoraSection(r),
-    initAdapter: r.has("init_adapter") ? r.string("init_adapter") : null,
-    learningRate: r.numberIn("learning_rate", 0, 1, defaults.learningRate),
-    weightDecay: r.numberIn("weight_decay", 0, 1, 0),
-    adamBeta1: r.numberIn("adam_beta1", 0, 0.999999, 0.9),
-    adamBeta2: r.numberIn("adam_beta2", 0, 0.999999, 0.999),
-    adamEpsilon: r.numberIn("adam_epsilon", 0, 1, 1e-8),
-    schedule: r.oneOf(
-      "lr_scheduler_type",
-      ["constant", "constant_with_warmup", "linear", "cosine"] as const,
-      "linear",
-    ),
-    warmupSteps: r.int("warmup_steps", 0),
-    warmupRatio: r.numberIn("warmup_ratio", 0, 1, 0),
-    maxGradNorm: r.numberIn("max_grad_norm", 0, Infinity, 1),
-    batchSize: r.positiveInt("per_device_train_batch_size", 8),
-    gradientAccumulationSteps: r.positiveInt("gradient_accumulation_steps", 1),
-    loggingSteps: r.positiveInt("logging_steps", defaults.loggingSteps),
-    saveSteps: r.int("save_steps", 500),
-    saveTotalLimit: r.int("save_total_limit", 0),
-    seed: r.int("seed", 42),
-    gradientCheckpointing: r.bool("gradient_checkpointing", false),
-  };
-}
+export type TrainingRunConfig = ConfigOf<typeof RUN_FIELDS>;

@@ -5,9 +5,11 @@
  *
  * @module
  */
+import { InputError } from "./errors.ts";
+import { closestName } from "./suggest.ts";
 
 /** A config value with a missing field, a wrong type or an unsupported setting. */
-export class ConfigError extends Error {
+export class ConfigError extends InputError {
   constructor(source: string, field: string, problem: string) {
     super(`${source}: field "${field}" ${problem}`);
     this.name = "ConfigError";
@@ -156,13 +158,19 @@ export class FieldReader {
     return list as string[];
   }
 
-  /** Rejects fields outside `known` (catches typos such as "lerning_rate"). */
+  /**
+   * Rejects fields outside `known` (catches typos such as "lerning_rate"),
+   * naming the closest known one.
+   */
   onlyKnown(known: readonly string[]): void {
     for (const key of Object.keys(this.json)) {
       if (!known.includes(key)) {
+        const near = closestName(key, known);
         throw this.error(
           key,
-          `is not a known setting here; known: ${known.join(", ")}`,
+          `is not a known setting here; known: ${known.join(", ")}${
+            near ? `; did you mean "${this.prefix}${near}"?` : ""
+          }`,
         );
       }
     }

@@ -2,12 +2,13 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { tf } from "../../lib/engine/mod.ts";
 import { loadOpenBlas } from "../../lib/engine/blas.ts";
-import { parseBenchArgs } from "../../lib/bench/args.ts";
+import { BENCH_COMMAND } from "../../lib/bench/args.ts";
 import { measure } from "../../lib/bench/measure.ts";
 import { selectBenchmarks } from "../../lib/bench/registry.ts";
 import { type GroupReport, runBenchmarks } from "../../lib/bench/runner.ts";
 import { formatTable } from "../../lib/bench/table.ts";
 import { atLeast, type Benchmark } from "../../lib/bench/types.ts";
+import { parseCommandLine } from "../../lib/util/flags.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -23,13 +24,14 @@ async function readReport(dir: string, group: string): Promise<GroupReport> {
 }
 
 Deno.test("command line: groups, --quick, --out, and errors that name the argument", () => {
+  const parseBenchArgs = (argv: string[]) =>
+    parseCommandLine(BENCH_COMMAND, argv);
   assert.deepEqual(parseBenchArgs(["matmul", "--quick", "--out", "x"]), {
-    groups: ["matmul"],
-    quick: true,
-    outDir: "x",
+    positionals: ["matmul"],
+    values: { quick: true, out: "x" },
     help: false,
   });
-  assert.equal(parseBenchArgs(["--out=y"]).outDir, "y");
+  assert.equal(parseBenchArgs(["--out=y"]).values.out, "y");
   assert.throws(() => parseBenchArgs(["--fast"]), /unknown option "--fast"/);
   assert.throws(() => parseBenchArgs(["--out"]), /--out needs a directory/);
   assert.throws(

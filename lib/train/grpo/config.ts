@@ -2,16 +2,21 @@
  * The GRPO run configuration: a JSON file with TRL's `GRPOConfig` field names
  * and defaults (see ../shared/notes/reference.md §B1), a PEFT-named `lora`
  * section as for SFT, and a `rewards` list naming reward functions from the
- * registry with their settings and weights.
+ * registry with their settings and weights. Each field is declared once
+ * below; the registry validates each reward's own settings.
  *
  * @module
  */
-import { FieldReader, type Json } from "../../util/fields.ts";
+import type { FieldReader, Json } from "../../util/fields.ts";
 import {
-  parseRunFields,
-  RUN_FIELDS,
-  type TrainingRunConfig,
-} from "../run_config.ts";
+  type ConfigOf,
+  defineConfig,
+  derived,
+  field,
+  parseConfig,
+  withDefaults,
+} from "../../util/config_fields.ts";
+import { RUN_FIELDS } from "../run_config.ts";
 import type { ScaleRewards } from "./advantages.ts";
 import type { LossType } from "./loss.ts";
 
@@ -23,117 +28,146 @@ export interface RewardSpec {
   settings: Json;
 }
 
-/** A validated GRPO run: the shared run fields plus GRPO's own. */
-export interface GrpoConfig extends TrainingRunConfig {
-  rewards: RewardSpec[];
-  /** Completions per prompt (G). */
-  numGenerations: number;
-  maxCompletionLength: number;
-  /** Prompts longer than this are cut from the left (0: no limit). */
-  maxPromptLength: number;
-  temperature: number;
-  topP: number;
-  /** 0 disables top-k (TRL's default). */
-  topK: number;
-  minP: number;
-  beta: number;
-  numIterations: number;
-  epsilon: number;
-  epsilonHigh: number;
-  lossType: LossType;
-  scaleRewards: ScaleRewards;
-  maskTruncatedCompletions: boolean;
-  maxSteps: number;
-  /** Write prompt/completion/reward/advantage rows every this many steps (0: never). */
-  logCompletionsSteps: number;
-}
+const LOSS_TYPES = [
+  "grpo",
+  "bnpo",
+  "dr_grpo",
+  "dapo",
+] as const satisfies readonly LossType[];
+const SCALE_REWARDS = [
+  "group",
+  "batch",
+  "none",
+] as const satisfies readonly ScaleRewards[];
 
-const GRPO_FIELDS = [
-  ...RUN_FIELDS,
-  "rewards",
-  "num_generations",
-  "max_completion_length",
-  "max_prompt_length",
-  "temperature",
-  "top_p",
-  "top_k",
-  "min_p",
-  "beta",
-  "num_iterations",
-  "epsilon",
-  "epsilon_high",
-  "loss_type",
-  "scale_rewards",
-  "mask_truncated_completions",
-  "max_steps",
-  "log_completions_steps",
-] as const;
+/** GRPO's fields: the shared run fields (with GRPOConfig's defaults) plus its own. */
+export const GRPO_FIELDS = {
+  ...withDefaults(RUN_FIELDS, {
+    // TRL's GRPOConfig: learning rate 1e-6, a log line every step.
+    learningRate: 1e-6,
+    loggingSteps: 1,
+  }),
+  rewards: field.list("rewards", {
+    shape: '{"name": …, "weight"?: …, …settings}',
+    entry: rewardEntry,
+    doc: "reward functions from lib/rewards/registry.ts, summed with weights",
+  }),
+  numGenerations: field.integer("num_generations", {
+    min: 1,
+    default: 8,
+    doc: "completions per prompt (G); must divide the per-step batch",
+  }),
+  maxCompletionLength: field.integer("max_completion_length", {
+    min: 1,
+    default: 256,
+    doc: "new tokens per completion",
+  }),
+  maxPromptLength: field.integer("max_prompt_length", {
+    default: 0,
+    doc: "prompts longer than this are cut from the left (0: no limit)",
+  }),
+  temperature: field.number("temperature", {
+    min: 0,
+    max: 100,
+    default: 1,
+    doc: "sampling temperature",
+  }),
+  topP: field.number("top_p", {
+    min: 0,
+    max: 1,
+    default: 1,
+    doc: "nucleus sampling mass",
+  }),
+  topK: field.integer("top_k", {
+    default: 0,
+    doc: "sample from the k likeliest tokens (0: no top-k)",
+  }),
+  minP: field.number("min_p", {
+    min: 0,
+    max: 1,
+    default: 0,
+    doc: "drop tokens below this fraction of the likeliest one's probability",
+  }),
+  beta: field.number("beta", {
+    min: 0,
+    max: 1e6,
+    default: 0,
+    doc: "weight of the k3 KL to the reference model (0: no reference pass)",
+  }),
+  numIterations: field.integer("num_iterations", {
+    min: 1,
+    default: 1,
+    doc: "updates per generated batch (μ), with stored old log-probs",
+  }),
+  epsilon: field.number("epsilon", {
+    min: 0,
+    max: 1,
+    default: 0.2,
+    doc: "lower ratio clip: ρ ≥ 1 − epsilon",
+  }),
+  epsilonHigh: field.number("epsilon_high", {
+    min: 0,
+    max: 1e6,
+    default: derived((c) => c.epsilon as number, "epsilon"),
+    doc: "upper ratio clip: ρ ≤ 1 + epsilon_high",
+  }),
+  lossType: field.choice("loss_type", LOSS_TYPES, {
+    default: "dapo",
+    doc: "how token losses are normalised",
+  }),
+  scaleRewards: field.choice("scale_rewards", SCALE_REWARDS, {
+    default: "group",
+    doc: "divide advantages by the reward std of the group, the batch, or not",
+  }),
+  maskTruncatedCompletions: field.boolean("mask_truncated_completions", {
+    default: false,
+    doc: "leave completions cut at max_completion_length out of the loss",
+  }),
+  maxSteps: field.integer("max_steps", {
+    min: 1,
+    doc: "optimizer steps",
+  }),
+  logCompletionsSteps: field.integer("log_completions_steps", {
+    default: 10,
+    doc: "write completions.jsonl rows every this many steps (0: never)",
+  }),
+};
+
+/** The GRPO config: its fields and the rules that span several of them. */
+export const GRPO_CONFIG = defineConfig({
+  name: "GRPO",
+  fields: GRPO_FIELDS,
+  check(config, reader) {
+    const perStep = config.batchSize * config.gradientAccumulationSteps;
+    if (perStep % config.numGenerations !== 0) {
+      throw reader.error(
+        "num_generations",
+        `(${config.numGenerations}) must divide per_device_train_batch_size × gradient_accumulation_steps (${perStep}): each step trains whole groups`,
+      );
+    }
+    if (config.numGenerations < 2) {
+      throw reader.error(
+        "num_generations",
+        "must be at least 2: advantages compare completions of the same prompt",
+      );
+    }
+  },
+});
+
+/** A validated GRPO run: the shared run fields plus GRPO's own. */
+export type GrpoConfig = ConfigOf<typeof GRPO_FIELDS>;
 
 /** Validates a parsed JSON GRPO config; `source` names the file in errors. */
 export function parseGrpoConfig(json: unknown, source: string): GrpoConfig {
-  const r = FieldReader.of(json, source);
-  r.onlyKnown(GRPO_FIELDS);
-  const epsilon = r.numberIn("epsilon", 0, 1, 0.2);
-  const config: GrpoConfig = {
-    // TRL's GRPOConfig: learning rate 1e-6, a log line every step.
-    ...parseRunFields(r, { learningRate: 1e-6, loggingSteps: 1 }),
-    rewards: parseRewards(r),
-    numGenerations: r.positiveInt("num_generations", 8),
-    maxCompletionLength: r.positiveInt("max_completion_length", 256),
-    maxPromptLength: r.int("max_prompt_length", 0),
-    temperature: r.numberIn("temperature", 0, 100, 1),
-    topP: r.numberIn("top_p", 0, 1, 1),
-    topK: r.int("top_k", 0),
-    minP: r.numberIn("min_p", 0, 1, 0),
-    beta: r.numberIn("beta", 0, 1e6, 0),
-    numIterations: r.positiveInt("num_iterations", 1),
-    epsilon,
-    epsilonHigh: r.numberIn("epsilon_high", 0, 1e6, epsilon),
-    lossType: r.oneOf(
-      "loss_type",
-      ["grpo", "bnpo", "dr_grpo", "dapo"] as const,
-      "dapo",
-    ),
-    scaleRewards: r.oneOf(
-      "scale_rewards",
-      ["group", "batch", "none"] as const,
-      "group",
-    ),
-    maskTruncatedCompletions: r.bool("mask_truncated_completions", false),
-    maxSteps: r.positiveInt("max_steps"),
-    logCompletionsSteps: r.int("log_completions_steps", 10),
-  };
-  const perStep = config.batchSize * config.gradientAccumulationSteps;
-  if (perStep % config.numGenerations !== 0) {
-    throw r.error(
-      "num_generations",
-      `(${config.numGenerations}) must divide per_device_train_batch_size × gradient_accumulation_steps (${perStep}): each step trains whole groups`,
-    );
-  }
-  if (config.numGenerations < 2) {
-    throw r.error(
-      "num_generations",
-      "must be at least 2: advantages compare completions of the same prompt",
-    );
-  }
-  return config;
+  return parseConfig(GRPO_CONFIG, json, source);
 }
 
-function parseRewards(r: FieldReader): RewardSpec[] {
-  const list = r.json.rewards;
-  if (!Array.isArray(list) || list.length === 0) {
-    throw r.error(
-      "rewards",
-      'must be a non-empty list of {"name": …, "weight"?: …, …settings}',
-    );
-  }
-  return list.map((item, i) => {
-    const entry = FieldReader.of(item, r.source, `rewards[${i}].`);
-    const { name: _name, weight: _weight, ...settings } = entry.json;
-    return {
-      name: entry.string("name"),
-      weight: entry.number("weight", 1),
-      settings,
-    };
-  });
+/** One `rewards` entry: the name and weight; the rest goes to the registry. */
+function rewardEntry(entry: FieldReader): RewardSpec {
+  const { name: _name, weight: _weight, ...settings } = entry.json;
+  return {
+    name: entry.string("name"),
+    weight: entry.number("weight", 1),
+    settings,
+  };
 }

@@ -2,64 +2,80 @@
  * The SFT run configuration, read from a JSON file whose field names follow
  * TRL's `SFTConfig` / transformers' `TrainingArguments` (snake_case) and
  * PEFT's `LoraConfig` for the `lora` section, so a TRL user can carry a
- * config over. Unknown fields are errors (a typo must not silently fall back
- * to a default).
+ * config over. Each field is declared once below; unknown fields are errors
+ * (a typo must not silently fall back to a default).
  *
  * @module
  */
-import { FieldReader } from "../../util/fields.ts";
 import {
-  parseRunFields,
-  RUN_FIELDS,
-  type TrainingRunConfig,
-} from "../run_config.ts";
+  type ConfigOf,
+  defineConfig,
+  derived,
+  field,
+  parseConfig,
+  withDefaults,
+} from "../../util/config_fields.ts";
+import { RUN_FIELDS } from "../run_config.ts";
+
+/** SFT's fields: the shared run fields (with SFTConfig's defaults) plus its own. */
+export const SFT_FIELDS = {
+  ...withDefaults(RUN_FIELDS, {
+    // TRL's SFTConfig learning rate is 2e-5; LoRA runs use 2e-4 (PEFT's examples).
+    learningRate: derived(
+      (c) => c.lora ? 2e-4 : 2e-5,
+      "2e-4 with lora, else 2e-5",
+    ),
+    loggingSteps: 10,
+  }),
+  evalData: field.string("eval_data", {
+    default: null,
+    doc: "evaluation data file (same formats as train_data)",
+  }),
+  maxLength: field.integer("max_length", {
+    min: 1,
+    default: 1024,
+    doc: "tokens per example; longer examples are truncated",
+  }),
+  packing: field.boolean("packing", {
+    default: false,
+    doc: "pack several examples into each max_length sequence",
+  }),
+  maxSteps: field.integer("max_steps", {
+    default: 0,
+    doc: "optimizer steps; 0: num_train_epochs decides",
+  }),
+  numTrainEpochs: field.number("num_train_epochs", {
+    min: 0,
+    max: 1e6,
+    default: 3,
+    doc: "passes over the training data when max_steps is 0",
+  }),
+  evalSteps: field.integer("eval_steps", {
+    default: 0,
+    doc: "evaluate every this many steps (0: only at the end, with eval_data)",
+  }),
+  evalBatchSize: field.integer("per_device_eval_batch_size", {
+    min: 1,
+    default: 8,
+    doc: "sequences per evaluation batch",
+  }),
+};
+
+/** The SFT config: its fields and the rule that spans two of them. */
+export const SFT_CONFIG = defineConfig({
+  name: "SFT",
+  fields: SFT_FIELDS,
+  check(config, reader) {
+    if (config.maxSteps === 0 && config.numTrainEpochs === 0) {
+      throw reader.error("max_steps", "or num_train_epochs must be positive");
+    }
+  },
+});
 
 /** A validated SFT run: the shared run fields plus SFT's own. */
-export interface SftConfig extends TrainingRunConfig {
-  /** Optional evaluation data file. */
-  evalData: string | null;
-  maxLength: number;
-  packing: boolean;
-  /** Optimizer steps; when 0, `numTrainEpochs` decides. */
-  maxSteps: number;
-  numTrainEpochs: number;
-  /** Evaluate every this many steps (0: only at the end, when eval data is given). */
-  evalSteps: number;
-  evalBatchSize: number;
-}
-
-const SFT_FIELDS = [
-  ...RUN_FIELDS,
-  "eval_data",
-  "max_length",
-  "packing",
-  "max_steps",
-  "num_train_epochs",
-  "eval_steps",
-  "per_device_eval_batch_size",
-] as const;
+export type SftConfig = ConfigOf<typeof SFT_FIELDS>;
 
 /** Validates a parsed JSON config; `source` names the file in errors. */
 export function parseSftConfig(json: unknown, source: string): SftConfig {
-  const r = FieldReader.of(json, source);
-  r.onlyKnown(SFT_FIELDS);
-  const lora = r.has("lora");
-  const config: SftConfig = {
-    // TRL's SFTConfig learning rate is 2e-5; LoRA runs use 2e-4 (PEFT's examples).
-    ...parseRunFields(r, {
-      learningRate: lora ? 2e-4 : 2e-5,
-      loggingSteps: 10,
-    }),
-    evalData: r.has("eval_data") ? r.string("eval_data") : null,
-    maxLength: r.positiveInt("max_length", 1024),
-    packing: r.bool("packing", false),
-    maxSteps: r.int("max_steps", 0),
-    numTrainEpochs: r.numberIn("num_train_epochs", 0, 1e6, 3),
-    evalSteps: r.int("eval_steps", 0),
-    evalBatchSize: r.positiveInt("per_device_eval_batch_size", 8),
-  };
-  if (config.maxSteps === 0 && config.numTrainEpochs === 0) {
-    throw r.error("max_steps", "or num_train_epochs must be positive");
-  }
-  return config;
+  return parseConfig(SFT_CONFIG, json, source);
 }

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import {
+  fieldTableSections,
+  TRAINER_CONFIGS,
+} from "../../lib/train/configs.ts";
+import { parseGrpoConfig } from "../../lib/train/grpo/config.ts";
+import { parseSftConfig } from "../../lib/train/sft/config.ts";
+import type { FieldTable } from "../../lib/util/config_fields.ts";
+import { replaceMarkedSections } from "../../lib/util/marked_sections.ts";
+import { REPO_ROOT } from "../helpers/run_script.ts";
+
+Deno.test("README's config field tables match the declarations (deno task docs rewrites them)", async () => {
+  const readme = await Deno.readTextFile(`${REPO_ROOT}README.md`);
+  const sections = fieldTableSections();
+  assert.deepEqual(Object.keys(sections), ["fields:sft", "fields:grpo"]);
+  assert.equal(
+    replaceMarkedSections(readme, sections, "README.md"),
+    readme,
+    "README.md is out of date: run deno task docs",
+  );
+  assert.match(readme, /<!-- fields:sft -->\n\n\| field +\| type/);
+});
+
+Deno.test("trainer configs: snake_case JSON names, camelCase properties, one doc line each", () => {
+  const check = (fields: FieldTable, where: string) => {
+    const names = Object.values(fields).map((f) => f.json);
+    assert.equal(new Set(names).size, names.length, `${where}: a name twice`);
+    for (const [key, f] of Object.entries(fields)) {
+      assert.match(f.json, /^[a-z][a-z0-9_]*$/, `${where}.${key}`);
+      assert.match(key, /^[a-z][a-zA-Z0-9]*$/, `${where}.${key}`);
+      assert.ok(f.doc.length > 0 && !f.doc.includes("\n"), `${where}.${key}`);
+      if (f.fields) check(f.fields, `${where}.${f.json}`);
+    }
+  };
+  for (const [name, spec] of Object.entries(TRAINER_CONFIGS)) {
+    check(spec.fields, name);
+  }
+});
+
+Deno.test("trainer configs: the shared fields keep each trainer's TRL defaults", () => {
+  const base = { train_data: "t", output_dir: "o" };
+  const sft = parseSftConfig(base, "s.json");
+  assert.equal(sft.learningRate, 2e-5);
+  assert.equal(sft.loggingSteps, 10);
+  assert.equal(
+    parseSftConfig({ ...base, lora: {} }, "s.json").learningRate,
+    2e-4,
+  );
+  const grpo = parseGrpoConfig(
+    { ...base, rewards: [{ name: "x" }], max_steps: 1 },
+    "g.json",
+  );
+  assert.equal(grpo.learningRate, 1e-6);
+  assert.equal(grpo.loggingSteps, 1);
+  assert.equal(grpo.lora, null);
+  assert.deepEqual(
+    parseGrpoConfig({
+      ...base,
+      rewards: [{ name: "x" }],
+      max_steps: 1,
+      lora: { r: 4 },
+    }, "g.json").lora,
+    {
+      r: 4,
+      alpha: 4,
+      dropout: 0,
+      targetModules: "all-linear",
+      useRslora: false,
+    },
+  );
+  assert.throws(
+    () => parseGrpoConfig({ ...base, max_steps: 1 }, "g.json"),
+    /g\.json: field "rewards" must be a non-empty list of \{"name": …, "weight"\?: …, …settings\}/,
+  );
+  assert.throws(
+    () => parseGrpoConfig({ ...base, rewards: [{ name: "x" }] }, "g.json"),
+    /g\.json: field "max_steps" is missing/,
+  );
+});
