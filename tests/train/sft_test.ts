@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { initEngine } from "../../lib/engine/mod.ts";
 import { loadTokenizer } from "../../lib/tokenizer/mod.ts";
-import { packExamples, padBatch } from "../../lib/train/sft/batches.ts";
+import { padBatch } from "../../lib/model/batch.ts";
+import { packExamples } from "../../lib/train/sft/batches.ts";
 import { parseSftConfig, type SftConfig } from "../../lib/train/sft/config.ts";
 import {
   parseSftRows,

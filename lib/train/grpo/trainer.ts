@@ -19,7 +19,6 @@
  * @module
  */
 import { readRows } from "../../data/read.ts";
-import { tf } from "../../engine/mod.ts";
 import type { SamplingOptions } from "../../generate/presets.ts";
 import {
   type RewardFunction,
@@ -38,8 +37,13 @@ import {
   mean,
   rewardColumns,
 } from "./metrics.ts";
-import { microBatches, referenceLogProbs, sum, updateStep } from "./update.ts";
-import { policyLogProbs } from "./policy_logprobs.ts";
+import {
+  microBatches,
+  oldLogProbs,
+  referenceLogProbs,
+  sum,
+  updateStep,
+} from "./update.ts";
 import {
   type PromptExample,
   promptExamples,
@@ -126,11 +130,7 @@ export async function runGrpo(
         ? referenceLogProbs(session, micro, config)
         : null;
       const oldLogps = config.numIterations > 1
-        ? micro.map((m) =>
-          tf.tidy(() =>
-            policyLogProbs(session.model, m.batch, config.temperature)
-          )
-        )
+        ? oldLogProbs(session, micro, config)
         : null;
       const base = {
         step,
@@ -188,7 +188,6 @@ export async function runGrpo(
         });
         if (step >= config.maxSteps || step === options.stopAfterStep) break;
       }
-      tf.dispose([...(refLogps ?? []), ...(oldLogps ?? [])]);
       const saveDue = (config.saveSteps > 0 && step % config.saveSteps === 0) ||
         step >= config.maxSteps || step === options.stopAfterStep;
       if (saveDue) await session.checkpoint(step, sampler);

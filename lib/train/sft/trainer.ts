@@ -12,13 +12,14 @@
  * @module
  */
 import { readRows } from "../../data/read.ts";
+import { padBatch } from "../../model/batch.ts";
 import type { CausalLM } from "../../model/decoder.ts";
 import type { MaskedTokens, Tokenizer } from "../../tokenizer/mod.ts";
-import { causalLmLoss } from "../lm_loss.ts";
+import { meanLmLoss } from "../lm_loss.ts";
 import type { MetricsRecord } from "../metrics_log.ts";
 import { learningRate } from "../schedule.ts";
 import { type SessionOptions, TrainingSession } from "../session.ts";
-import { packExamples, padBatch } from "./batches.ts";
+import { packExamples } from "./batches.ts";
 import type { SftConfig } from "./config.ts";
 import {
   parseSftRows,
@@ -140,18 +141,13 @@ export function evaluate(
   config: Pick<SftConfig, "evalBatchSize">,
   padId: number,
 ): number {
-  let sum = 0, tokens = 0;
-  for (let start = 0; start < examples.length; start += config.evalBatchSize) {
-    const batch = padBatch(
-      examples.slice(start, start + config.evalBatchSize),
-      padId,
-    );
-    const r = causalLmLoss(model, batch);
-    sum += r.loss.dataSync()[0] * r.tokens;
-    tokens += r.tokens;
-    r.loss.dispose();
+  function* batches() {
+    const size = config.evalBatchSize;
+    for (let start = 0; start < examples.length; start += size) {
+      yield padBatch(examples.slice(start, start + size), padId);
+    }
   }
-  return sum / tokens;
+  return meanLmLoss(model, batches()).loss;
 }
 
 async function loadSplit(
