@@ -8,15 +8,13 @@
  * @module
  */
 import { initEngine } from "../engine/mod.ts";
-import { parseSftConfig } from "../train/sft/config.ts";
-import { runSft } from "../train/sft/trainer.ts";
+import { runSftFromConfig } from "../train/sft/from_config.ts";
 import { readRunArgs } from "./run_args.ts";
 
 const run = await readRunArgs("sft");
 try {
-  const config = parseSftConfig(run.raw, run.configPath);
   await initEngine({ verbose: false });
-  const result = await runSft(config, run);
+  const result = await runSftFromConfig(run.raw, run.configPath, run);
   const last = result.history.findLast((r) => "loss" in r);
   const lastEval = result.history.findLast((r) => "eval_loss" in r);
   console.log(

@@ -18,7 +18,6 @@
  *
  * @module
  */
-import { readRows } from "../../data/read.ts";
 import type { SamplingOptions } from "../../generate/presets.ts";
 import {
   type RewardFunction,
@@ -44,12 +43,7 @@ import {
   sum,
   updateStep,
 } from "./update.ts";
-import {
-  type PromptExample,
-  promptExamples,
-  type Rollout,
-  rollout,
-} from "./rollout.ts";
+import { type PromptExample, type Rollout, rollout } from "./rollout.ts";
 
 export type { CompletionRow };
 
@@ -70,9 +64,14 @@ export interface GrpoResult {
   history: MetricsRecord[];
 }
 
-/** Runs GRPO as configured; writes metrics, completions, checkpoints and the final weights. */
+/**
+ * Runs GRPO as configured on `prompts` (from_config.ts reads them from the
+ * config's `train_data`); writes metrics, completions, checkpoints and the
+ * final weights.
+ */
 export async function runGrpo(
   config: GrpoConfig,
+  prompts: readonly PromptExample[],
   options: GrpoRunOptions,
 ): Promise<GrpoResult> {
   if (options.rewards.length !== config.rewards.length) {
@@ -82,10 +81,6 @@ export async function runGrpo(
   }
   const session = await TrainingSession.open("grpo", config, options);
   try {
-    const prompts = promptExamples(
-      await readRows(config.trainData),
-      config.trainData,
-    );
     const perStep = config.batchSize * config.gradientAccumulationSteps;
     const promptsPerStep = perStep / config.numGenerations;
     const sampler = await session.sampler(prompts.length);
