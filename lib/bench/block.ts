@@ -1,8 +1,8 @@
 /**
  * Transformer training-step benchmark: tokens/s of the real decoder
  * (lib/model, Llama family) at two small sizes, per matmul kernel. One step
- * is one `tf.tidy` around `tf.variableGrads` of the causal-LM loss plus
- * Adam's `applyGradients`, as a trainer runs it.
+ * is the trainers' optimizer step (lib/train/step.ts): forward and backward
+ * of the causal-LM loss, gradient clipping and AdamW.
  *
  * The data is one fixed batch whose next token is `id + 1 mod vocab`; the
  * loss before and after the timed steps is reported, so a run whose
@@ -10,14 +10,16 @@
  *
  * @module
  */
-import { tf } from "../engine/mod.ts";
 import {
   type ModelConfig,
   parameterCount,
   parseConfig,
 } from "../model/config.ts";
 import { CausalLM } from "../model/decoder.ts";
-import { causalLmLoss, type TokenBatch } from "../train/lm_loss.ts";
+import type { TokenBatch } from "../model/batch.ts";
+import { causalLmLoss } from "../train/lm_loss.ts";
+import { AdamW } from "../train/optimizer.ts";
+import { optimizerStep } from "../train/step.ts";
 import { measure, type MeasureOptions } from "./measure.ts";
 import type { Benchmark, Column, Row } from "./types.ts";
 import { type KernelVariant, useVariant, wasmVariants } from "./variants.ts";
@@ -95,8 +97,9 @@ async function timeTraining(
     std: 1 / Math.sqrt(c.dModel),
     trainable: true,
   });
-  const vars = model.namedWeights().map(([, v]) => v);
-  const optimizer = tf.train.adam(3e-3);
+  const weights = model.namedWeights();
+  // Adam as before: AdamW without weight decay.
+  const optimizer = new AdamW(weights, { lr: 3e-3, weightDecay: 0 });
   const ids = new Int32Array(tokens);
   for (let i = 0; i < tokens; i++) {
     ids[i] = (i * 7 + Math.floor(i / c.seqLen)) % c.vocab;
@@ -116,20 +119,15 @@ async function timeTraining(
   };
   try {
     const lossStart = lossNow();
-    const t = await measure(
-      () =>
-        tf.tidy(() => {
-          const { value, grads } = tf.variableGrads(
-            () => causalLmLoss(model, batch).loss,
-            vars,
-          );
-          optimizer.applyGradients(
-            Object.entries(grads).map(([name, tensor]) => ({ name, tensor })),
-          );
-          return value;
-        }),
-      timing,
-    );
+    const t = await measure(() => {
+      optimizerStep({ params: weights, optimizer }, {
+        microBatches: [batch],
+        loss: (b) => ({ loss: causalLmLoss(model, b).loss, weight: 1 }),
+        lr: 3e-3,
+        maxGradNorm: 1,
+      });
+      return [];
+    }, timing);
     const lossEnd = lossNow();
     const params = parameterCount(config);
     return {
@@ -180,7 +178,7 @@ export const blockBenchmarks: Benchmark[] = [
     name: "train-step",
     group: "block",
     description:
-      "lib/model Llama decoder: Adam training step, tokens/s per matmul kernel",
+      "lib/model Llama decoder: the trainers' AdamW step, tokens/s per matmul kernel",
     async run({ quick, log }) {
       const { variants, notes } = wasmVariants();
       const configs = quick ? [TINY_BLOCK] : [SMALL_BLOCK, LARGE_BLOCK];

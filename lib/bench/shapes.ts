@@ -5,9 +5,9 @@
  *
  * @module
  */
+import type { TokenBatch } from "../model/batch.ts";
 import { parseConfig } from "../model/config.ts";
 import { SMOLLM_135M } from "../model/known_configs.ts";
-import type { TokenBatch } from "../train/lm_loss.ts";
 import { Rng } from "../util/random.ts";
 import { useVariant, wasmVariants } from "./variants.ts";
 

@@ -1,9 +1,10 @@
 /**
  * Training-step benchmarks:
  *
- * - the SFT trainer's real step (lib/train/sft/step.ts): LoRA (r 16, all
- *   linear layers) on a SmolLM-135M-shaped random model, forward + backward +
- *   clipping + AdamW, batch 4 × 128 tokens with recomputed layers and
+ * - the SFT trainer's real step (lib/train/sft/step.ts on the shared
+ *   lib/train/step.ts): LoRA (r 16, all linear layers) on a
+ *   SmolLM-135M-shaped random model, forward + backward + clipping + AdamW,
+ *   batch 4 × 128 tokens with recomputed layers and
  *   2 × 128 without;
  * - a GRPO step of the haiku study on the embedded default model, split into
  *   generation, reward scoring and update time (TRL's step_time, split).
@@ -16,9 +17,7 @@ import { applyLora } from "../peft/mod.ts";
 import { AdamW } from "../train/optimizer.ts";
 import { sftStep } from "../train/sft/step.ts";
 import { DEFAULT_MODEL_DIR } from "../model/default_model.ts";
-import { rewardFromConfig } from "../rewards/registry.ts";
-import { parseGrpoConfig } from "../train/grpo/config.ts";
-import { runGrpo } from "../train/grpo/trainer.ts";
+import { runGrpoFromConfig } from "../train/grpo/from_config.ts";
 import { repoPath } from "../util/paths.ts";
 import { measure } from "./measure.ts";
 import type { Benchmark, Row } from "./types.ts";
@@ -104,25 +103,25 @@ const grpoStep: Benchmark = {
     const root = await Deno.makeTempDir({ prefix: "bench-grpo-" });
     const steps = quick ? 2 : 6;
     try {
-      const config = parseGrpoConfig({
-        model: DEFAULT_MODEL_DIR,
-        train_data: repoPath("data/haiku/train.json"),
-        output_dir: root,
-        lora: { r: 32, lora_alpha: 64, target_modules: "all-linear" },
-        rewards: [{ name: "haiku_regular" }],
-        learning_rate: 1e-3,
-        per_device_train_batch_size: quick ? 8 : 32,
-        num_generations: 8,
-        max_completion_length: quick ? 16 : 40,
-        max_steps: steps,
-        save_steps: 0,
-        log_completions_steps: 0,
-      }, "grpo bench");
-      const rewards = config.rewards.map((r, i) =>
-        rewardFromConfig(r.name, r.settings, "grpo bench", `rewards[${i}]`)
-      );
       log(`${steps} GRPO steps on ${DEFAULT_MODEL_DIR}`);
-      const { history } = await runGrpo(config, { rewards, progress: false });
+      const { history, config } = await runGrpoFromConfig(
+        {
+          model: DEFAULT_MODEL_DIR,
+          train_data: repoPath("data/haiku/train.json"),
+          output_dir: root,
+          lora: { r: 32, lora_alpha: 64, target_modules: "all-linear" },
+          rewards: [{ name: "haiku_regular" }],
+          learning_rate: 1e-3,
+          per_device_train_batch_size: quick ? 8 : 32,
+          num_generations: 8,
+          max_completion_length: quick ? 16 : 40,
+          max_steps: steps,
+          save_steps: 0,
+          log_completions_steps: 0,
+        },
+        "grpo bench",
+        { progress: false },
+      );
       // The first step pays for loading the embedder; report the rest.
       const timed = history.slice(1);
       const avg = (key: string) =>

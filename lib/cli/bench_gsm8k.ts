@@ -125,9 +125,9 @@ if (limit !== undefined) questions = questions.slice(0, limit);
 await initEngine({ verbose: false });
 const { model, tokenizer, dir } = await loadPretrained(modelSource);
 if (!tokenizer) {
-    throw new Error(
-      `${dir} has no tokenizer.json/tokenizer_config.json; the benchmark needs the model's tokenizer`,
-    );
+  throw new Error(
+    `${dir} has no tokenizer.json/tokenizer_config.json; the benchmark needs the model's tokenizer`,
+  );
 }
 if (args.adapter) await loadAdapter(args.adapter, model);
 
@@ -135,42 +135,42 @@ const prompts = questions.map((q) => mathPrompt(q.question));
 // Positions past the model's context are untrained; cut the budget so the
 // longest prompt plus its answer still fits.
 const longest = Math.max(
-    ...prompts.map((p) => encodePrompt(tokenizer, p).length),
+  ...prompts.map((p) => encodePrompt(tokenizer, p).length),
 );
 const context = model.config.maxPositionEmbeddings;
 if (longest >= context) {
-    throw new Error(
-      `the longest prompt has ${longest} tokens, at or past ${dir}'s context of ${context} (max_position_embeddings)`,
-    );
+  throw new Error(
+    `the longest prompt has ${longest} tokens, at or past ${dir}'s context of ${context} (max_position_embeddings)`,
+  );
 }
 const budget = Math.min(maxNewTokens, context - longest);
 if (budget < maxNewTokens) {
-    console.error(
-      `note: --max-new-tokens ${maxNewTokens} cut to ${budget} (context ${context}, longest prompt ${longest} tokens)`,
-    );
+  console.error(
+    `note: --max-new-tokens ${maxNewTokens} cut to ${budget} (context ${context}, longest prompt ${longest} tokens)`,
+  );
 }
 
 const progress = new Progress("generate", questions.length * k, {
-    unit: "sample",
+  unit: "sample",
 });
 const started = performance.now();
 const { outputs, settings } = sampleCompletions(model, tokenizer, prompts, {
-    k,
-    seed,
-    sampling: preset,
-    maxNewTokens: budget,
-    batchSize,
-    onProgress: (done) => progress.update(done),
+  k,
+  seed,
+  sampling: preset,
+  maxNewTokens: budget,
+  batchSize,
+  onProgress: (done) => progress.update(done),
 });
 const seconds = (performance.now() - started) / 1000;
 
 const report = evaluateMathOutputs(
-    questions.map((q, i) => ({
-      question: q.question,
-      gold: q.final,
-      samples: outputs[i].samples,
-    })),
-    { bootstrap: { seed } },
+  questions.map((q, i) => ({
+    question: q.question,
+    gold: q.final,
+    samples: outputs[i].samples,
+  })),
+  { bootstrap: { seed } },
 );
 const truncated = outputs.flatMap((o) => o.truncated).filter(Boolean).length;
 const title = `${runName(modelSource, args.adapter)} on ${args.data}`;
@@ -179,40 +179,40 @@ console.log(table);
 
 await Deno.mkdir(outDir, { recursive: true });
 const results = {
-    model: modelSource,
-    adapter: args.adapter ?? null,
-    data: args.data,
+  model: modelSource,
+  adapter: args.adapter ?? null,
+  data: args.data,
   ...(await Deno.stat(args.data).catch(() => undefined)
-      ? {}
-      : { config: args.config, split: args.split }),
-    limit: limit ?? null,
-    k,
-    preset,
-    generation: settings,
-    prompt: prompts[0][0].content,
-    seconds,
-    truncated,
-    metrics: report.metrics,
-    bootstrap: report.bootstrap,
-    rows: report.rows,
+    ? {}
+    : { config: args.config, split: args.split }),
+  limit: limit ?? null,
+  k,
+  preset,
+  generation: settings,
+  prompt: prompts[0][0].content,
+  seconds,
+  truncated,
+  metrics: report.metrics,
+  bootstrap: report.bootstrap,
+  rows: report.rows,
 };
 const csv = (rows: Record<string, string | number>[]) =>
-    stringify(rows, { header: true });
+  stringify(rows, { header: true });
 await writeFileAtomic(
-    `${outDir}/results.json`,
-    JSON.stringify(results, null, 2) + "\n",
+  `${outDir}/results.json`,
+  JSON.stringify(results, null, 2) + "\n",
 );
 await writeFileAtomic(
-    `${outDir}/questions.csv`,
-    csv(mathQuestionCsvRows(report)),
+  `${outDir}/questions.csv`,
+  csv(mathQuestionCsvRows(report)),
 );
 await writeFileAtomic(
-    `${outDir}/samples.csv`,
-    csv(mathSampleCsvRows(report)),
+  `${outDir}/samples.csv`,
+  csv(mathSampleCsvRows(report)),
 );
 await writeFileAtomic(`${outDir}/summary.md`, table + "\n");
 console.error(
-    `wrote ${outDir}/{results.json,questions.csv,samples.csv,summary.md} (${report.questions} questions × k = ${k}, ${truncated} completions cut at ${budget} tokens, ${
-      seconds.toFixed(1)
-    } s)`,
+  `wrote ${outDir}/{results.json,questions.csv,samples.csv,summary.md} (${report.questions} questions × k = ${k}, ${truncated} completions cut at ${budget} tokens, ${
+    seconds.toFixed(1)
+  } s)`,
 );

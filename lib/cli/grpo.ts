@@ -9,12 +9,8 @@
  * @module
  */
 import { initEngine } from "../engine/mod.ts";
-import { geminiAvailable, GeminiClient, geminiJudge } from "../gemini/mod.ts";
-import { loadTokenizer } from "../tokenizer/mod.ts";
-import { resolveModelSource } from "../model/source.ts";
-import { rewardFromConfig } from "../rewards/registry.ts";
-import { GRPO_CONFIG, parseGrpoConfig } from "../train/grpo/config.ts";
-import { runGrpo } from "../train/grpo/trainer.ts";
+import { GRPO_CONFIG } from "../train/grpo/config.ts";
+import { runGrpoFromConfig } from "../train/grpo/from_config.ts";
 import { readRunArgs, trainerCommand } from "./run_args.ts";
 import { startTask } from "./task.ts";
 
@@ -24,38 +20,14 @@ const { values } = startTask(trainerCommand(
   GRPO_CONFIG,
 ));
 const run = await readRunArgs(values);
-const config = parseGrpoConfig(run.raw, run.configPath);
 await initEngine({ verbose: false });
-const needsJudge = config.rewards.some((r) => r.name === "rubric_judge");
-const judge = needsJudge && geminiAvailable()
-  ? geminiJudge(new GeminiClient())
-  : undefined;
-const needsTokenizer = config.rewards.some((r) =>
-  r.settings.unit === "tokens" || r.name === "soft_overlong"
-);
-const tokenizer = needsTokenizer
-  ? await loadTokenizer((await resolveModelSource(config.model)).dir)
-  : undefined;
-const rewards = config.rewards.map((spec, i) =>
-  rewardFromConfig(
-    spec.name,
-    spec.settings,
-    run.configPath,
-    `rewards[${i}]`,
-    {
-      tokenizer,
-      judge,
-    },
-  )
-);
-const result = await runGrpo(config, {
-  rewards,
+const result = await runGrpoFromConfig(run.raw, run.configPath, {
   resume: run.resume,
   overwrite: run.overwrite,
 });
 const last = result.history.at(-1);
 console.log(
-  `grpo: ${result.steps}/${config.maxSteps} steps; last reward ${
+  `grpo: ${result.steps}/${result.config.maxSteps} steps; last reward ${
     last?.reward ?? "-"
   }; wrote ${result.outputDir}`,
 );

@@ -8,8 +8,8 @@
  * @module
  */
 import { initEngine } from "../engine/mod.ts";
-import { parseSftConfig, SFT_CONFIG } from "../train/sft/config.ts";
-import { runSft } from "../train/sft/trainer.ts";
+import { SFT_CONFIG } from "../train/sft/config.ts";
+import { runSftFromConfig } from "../train/sft/from_config.ts";
 import { readRunArgs, trainerCommand } from "./run_args.ts";
 import { startTask } from "./task.ts";
 
@@ -19,9 +19,8 @@ const { values } = startTask(trainerCommand(
   SFT_CONFIG,
 ));
 const run = await readRunArgs(values);
-const config = parseSftConfig(run.raw, run.configPath);
 await initEngine({ verbose: false });
-const result = await runSft(config, run);
+const result = await runSftFromConfig(run.raw, run.configPath, run);
 const last = result.history.findLast((r) => "loss" in r);
 const lastEval = result.history.findLast((r) => "eval_loss" in r);
 console.log(

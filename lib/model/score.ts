@@ -1,12 +1,32 @@
 /**
  * Scoring text under a model: the log-probability of every token given the
- * ones before it, and the sequence's perplexity.
+ * ones before it, read back to the host (no gradient), for a batch (GRPO's
+ * reference and sampling-policy log-probs) or one sequence with its
+ * perplexity.
  *
  * @module
  */
-import { tf } from "../engine/mod.ts";
+import type { TokenBatch } from "./batch.ts";
 import type { CausalLM } from "./decoder.ts";
-import { sequenceLogProbs } from "./logprobs.ts";
+import { batchLogProbs, type LogProbOptions } from "./logprobs.ts";
+
+/**
+ * Next-token log-probs of `b` as host values, [B × (L − 1)] row-major
+ * (see {@link batchLogProbs}); nothing stays on the heap.
+ */
+export function scoreBatch(
+  model: CausalLM,
+  b: TokenBatch,
+  options: LogProbOptions = {},
+): Float32Array {
+  const values = batchLogProbs(model, b, options);
+  try {
+    // A copy: some backends hand out their own storage.
+    return new Float32Array(values.dataSync());
+  } finally {
+    values.dispose();
+  }
+}
 
 /** Per-token scores of one sequence. */
 export interface SequenceScore {
@@ -52,16 +72,11 @@ export function scoreSequence(
       }, outside the vocabulary [0, ${model.config.vocabSize})`,
     );
   }
-  const values = tf.tidy(() =>
-    sequenceLogProbs(
-      model,
-      tf.tensor2d([ids], [1, ids.length], "int32"),
-      undefined,
-      chunk,
-    )
-  );
-  const lp = Array.from(values.dataSync());
-  values.dispose();
+  const lp = Array.from(scoreBatch(
+    model,
+    { ids: Int32Array.from(ids), batch: 1, length: ids.length },
+    { chunk },
+  ));
   const total = lp.reduce((a, b) => a + b, 0);
   const meanNll = -total / lp.length;
   return {

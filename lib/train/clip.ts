@@ -41,16 +41,17 @@ export interface ClipResult {
  * Scales `grads` so their global L2 norm is at most `maxNorm` and returns
  * them with the norm before clipping. Like torch, the factor is
  * maxNorm / (norm + 1e-6) clamped to at most 1, and it is applied even when
- * it is 1 (the values are then unchanged).
+ * it is 1 (the values are then unchanged). `maxNorm` Infinity measures the
+ * norm without clipping (HF's `max_grad_norm` 0).
  */
 export function clipGradNorm(
   grads: Map<string, tf.Tensor>,
   maxNorm: number,
   options: ClipOptions = {},
 ): ClipResult {
-  if (!(typeof maxNorm === "number" && maxNorm > 0 && isFinite(maxNorm))) {
+  if (!(typeof maxNorm === "number" && maxNorm > 0)) {
     throw new Error(
-      `clipGradNorm: maxNorm must be a positive number, got ${maxNorm}`,
+      `clipGradNorm: maxNorm must be a positive number (Infinity: measure only), got ${maxNorm}`,
     );
   }
   const nonFinite = options.nonFinite ?? "error";

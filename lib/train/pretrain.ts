@@ -17,16 +17,16 @@
  *
  * @module
  */
-import { tf } from "../engine/mod.ts";
+import type { TokenBatch } from "../model/batch.ts";
 import { type ModelConfig, parseConfig } from "../model/config.ts";
 import type { CausalLM } from "../model/decoder.ts";
 import { Progress } from "../util/progress.ts";
 import { Rng } from "../util/random.ts";
-import { clipGradNorm } from "./clip.ts";
-import { causalLmLoss, type TokenBatch } from "./lm_loss.ts";
+import { causalLmLoss, meanLmLoss } from "./lm_loss.ts";
 import type { MetricsRecord } from "./metrics_log.ts";
 import { AdamW, defaultDecayFilter } from "./optimizer.ts";
 import { learningRate, type ScheduleOptions } from "./schedule.ts";
+import { optimizerStep } from "./step.ts";
 
 /**
  * `config.json` of tunebook's tiny default model: Llama-style, tied
@@ -78,7 +78,7 @@ export interface PretrainOptions {
   weightDecay: number;
   beta1: number;
   beta2: number;
-  /** Global gradient-norm clip. */
+  /** Global gradient-norm clip (0: none, the norm is still measured). */
   maxGradNorm: number;
   /** Seed of the window sampler. */
   seed: number;
@@ -207,30 +207,21 @@ export function evaluateStream(
       (_, i) => starts[Math.floor((i * count) / n)],
     );
   }
-  let nll = 0, tokens = 0;
-  for (let i = 0; i < starts.length; i += batchSize) {
-    const rows = starts.slice(i, i + batchSize);
-    const ids = new Int32Array(rows.length * length);
-    const mask = new Uint8Array(rows.length * length);
-    rows.forEach((start, r) => {
-      const window = stream.subarray(
-        start,
-        Math.min(start + length, stream.length),
-      );
-      ids.set(window, r * length);
-      mask.fill(1, r * length, r * length + window.length);
-    });
-    const { loss, tokens: n } = causalLmLoss(model, {
-      ids,
-      batch: rows.length,
-      length,
-      attentionMask: mask,
-    });
-    nll += loss.dataSync()[0] * n;
-    loss.dispose();
-    tokens += n;
+  function* batches(): Generator<TokenBatch> {
+    for (let i = 0; i < starts.length; i += batchSize) {
+      const rows = starts.slice(i, i + batchSize);
+      const ids = new Int32Array(rows.length * length);
+      const mask = new Uint8Array(rows.length * length);
+      rows.forEach((start, r) => {
+        const end = Math.min(start + length, stream.length);
+        ids.set(stream.subarray(start, end), r * length);
+        mask.fill(1, r * length, r * length + end - start);
+      });
+      yield { ids, batch: rows.length, length, attentionMask: mask };
+    }
   }
-  return { loss: nll / tokens, perplexity: Math.exp(nll / tokens), tokens };
+  const { loss, tokens } = meanLmLoss(model, batches());
+  return { loss, perplexity: Math.exp(loss), tokens };
 }
 
 /**
@@ -307,14 +298,13 @@ export async function pretrain(
       rng,
     );
     const lr = learningRate(step - 1, schedule);
-    const { loss, norm } = trainStep(
-      model,
-      batch,
-      params,
-      optimizer,
+    const { loss, gradNorm: norm } = optimizerStep({ params, optimizer }, {
+      microBatches: [batch],
+      // One micro-batch: weight 1 hands its gradient to AdamW unchanged.
+      loss: (b) => ({ loss: causalLmLoss(model, b).loss, weight: 1 }),
       lr,
-      options.maxGradNorm,
-    );
+      maxGradNorm: options.maxGradNorm,
+    });
     trainSeconds += (performance.now() - started) / 1000;
     windowLoss += loss;
     windowSteps++;
@@ -353,30 +343,6 @@ export async function pretrain(
     final,
     history,
   };
-}
-
-/** One optimizer step on `batch`; returns the loss and the gradient norm before clipping. */
-function trainStep(
-  model: CausalLM,
-  batch: TokenBatch,
-  params: [string, tf.Variable][],
-  optimizer: AdamW,
-  lr: number,
-  maxGradNorm: number,
-): { loss: number; norm: number } {
-  const { value, grads } = tf.variableGrads(
-    () => causalLmLoss(model, batch).loss,
-    params.map(([, v]) => v),
-  );
-  // variableGrads keys gradients by tfjs variable name; AdamW by HF name.
-  const named = new Map<string, tf.Tensor>();
-  for (const [name, v] of params) named.set(name, grads[v.name]);
-  const clipped = clipGradNorm(named, maxGradNorm, { disposeInputs: true });
-  optimizer.step(clipped.grads, lr);
-  tf.dispose([...clipped.grads.values()]);
-  const loss = value.dataSync()[0];
-  value.dispose();
-  return { loss, norm: clipped.norm };
 }
 
 function evalRecord(step: number, e: Evaluation): MetricsRecord {

@@ -108,7 +108,8 @@ Deno.test("the sliding window is real: a Gemma model with a huge window gives ot
 Deno.test("sequence log-probs equal log-softmax of the full logits at the next token", () => {
   const model = CausalLM.random(tinyLlamaConfig(), { seed: 4, std: 0.2 });
   const ids = tf.tensor2d([SEQ], [1, SEQ.length], "int32");
-  const chunked = sequenceLogProbs(model, ids, undefined, 5).dataSync();
+  const chunked = sequenceLogProbs(model, ids, undefined, { chunk: 5 })
+    .dataSync();
   const logits = tf.logSoftmax(model.logits(model.forward(ids)))
     .arraySync() as number[][][];
   const expected = SEQ.slice(1).map((t, i) => logits[0][i][t]);

@@ -13,7 +13,8 @@ import { CausalLM, type LinearAdapter } from "../../lib/model/decoder.ts";
 import { HostMatrix, offloadableNames } from "../../lib/model/host_weights.ts";
 import { loadModel, saveModel } from "../../lib/model/load.ts";
 import { sequenceLogProbs } from "../../lib/model/logprobs.ts";
-import { causalLmLoss, type TokenBatch } from "../../lib/train/lm_loss.ts";
+import type { TokenBatch } from "../../lib/model/batch.ts";
+import { causalLmLoss } from "../../lib/train/lm_loss.ts";
 import { tinyGemmaConfig, tinyLlamaConfig } from "../helpers/tiny_models.ts";
 
 await initEngine({ verbose: false });

@@ -3,7 +3,7 @@ import { tf } from "../../lib/engine/mod.ts";
 import type { CausalLM } from "../../lib/model/decoder.ts";
 import { sequenceLogProbs } from "../../lib/model/logprobs.ts";
 import type { LoraAdapters } from "../../lib/peft/lora.ts";
-import type { TokenBatch } from "../../lib/train/lm_loss.ts";
+import type { TokenBatch } from "../../lib/model/batch.ts";
 import { Rng } from "../../lib/util/random.ts";
 
 /** A [batch × length] batch of random token ids with one padded row end. */

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { initEngine, tf } from "../../lib/engine/mod.ts";
 import { CausalLM } from "../../lib/model/decoder.ts";
 import { GradientAccumulator } from "../../lib/train/accumulate.ts";
-import { causalLmLoss, type TokenBatch } from "../../lib/train/lm_loss.ts";
+import type { TokenBatch } from "../../lib/model/batch.ts";
+import { causalLmLoss } from "../../lib/train/lm_loss.ts";
 import { tinyGemmaConfig } from "../helpers/tiny_models.ts";
 import { gradsByName, tinyBatch } from "./helpers.ts";
 

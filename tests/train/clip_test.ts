@@ -37,6 +37,19 @@ Deno.test("clipGradNorm leaves gradients under the limit unchanged", () => {
   tf.dispose([...grads.values(), ...out.values()]);
 });
 
+Deno.test("clipGradNorm: maxNorm Infinity (max_grad_norm 0) measures the norm and clips nothing", () => {
+  const grads = thirteen();
+  const { grads: out, norm } = clipGradNorm(grads, Infinity);
+  assert.equal(norm, 13);
+  assert.deepEqual([...out.get("a")!.dataSync()], [3, 0, 4]);
+  assert.deepEqual([...out.get("b")!.dataSync()], [12]);
+  tf.dispose([...grads.values(), ...out.values()]);
+  assert.throws(
+    () => clipGradNorm(new Map(), NaN),
+    /maxNorm must be a positive/,
+  );
+});
+
 Deno.test("clipGradNorm: disposeInputs frees the inputs and leaks nothing", () => {
   const before = tf.memory().numTensors;
   const grads = thirteen();

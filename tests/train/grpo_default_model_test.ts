@@ -6,9 +6,7 @@
 import assert from "node:assert/strict";
 import { initEngine } from "../../lib/engine/mod.ts";
 import { DEFAULT_MODEL_DIR } from "../../lib/model/default_model.ts";
-import { rewardFromConfig } from "../../lib/rewards/registry.ts";
-import { parseGrpoConfig } from "../../lib/train/grpo/config.ts";
-import { runGrpo } from "../../lib/train/grpo/trainer.ts";
+import { runGrpoFromConfig } from "../../lib/train/grpo/from_config.ts";
 
 await initEngine({ verbose: false });
 
@@ -28,25 +26,25 @@ Deno.test("grpo on the default model: a length reward rises far beyond its noise
     `${root}/prompts.json`,
     JSON.stringify(topics.map((t) => ({ prompt: `Write about ${t}.` }))),
   );
-  const config = parseGrpoConfig({
-    model: DEFAULT_MODEL_DIR,
-    train_data: `${root}/prompts.json`,
-    output_dir: `${root}/out`,
-    lora: { r: 16, lora_alpha: 32, target_modules: "all-linear" },
-    rewards: [{ name: "length", unit: "words", target: 4, form: "absolute" }],
-    learning_rate: 3e-3,
-    per_device_train_batch_size: 16,
-    num_generations: 8,
-    max_completion_length: 24,
-    max_steps: 30,
-    save_steps: 0,
-    log_completions_steps: 0,
-    seed: 1,
-  }, "test");
-  const rewards = config.rewards.map((r, i) =>
-    rewardFromConfig(r.name, r.settings, "test", `rewards[${i}]`)
+  const { history } = await runGrpoFromConfig(
+    {
+      model: DEFAULT_MODEL_DIR,
+      train_data: `${root}/prompts.json`,
+      output_dir: `${root}/out`,
+      lora: { r: 16, lora_alpha: 32, target_modules: "all-linear" },
+      rewards: [{ name: "length", unit: "words", target: 4, form: "absolute" }],
+      learning_rate: 3e-3,
+      per_device_train_batch_size: 16,
+      num_generations: 8,
+      max_completion_length: 24,
+      max_steps: 30,
+      save_steps: 0,
+      log_completions_steps: 0,
+      seed: 1,
+    },
+    "test",
+    { progress: false },
   );
-  const { history } = await runGrpo(config, { rewards, progress: false });
   const reward = history.map((r) => r.reward as number);
   const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
   const first = reward.slice(0, 5), last = reward.slice(-5);

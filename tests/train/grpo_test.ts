@@ -3,7 +3,9 @@ import { initEngine } from "../../lib/engine/mod.ts";
 import type { RewardFunction } from "../../lib/rewards/types.ts";
 import { readSafetensors } from "../../lib/safetensors/safetensors.ts";
 import { parseGrpoConfig } from "../../lib/train/grpo/config.ts";
-import { runGrpo } from "../../lib/train/grpo/trainer.ts";
+import { loadGrpoPrompts } from "../../lib/train/grpo/from_config.ts";
+import type { GrpoConfig } from "../../lib/train/grpo/config.ts";
+import { type GrpoRunOptions, runGrpo } from "../../lib/train/grpo/trainer.ts";
 import { MetricsLog } from "../../lib/train/metrics_log.ts";
 import { writeTinyChatModel } from "../helpers/chat_model.ts";
 
@@ -68,6 +70,11 @@ async function setUp(name: string, overrides: Record<string, unknown> = {}) {
   return { root, config };
 }
 
+/** GRPO on the config's prompts with the test's own reward functions. */
+async function train(config: GrpoConfig, options: GrpoRunOptions) {
+  return runGrpo(config, await loadGrpoPrompts(config), options);
+}
+
 async function adapter(dir: string) {
   const { tensors } = await readSafetensors(`${dir}/adapter_model.safetensors`);
   return tensors;
@@ -110,7 +117,7 @@ Deno.test("grpo: with non-zero advantages every LoRA B leaves zero after one ste
     max_steps: 1,
     save_steps: 1,
   });
-  const result = await runGrpo(config, {
+  const result = await train(config, {
     rewards: [evenTokens],
     progress: false,
   });
@@ -156,7 +163,7 @@ Deno.test("grpo: a group of identical rewards gives zero gradient (B stays exact
     save_steps: 1,
     rewards: [{ name: "constant" }],
   });
-  const result = await runGrpo(config, {
+  const result = await train(config, {
     rewards: [constant],
     progress: false,
   });
@@ -176,18 +183,18 @@ Deno.test("grpo: stopped after step 2 and resumed matches an uninterrupted run",
     num_iterations: 2,
     lora: { r: 4, lora_alpha: 8, lora_dropout: 0.1 },
   });
-  await runGrpo(a.config, { rewards: [evenTokens], progress: false });
+  await train(a.config, { rewards: [evenTokens], progress: false });
   const b = await setUp("split", {
     beta: 0.05,
     num_iterations: 2,
     lora: { r: 4, lora_alpha: 8, lora_dropout: 0.1 },
   });
-  await runGrpo(b.config, {
+  await train(b.config, {
     rewards: [evenTokens],
     progress: false,
     stopAfterStep: 2,
   });
-  await runGrpo(b.config, {
+  await train(b.config, {
     rewards: [evenTokens],
     progress: false,
     resume: true,
@@ -227,7 +234,7 @@ Deno.test("grpo learns: a token reward rises well beyond its step-to-step noise"
     learning_rate: 0.05,
     log_completions_steps: 0,
   });
-  const result = await runGrpo(config, {
+  const result = await train(config, {
     rewards: [evenTokens],
     progress: false,
   });
@@ -246,7 +253,7 @@ Deno.test("grpo learns: a token reward rises well beyond its step-to-step noise"
 
 Deno.test("grpo: init_adapter starts from a previous stage's adapter", async () => {
   const first = await setUp("stage1", { max_steps: 1, save_steps: 0 });
-  await runGrpo(first.config, { rewards: [evenTokens], progress: false });
+  await train(first.config, { rewards: [evenTokens], progress: false });
   const second = await setUp("stage2", {
     max_steps: 1,
     save_steps: 0,
@@ -254,7 +261,7 @@ Deno.test("grpo: init_adapter starts from a previous stage's adapter", async () 
     learning_rate: 1e-15,
     init_adapter: first.config.outputDir,
   });
-  const result = await runGrpo(second.config, {
+  const result = await train(second.config, {
     rewards: [evenTokens],
     progress: false,
   });

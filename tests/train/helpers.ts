@@ -1,6 +1,6 @@
 /** Shared pieces of the optimisation tests: tiny token batches and gradient maps by name. */
 import { tf } from "../../lib/engine/mod.ts";
-import type { TokenBatch } from "../../lib/train/lm_loss.ts";
+import type { TokenBatch } from "../../lib/model/batch.ts";
 import { Rng } from "../../lib/util/random.ts";
 
 /** A [batch × length] batch of uniform random token ids, fixed by `seed`. */

@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
 import { initEngine } from "../../lib/engine/mod.ts";
 import { loadTokenizer } from "../../lib/tokenizer/mod.ts";
-import { packExamples, padBatch } from "../../lib/train/sft/batches.ts";
+import { padBatch } from "../../lib/model/batch.ts";
+import { packExamples } from "../../lib/train/sft/batches.ts";
 import { parseSftConfig, type SftConfig } from "../../lib/train/sft/config.ts";
 import {
   parseSftRows,
   tokenizeExamples,
 } from "../../lib/train/sft/examples.ts";
+import {
+  loadSftData,
+  runSftFromConfig,
+} from "../../lib/train/sft/from_config.ts";
 import { runSft } from "../../lib/train/sft/trainer.ts";
 import { MetricsLog } from "../../lib/train/metrics_log.ts";
 import { readSafetensors } from "../../lib/safetensors/safetensors.ts";
@@ -240,15 +245,20 @@ async function adapterBytes(dir: string): Promise<Map<string, Float32Array>> {
 
 Deno.test("sft resume: stopped after step 3 and resumed ends with the same losses and weights", async () => {
   const straight = await setUp("straight");
-  const straightRun = await runSft(straight.config, { progress: false });
+  const straightRun = await runSftFromConfig(straight.raw, "test", {
+    progress: false,
+  });
   assert.equal(straightRun.steps, 6);
   const split = await setUp("split");
-  const first = await runSft(split.config, {
+  const first = await runSftFromConfig(split.raw, "test", {
     progress: false,
     stopAfterStep: 3,
   });
   assert.equal(first.steps, 3);
-  const second = await runSft(split.config, { progress: false, resume: true });
+  const second = await runSftFromConfig(split.raw, "test", {
+    progress: false,
+    resume: true,
+  });
   assert.equal(second.steps, 6);
   const lossesA =
     (await MetricsLog.read(`${straight.config.outputDir}/metrics.jsonl`)).map((
@@ -273,9 +283,10 @@ Deno.test("sft refuses to overwrite a run with checkpoints unless told", async (
     max_steps: 1,
     save_steps: 1,
   });
-  await runSft(config, { progress: false });
+  const data = await loadSftData(config);
+  await runSft(config, data, { progress: false });
   await assert.rejects(
-    () => runSft(config, { progress: false }),
+    () => runSft(config, data, { progress: false }),
     /already has checkpoints.*--resume/,
   );
   await Deno.remove(root, { recursive: true });
@@ -297,7 +308,8 @@ Deno.test("sft nearly memorises a small dataset (full fine-tuning of a tiny mode
     `${root}/eval.json`,
     JSON.stringify(toyConversations(8)),
   );
-  const result = await runSft({ ...config, evalData: `${root}/eval.json` }, {
+  const withEval = { ...config, evalData: `${root}/eval.json` };
+  const result = await runSft(withEval, await loadSftData(withEval), {
     progress: false,
   });
   const losses = result.history.filter((r) => "loss" in r).map((r) =>

@@ -17,12 +17,9 @@
  */
 import type { MetricsRecord } from "../../train/metrics_log.ts";
 import { latestCheckpoint } from "../../train/checkpoints.ts";
-import { parseGrpoConfig } from "../../train/grpo/config.ts";
-import { runGrpo } from "../../train/grpo/trainer.ts";
-import { parseSftConfig } from "../../train/sft/config.ts";
-import { runSft } from "../../train/sft/trainer.ts";
+import { runGrpoFromConfig } from "../../train/grpo/from_config.ts";
+import { runSftFromConfig } from "../../train/sft/from_config.ts";
 import { hasAdapter } from "../../peft/mod.ts";
-import { rewardFromConfig } from "../../rewards/registry.ts";
 import type { HaikuStudySettings } from "./settings.ts";
 
 /** A stage's name. */
@@ -120,9 +117,11 @@ export async function runStage(
     init_adapter: stage.from ? stageDir(settings, stage.from) : undefined,
   };
   const onLog = (record: MetricsRecord) => hooks.onLog?.(stage, record);
+  const source = `haiku stage ${stage.name}`;
+  const run = { resume, onLog, progress: hooks.progress };
   if (stage.kind === "sft") {
     const s = settings.sft;
-    const config = parseSftConfig({
+    const config = {
       ...common,
       eval_data: settings.evalData,
       lora: {
@@ -140,12 +139,12 @@ export async function runStage(
       max_steps: s.steps,
       eval_steps: Math.max(1, Math.floor(s.steps / 4)),
       save_steps: Math.max(1, Math.floor(s.steps / 2)),
-    }, `haiku stage ${stage.name}`);
-    await runSft(config, { resume, onLog, progress: hooks.progress });
+    };
+    await runSftFromConfig(config, source, run);
     return "trained";
   }
   const r = settings.rl;
-  const config = parseGrpoConfig({
+  const config = {
     ...common,
     lora: {
       r: r.loraRank,
@@ -171,15 +170,7 @@ export async function runStage(
     max_steps: r.steps,
     save_steps: Math.max(1, Math.floor(r.steps / 2)),
     log_completions_steps: Math.max(1, Math.floor(r.steps / 6)),
-  }, `haiku stage ${stage.name}`);
-  const rewards = config.rewards.map((spec, i) =>
-    rewardFromConfig(
-      spec.name,
-      spec.settings,
-      `haiku stage ${stage.name}`,
-      `rewards[${i}]`,
-    )
-  );
-  await runGrpo(config, { rewards, resume, onLog, progress: hooks.progress });
+  };
+  await runGrpoFromConfig(config, source, run);
   return "trained";
 }

@@ -62,17 +62,20 @@ export interface PolicyLossOptions {
   microBatches: number;
 }
 
-/** The loss and the statistics TRL logs (token means over counted tokens). */
+/**
+ * The loss and the statistics TRL logs (token means over counted tokens),
+ * under TRL's metric names.
+ */
 export interface PolicyLoss {
   loss: tf.Scalar;
-  /** Mean k3 KL (0 when β = 0). */
-  kl: tf.Scalar;
+  /** Mean k3 KL; only when β ≠ 0 (TRL logs it only then). */
+  kl?: tf.Scalar;
   /** Share of tokens clipped at the low side with Â < 0. */
-  clipLow: tf.Scalar;
+  "clip_ratio/low_mean": tf.Scalar;
   /** Share of tokens clipped at the high side with Â > 0. */
-  clipHigh: tf.Scalar;
+  "clip_ratio/high_mean": tf.Scalar;
   /** Either. */
-  clipRegion: tf.Scalar;
+  "clip_ratio/region_mean": tf.Scalar;
 }
 
 /** Computes the GRPO loss of one micro-batch (see the module comment). */
@@ -133,10 +136,12 @@ export function policyLoss(
     );
     return {
       loss: loss as tf.Scalar,
-      kl: kl ? tokenMean(detach(kl)) : tf.scalar(0),
-      clipLow: tokenMean(tf.cast(low, "float32")),
-      clipHigh: tokenMean(tf.cast(high, "float32")),
-      clipRegion: tokenMean(tf.cast(tf.logicalOr(low, high), "float32")),
+      ...(kl ? { kl: tokenMean(detach(kl)) } : {}),
+      "clip_ratio/low_mean": tokenMean(tf.cast(low, "float32")),
+      "clip_ratio/high_mean": tokenMean(tf.cast(high, "float32")),
+      "clip_ratio/region_mean": tokenMean(
+        tf.cast(tf.logicalOr(low, high), "float32"),
+      ),
     };
   });
 }

@@ -18,8 +18,6 @@
  *
  * @module
  */
-import { readRows } from "../../data/read.ts";
-import { tf } from "../../engine/mod.ts";
 import type { SamplingOptions } from "../../generate/presets.ts";
 import {
   type RewardFunction,
@@ -38,10 +36,15 @@ import {
   mean,
   rewardColumns,
 } from "./metrics.ts";
-import { microBatches, referenceLogProbs, sum, updateStep } from "./update.ts";
-import { policyLogProbs } from "./policy_logprobs.ts";
+import {
+  microBatches,
+  oldLogProbs,
+  referenceLogProbs,
+  sum,
+  updateStep,
+} from "./update.ts";
 import { type Rollout, rollout } from "./rollout.ts";
-import { type PromptExample, promptExamples } from "../../prompt/examples.ts";
+import type { PromptExample } from "../../prompt/examples.ts";
 
 export type { CompletionRow };
 
@@ -62,9 +65,14 @@ export interface GrpoResult {
   history: MetricsRecord[];
 }
 
-/** Runs GRPO as configured; writes metrics, completions, checkpoints and the final weights. */
+/**
+ * Runs GRPO as configured on `prompts` (from_config.ts reads them from the
+ * config's `train_data`); writes metrics, completions, checkpoints and the
+ * final weights.
+ */
 export async function runGrpo(
   config: GrpoConfig,
+  prompts: readonly PromptExample[],
   options: GrpoRunOptions,
 ): Promise<GrpoResult> {
   if (options.rewards.length !== config.rewards.length) {
@@ -74,10 +82,6 @@ export async function runGrpo(
   }
   const session = await TrainingSession.open("grpo", config, options);
   try {
-    const prompts = promptExamples(
-      await readRows(config.trainData),
-      config.trainData,
-    );
     const perStep = config.batchSize * config.gradientAccumulationSteps;
     const promptsPerStep = perStep / config.numGenerations;
     const sampler = await session.sampler(prompts.length);
@@ -122,11 +126,7 @@ export async function runGrpo(
         ? referenceLogProbs(session, micro, config)
         : null;
       const oldLogps = config.numIterations > 1
-        ? micro.map((m) =>
-          tf.tidy(() =>
-            policyLogProbs(session.model, m.batch, config.temperature)
-          )
-        )
+        ? oldLogProbs(session, micro, config)
         : null;
       const base = {
         step,
@@ -184,7 +184,6 @@ export async function runGrpo(
         });
         if (step >= config.maxSteps || step === options.stopAfterStep) break;
       }
-      tf.dispose([...(refLogps ?? []), ...(oldLogps ?? [])]);
       const saveDue = (config.saveSteps > 0 && step % config.saveSteps === 0) ||
         step >= config.maxSteps || step === options.stopAfterStep;
       if (saveDue) await session.checkpoint(step, sampler);

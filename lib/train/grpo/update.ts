@@ -1,33 +1,38 @@
 /**
- * One GRPO optimizer step: the step's completions split into micro-batches,
- * the policy loss (loss.ts) and its gradient per micro-batch, averaged,
- * clipped, and applied with AdamW; plus the reference and old-policy
- * log-probs the loss compares against.
+ * The GRPO update: the step's completions split into micro-batches, the
+ * reference and old-policy log-probs the loss compares against (host
+ * values, computed once per generation), and the optimizer step on the
+ * policy loss (loss.ts) through the shared step (lib/train/step.ts), with
+ * every micro-batch weighted 1: the loss is already normalised per
+ * micro-batch by its `loss_type`.
  *
  * @module
  */
 import { tf } from "../../engine/mod.ts";
-import { GradientAccumulator } from "../accumulate.ts";
-import { clipGradNorm } from "../clip.ts";
+import {
+  promptCompletionBatch,
+  targetMask,
+  type TokenBatch,
+} from "../../model/batch.ts";
+import { batchLogProbs } from "../../model/logprobs.ts";
+import { scoreBatch } from "../../model/score.ts";
 import type { TrainingSession } from "../session.ts";
+import { optimizerStep } from "../step.ts";
 import type { GrpoConfig } from "./config.ts";
 import { policyLoss } from "./loss.ts";
-import {
-  policyLogProbs,
-  type ScoringBatch,
-  scoringBatch,
-} from "./policy_logprobs.ts";
 import type { Rollout } from "./rollout.ts";
 
 /** A micro-batch of completions laid out for scoring. */
 export interface MicroBatch {
-  batch: ScoringBatch;
+  /** Prompt + completion per row; the completion tokens are the targets. */
+  batch: TokenBatch;
   /** Counted completion tokens [B × (L − 1)] (padding and masked completions are 0). */
   mask: Float32Array;
   /** Index of each row's rollout in the step. */
   rows: number[];
 }
 
+/** Splits the step's rollouts into micro-batches of `per_device_train_batch_size`. */
 export function microBatches(
   rollouts: readonly Rollout[],
   config: GrpoConfig,
@@ -39,8 +44,8 @@ export function microBatches(
       { length: Math.min(config.batchSize, rollouts.length - start) },
       (_, i) => start + i,
     );
-    const batch = scoringBatch(rows.map((i) => rollouts[i]), padId);
-    const mask = batch.completionMask.slice();
+    const batch = promptCompletionBatch(rows.map((i) => rollouts[i]), padId);
+    const mask = targetMask(batch).weights;
     if (config.maskTruncatedCompletions) {
       rows.forEach((i, r) => {
         if (rollouts[i].truncated) {
@@ -53,11 +58,32 @@ export function microBatches(
   return out;
 }
 
+/** The model's log-probs of each micro-batch at the sampling temperature, on the host. */
+function scoreMicroBatches(
+  session: TrainingSession,
+  micro: readonly MicroBatch[],
+  config: GrpoConfig,
+): Float32Array[] {
+  return micro.map((m) =>
+    scoreBatch(session.model, m.batch, { temperature: config.temperature })
+  );
+}
+
+/** log π_old per micro-batch: the policy as it sampled (before this generation's updates). */
+export function oldLogProbs(
+  session: TrainingSession,
+  micro: readonly MicroBatch[],
+  config: GrpoConfig,
+): Float32Array[] {
+  return scoreMicroBatches(session, micro, config);
+}
+
+/** log π_ref per micro-batch: the base model, i.e. the adapters disabled. */
 export function referenceLogProbs(
   session: TrainingSession,
   micro: readonly MicroBatch[],
   config: GrpoConfig,
-): tf.Tensor2D[] {
+): Float32Array[] {
   if (!session.lora) {
     throw new Error(
       "beta > 0 needs a reference model: use LoRA (the reference is the base model with adapters disabled)",
@@ -65,93 +91,64 @@ export function referenceLogProbs(
   }
   session.lora.disable();
   try {
-    return micro.map((m) =>
-      tf.tidy(() => policyLogProbs(session.model, m.batch, config.temperature))
-    );
+    return scoreMicroBatches(session, micro, config);
   } finally {
     session.lora.enable();
   }
 }
 
+/** What one update needs besides the session and the micro-batches. */
 export interface UpdateInputs {
   config: GrpoConfig;
+  /** Counted completion tokens of the whole step (dapo's normaliser). */
   activeTokens: number;
   lr: number;
-  refLogps: tf.Tensor2D[] | null;
-  oldLogps: tf.Tensor2D[] | null;
+  refLogps: Float32Array[] | null;
+  oldLogps: Float32Array[] | null;
   dropoutStep: number;
 }
 
-/** One optimizer step over the micro-batches; returns the loss statistics. */
+/**
+ * One optimizer step over the micro-batches; returns `loss`, `grad_norm`
+ * and the loss's statistics under TRL's names.
+ */
 export function updateStep(
   session: TrainingSession,
   micro: readonly MicroBatch[],
   advantages: Float64Array,
   u: UpdateInputs,
 ): Record<string, number> {
-  const { model, lora, params, optimizer } = session;
-  const names = new Map(params.map(([name, v]) => [v.name, name]));
-  const vars = params.map(([, v]) => v);
-  const accumulator = new GradientAccumulator();
-  const totals = { loss: 0, kl: 0, low: 0, high: 0, region: 0 };
-  lora?.train();
-  micro.forEach((m, k) => {
-    lora?.setDropoutStep(u.dropoutStep + k);
-    const stats: tf.Scalar[] = [];
-    const { value, grads } = tf.variableGrads(() => {
-      const logp = policyLogProbs(model, m.batch, u.config.temperature);
-      const [b, l] = [m.batch.batch, m.batch.length - 1];
-      const r = policyLoss({
-        logp,
-        oldLogp: u.oldLogps?.[k] ?? null,
-        refLogp: u.refLogps?.[k] ?? null,
+  const { config } = u;
+  const r = optimizerStep(session, {
+    microBatches: micro,
+    loss: (m, k) => {
+      const shape: [number, number] = [m.batch.batch, m.batch.length - 1];
+      const host = (values: Float32Array[] | null) =>
+        values ? tf.tensor2d(values[k], shape) : null;
+      const { loss, ...stats } = policyLoss({
+        logp: batchLogProbs(session.model, m.batch, {
+          temperature: config.temperature,
+        }),
+        oldLogp: host(u.oldLogps),
+        refLogp: host(u.refLogps),
         advantages: tf.tensor1d(m.rows.map((i) => advantages[i])),
-        mask: tf.tensor2d(m.mask, [b, l]),
+        mask: tf.tensor2d(m.mask, shape),
       }, {
-        lossType: u.config.lossType,
-        epsilonLow: u.config.epsilon,
-        epsilonHigh: u.config.epsilonHigh,
-        beta: u.config.beta,
-        maxCompletionLength: u.config.maxCompletionLength,
+        lossType: config.lossType,
+        epsilonLow: config.epsilon,
+        epsilonHigh: config.epsilonHigh,
+        beta: config.beta,
+        maxCompletionLength: config.maxCompletionLength,
         activeTokensInStep: u.activeTokens,
         microBatches: micro.length,
       });
-      stats.push(
-        ...[r.kl, r.clipLow, r.clipHigh, r.clipRegion].map((t) => tf.keep(t)),
-      );
-      return r.loss;
-    }, vars);
-    const named = new Map<string, tf.Tensor>();
-    for (const [id, g] of Object.entries(grads)) named.set(names.get(id)!, g);
-    accumulator.add(named, 1);
-    tf.dispose(Object.values(grads));
-    // One read from the heap per micro-batch for all five statistics.
-    const read = tf.tidy(() => tf.stack([value, ...stats]).dataSync());
-    const [loss, kl, low, high, region] = read;
-    totals.loss += loss;
-    totals.kl += kl;
-    totals.low += low;
-    totals.high += high;
-    totals.region += region;
-    tf.dispose([value, ...stats]);
+      return { loss, weight: 1, stats };
+    },
+    lr: u.lr,
+    maxGradNorm: config.maxGradNorm,
+    dropoutStep: u.dropoutStep,
   });
-  const { grads, norm } = clipGradNorm(
-    accumulator.result(),
-    u.config.maxGradNorm > 0 ? u.config.maxGradNorm : Infinity,
-    { disposeInputs: true },
-  );
-  accumulator.dispose();
-  optimizer.step(grads, u.lr);
-  tf.dispose([...grads.values()]);
-  const n = micro.length;
-  return {
-    loss: totals.loss / n,
-    grad_norm: norm,
-    ...(u.config.beta !== 0 ? { kl: totals.kl / n } : {}),
-    "clip_ratio/low_mean": totals.low / n,
-    "clip_ratio/high_mean": totals.high / n,
-    "clip_ratio/region_mean": totals.region / n,
-  };
+  return { loss: r.loss, grad_norm: r.gradNorm, ...r.stats };
 }
 
 /** Sum of an array's values. */

@@ -1,31 +1,10 @@
 /**
- * From tokenised examples to model batches: right padding to the longest
- * sequence of a batch, and optional packing of several short examples into
- * one sequence.
+ * Packing several short tokenised examples into one sequence (the batches
+ * themselves are lib/model/batch.ts `padBatch`).
  *
  * @module
  */
 import type { MaskedTokens } from "../../tokenizer/mod.ts";
-import type { TokenBatch } from "../lm_loss.ts";
-
-/** Right-pads sequences to the longest one; padding is neither attended nor trained. */
-export function padBatch(
-  sequences: readonly Pick<MaskedTokens, "ids" | "mask">[],
-  padId: number,
-): TokenBatch {
-  if (sequences.length === 0) throw new Error("padBatch: no sequences");
-  const length = Math.max(...sequences.map((s) => s.ids.length));
-  const batch = sequences.length;
-  const ids = new Int32Array(batch * length).fill(padId);
-  const attentionMask = new Uint8Array(batch * length);
-  const labelMask = new Uint8Array(batch * length);
-  sequences.forEach((s, r) => {
-    ids.set(s.ids, r * length);
-    attentionMask.fill(1, r * length, r * length + s.ids.length);
-    labelMask.set(s.mask, r * length);
-  });
-  return { ids, batch, length, attentionMask, labelMask };
-}
 
 /**
  * Packs examples into sequences of at most `maxLength` tokens by best-fit

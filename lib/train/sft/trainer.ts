@@ -11,21 +11,34 @@
  *
  * @module
  */
-import { readRows } from "../../data/read.ts";
+import { padBatch } from "../../model/batch.ts";
 import type { CausalLM } from "../../model/decoder.ts";
 import type { MaskedTokens, Tokenizer } from "../../tokenizer/mod.ts";
-import { causalLmLoss } from "../lm_loss.ts";
+import { meanLmLoss } from "../lm_loss.ts";
 import type { MetricsRecord } from "../metrics_log.ts";
 import { learningRate } from "../schedule.ts";
 import { type SessionOptions, TrainingSession } from "../session.ts";
-import { packExamples, padBatch } from "./batches.ts";
+import { packExamples } from "./batches.ts";
 import type { SftConfig } from "./config.ts";
 import {
-  parseSftRows,
+  type SftExample,
   tokenizeExamples,
   type TokenizeReport,
 } from "./examples.ts";
 import { sftStep } from "./step.ts";
+
+/** Examples of one split and where they came from (named in messages). */
+export interface SftSplit {
+  source: string;
+  examples: SftExample[];
+}
+
+/** What SFT trains on (`from_config.ts` loads it from the config's files). */
+export interface SftData {
+  train: SftSplit;
+  /** Evaluated every `eval_steps` and at the end; null: no evaluation. */
+  eval: SftSplit | null;
+}
 
 /** How to start a run. */
 export interface SftRunOptions extends SessionOptions {
@@ -42,17 +55,21 @@ export interface SftResult {
   history: MetricsRecord[];
 }
 
-/** Runs SFT as configured; writes checkpoints, metrics and the final weights to `outputDir`. */
+/**
+ * Runs SFT as configured on `data`; writes checkpoints, metrics and the
+ * final weights to `outputDir`.
+ */
 export async function runSft(
   config: SftConfig,
+  data: SftData,
   options: SftRunOptions = {},
 ): Promise<SftResult> {
   const session = await TrainingSession.open("sft", config, options);
   try {
     const { model, tokenizer, lora, params, optimizer } = session;
-    const train = await loadSplit(config.trainData, tokenizer, config);
-    const evalSet = config.evalData
-      ? await loadSplit(config.evalData, tokenizer, config)
+    const train = tokenizeSplit(data.train, tokenizer, config);
+    const evalSet = data.eval
+      ? tokenizeSplit(data.eval, tokenizer, config)
       : null;
     const perStep = config.batchSize * config.gradientAccumulationSteps;
     const stepsPerEpoch = Math.max(1, Math.ceil(train.tokens.length / perStep));
@@ -140,38 +157,33 @@ export function evaluate(
   config: Pick<SftConfig, "evalBatchSize">,
   padId: number,
 ): number {
-  let sum = 0, tokens = 0;
-  for (let start = 0; start < examples.length; start += config.evalBatchSize) {
-    const batch = padBatch(
-      examples.slice(start, start + config.evalBatchSize),
-      padId,
-    );
-    const r = causalLmLoss(model, batch);
-    sum += r.loss.dataSync()[0] * r.tokens;
-    tokens += r.tokens;
-    r.loss.dispose();
+  function* batches() {
+    const size = config.evalBatchSize;
+    for (let start = 0; start < examples.length; start += size) {
+      yield padBatch(examples.slice(start, start + size), padId);
+    }
   }
-  return sum / tokens;
+  return meanLmLoss(model, batches()).loss;
 }
 
-async function loadSplit(
-  path: string,
+function tokenizeSplit(
+  split: SftSplit,
   tokenizer: Tokenizer,
   config: SftConfig,
 ) {
-  const rows = await readRows(path);
-  const examples = parseSftRows(rows, path);
   const { tokens, report } = tokenizeExamples(
     tokenizer,
-    examples,
+    split.examples,
     config.maxLength,
   );
   if (report.truncated > 0 || report.dropped > 0) {
     console.error(
-      `[sft] ${path}: ${report.truncated} of ${report.examples} examples truncated to ${config.maxLength} tokens, ${report.dropped} dropped (no trained token left)`,
+      `[sft] ${split.source}: ${report.truncated} of ${report.examples} examples truncated to ${config.maxLength} tokens, ${report.dropped} dropped (no trained token left)`,
     );
   }
-  if (tokens.length === 0) throw new Error(`${path}: no usable examples`);
+  if (tokens.length === 0) {
+    throw new Error(`${split.source}: no usable examples`);
+  }
   return {
     tokens: config.packing
       ? packExamples(tokens, config.maxLength).map((p) => ({ ...p, text: "" }))
