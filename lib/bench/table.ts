@@ -1,8 +1,10 @@
 /**
- * Plain-text tables with aligned columns: numbers right-aligned, text left.
+ * Benchmark tables: the columns of a result and how its numbers read, drawn
+ * by the one table renderer (lib/util/table.ts) as aligned plain text.
  *
  * @module
  */
+import { formatTable as renderTable } from "../util/table.ts";
 import type { Column, Row } from "./types.ts";
 
 /** Every key of `rows`, in first-seen order, as columns headed by the key. */
@@ -30,31 +32,23 @@ export function formatNumber(value: number): string {
   return value.toPrecision(3);
 }
 
-/** Renders `rows` under `columns`; a missing value prints as "–". */
+/**
+ * Renders `rows` under `columns` as aligned plain text (lib/util/table.ts's
+ * text rendering); numbers read as {@link formatNumber}, a missing value
+ * prints as "–".
+ */
 export function formatTable(columns: Column[], rows: Row[]): string {
-  const cells = rows.map((row) =>
-    columns.map(({ key }) => {
-      const value = row[key];
-      return value === undefined
-        ? "–"
-        : typeof value === "number"
-        ? formatNumber(value)
-        : value;
-    })
-  );
-  const numeric = columns.map(({ key }) =>
-    rows.some((row) => typeof row[key] === "number")
-  );
-  const widths = columns.map(({ header }, i) =>
-    Math.max(header.length, ...cells.map((line) => line[i].length))
-  );
-  const render = (line: string[]) =>
-    line.map((text, i) =>
-      numeric[i] ? text.padStart(widths[i]) : text.padEnd(widths[i])
-    ).join("  ").trimEnd();
-  return [
-    render(columns.map((c) => c.header)),
-    render(widths.map((w) => "-".repeat(w))),
-    ...cells.map(render),
-  ].join("\n");
+  const cell = (value: unknown) =>
+    value === undefined
+      ? "–"
+      : typeof value === "number"
+      ? formatNumber(value)
+      : String(value);
+  return renderTable(rows, {
+    columns: columns.map(({ key, header }) => ({
+      key,
+      label: header,
+      format: cell,
+    })),
+  }).text;
 }
