@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { initEngine } from "../engine/mod.ts";
 import { haikuStudySettings } from "../experiments/haiku/settings.ts";
 import { runHaikuStudy } from "../experiments/haiku/study.ts";
-import { summaryTable } from "../eval/mod.ts";
+import { haikuSummaryTable } from "../experiments/haiku/report.ts";
 import { fastMode } from "../util/fast.ts";
 
 const USAGE =
@@ -74,7 +74,7 @@ try {
       `RL ${settings.rl.steps} steps per stage; eval k=${settings.eval.k}`,
   );
   const result = await runHaikuStudy(settings);
-  console.log(`\n${summaryTable(result.reports)}\n`);
+  console.log(`\n${haikuSummaryTable(result.reports)}\n`);
   console.log(
     `fullrun vs base, paired on the same prompts:\n${result.paired}\n`,
   );
