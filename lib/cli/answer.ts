@@ -87,7 +87,7 @@ const progress = new Progress("answer", prompts.length * k, {
 const { outputs } = sampleCompletions(model, tokenizer, prompts, {
   k,
   seed,
-  sampling: preset,
+  sampling: preset!,
   maxNewTokens,
   batchSize,
   onProgress: (done) => progress.update(done),

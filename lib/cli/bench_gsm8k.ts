@@ -18,18 +18,14 @@
  *
  * @module
  */
-import { stringify } from "csv-stringify/sync";
-import { writeFileAtomic } from "../util/atomic.ts";
 import { type Gsm8kRow, gsm8kRows } from "../data/gsm8k.ts";
 import { loadDataset } from "../data/hub.ts";
 import { readRows } from "../data/read.ts";
 import { initEngine } from "../engine/mod.ts";
-import {
-  evaluateMathOutputs,
-  mathQuestionCsvRows,
-  mathSampleCsvRows,
-  mathSummaryTable,
-} from "../eval/math.ts";
+import { writeReport } from "../eval/report.ts";
+import { summaryTable } from "../eval/tables.ts";
+import { evaluateMathOutputs } from "../experiments/math/metrics.ts";
+import { MATH_CSV_LAYOUT } from "../experiments/math/report.ts";
 import { mathPrompt } from "../prompt/system_prompts.ts";
 import { sampleCompletions } from "../eval/generate_samples.ts";
 import { type PresetName, PRESETS } from "../generate/presets.ts";
@@ -164,55 +160,47 @@ const { outputs, settings } = sampleCompletions(model, tokenizer, prompts, {
 });
 const seconds = (performance.now() - started) / 1000;
 
-const report = evaluateMathOutputs(
+const name = runName(modelSource, args.adapter);
+const report = await evaluateMathOutputs(
   questions.map((q, i) => ({
     question: q.question,
     gold: q.final,
+    prompt: prompts[i],
     samples: outputs[i].samples,
   })),
-  { bootstrap: { seed } },
+  { model: name, generation: settings, bootstrap: { seed } },
 );
 const truncated = outputs.flatMap((o) => o.truncated).filter(Boolean).length;
-const title = `${runName(modelSource, args.adapter)} on ${args.data}`;
-const table = mathSummaryTable(report, title);
+const table = `${name} on ${args.data}\n\n${summaryTable([report])}`;
 console.log(table);
 
-await Deno.mkdir(outDir, { recursive: true });
-const results = {
-  model: modelSource,
-  adapter: args.adapter ?? null,
-  data: args.data,
-  ...(await Deno.stat(args.data).catch(() => undefined)
-    ? {}
-    : { config: args.config, split: args.split }),
-  limit: limit ?? null,
-  k,
-  preset,
-  generation: settings,
-  prompt: prompts[0][0].content,
-  seconds,
-  truncated,
-  metrics: report.metrics,
-  bootstrap: report.bootstrap,
-  rows: report.rows,
-};
-const csv = (rows: Record<string, string | number>[]) =>
-  stringify(rows, { header: true });
-await writeFileAtomic(
-  `${outDir}/results.json`,
-  JSON.stringify(results, null, 2) + "\n",
+const files = await writeReport(
+  outDir,
+  [report],
+  { ...MATH_CSV_LAYOUT, summaryMarkdown: () => table },
+  {
+    settings: {
+      model: modelSource,
+      adapter: args.adapter ?? null,
+      data: args.data,
+      ...(await Deno.stat(args.data).catch(() => undefined)
+        ? {}
+        : { config: args.config, split: args.split }),
+      limit: limit ?? null,
+      k,
+      preset,
+      prompt: prompts[0][0].content,
+      seconds,
+      truncated,
+    },
+  },
 );
-await writeFileAtomic(
-  `${outDir}/questions.csv`,
-  csv(mathQuestionCsvRows(report)),
-);
-await writeFileAtomic(
-  `${outDir}/samples.csv`,
-  csv(mathSampleCsvRows(report)),
-);
-await writeFileAtomic(`${outDir}/summary.md`, table + "\n");
 console.error(
-  `wrote ${outDir}/{results.json,questions.csv,samples.csv,summary.md} (${report.questions} questions × k = ${k}, ${truncated} completions cut at ${budget} tokens, ${
+  `wrote ${outDir}/{${
+    Object.values(files).filter((f) => typeof f === "string").map((f) =>
+      f.split("/").at(-1)
+    ).join(",")
+  }} (${report.settings.prompts} questions × k = ${k}, ${truncated} completions cut at ${budget} tokens, ${
     seconds.toFixed(1)
   } s)`,
 );

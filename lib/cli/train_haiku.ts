@@ -13,7 +13,7 @@
 import { initEngine } from "../engine/mod.ts";
 import { haikuStudySettings } from "../experiments/haiku/settings.ts";
 import { runHaikuStudy } from "../experiments/haiku/study.ts";
-import { summaryTable } from "../eval/mod.ts";
+import { haikuSummaryTable } from "../experiments/haiku/report.ts";
 import { fastMode } from "../util/fast.ts";
 import { flag } from "../util/flags.ts";
 import { startTask } from "./task.ts";
@@ -55,7 +55,7 @@ console.log(
     `RL ${settings.rl.steps} steps per stage; eval k=${settings.eval.k}`,
 );
 const result = await runHaikuStudy(settings);
-console.log(`\n${summaryTable(result.reports)}\n`);
+console.log(`\n${haikuSummaryTable(result.reports)}\n`);
 console.log(
   `fullrun vs base, paired on the same prompts:\n${result.paired}\n`,
 );

@@ -2,22 +2,18 @@
  * `deno task train:tldr`: the TLDR length experiment (finetuned-llama) on the default
  * model: SFT on the reference summaries, GRPO with the length and similarity
  * rewards, evaluation of base / SFT / SFT → GRPO, written to
- * results/tldr/<run>/ (summary.md, reports.json, lengths.svg).
+ * results/tldr/<run>/ (summary.md, summary.csv, per_prompt.csv, samples.csv,
+ * reports.json, settings.json, lengths.svg).
  *
  *   deno task train:tldr [--run NAME] [--steps N] [--fast]
  *
  * @module
  */
 import { initEngine } from "../engine/mod.ts";
-import {
-  evaluateTldr,
-  lengthRows,
-  tldrSettings,
-  tldrTable,
-  trainTldr,
-} from "../experiments/tldr/study.ts";
+import { tldrSettings, trainTldr } from "../experiments/tldr/study.ts";
+import { evaluateTldr } from "../experiments/tldr/evaluate.ts";
+import { tldrTable, writeTldrResults } from "../experiments/tldr/report.ts";
 import { fastMode } from "../util/fast.ts";
-import { histogram, writeSvg } from "../plot/mod.ts";
 import { flag } from "../util/flags.ts";
 import { startTask } from "./task.ts";
 
@@ -41,24 +37,9 @@ const adapters = await trainTldr(settings);
 const reports = await evaluateTldr(settings, adapters);
 const table = tldrTable(reports, settings.target);
 console.log(`\n${table}\n`);
-await Deno.mkdir(settings.resultsDir, { recursive: true });
-await Deno.writeTextFile(`${settings.resultsDir}/summary.md`, table + "\n");
-await Deno.writeTextFile(
-  `${settings.resultsDir}/reports.json`,
-  JSON.stringify(reports, null, 1) + "\n",
-);
-await writeSvg(
-  `${settings.resultsDir}/lengths.svg`,
-  histogram(lengthRows(reports), {
-    x: "chars",
-    series: "model",
-    title: "Summary length",
-    subtitle: `target ${settings.target} characters`,
-    xLabel: "characters",
-  }),
-);
+const files = await writeTldrResults(settings, reports);
 console.log(
-  `wrote ${settings.resultsDir}/{summary.md,reports.json,lengths.svg} in ${
+  `wrote ${files.join(", ")} in ${
     ((performance.now() - started) / 60000).toFixed(1)
   } min`,
 );

@@ -1,10 +1,11 @@
 /**
- * Charts of the haiku study, as standalone SVG strings (lib/plot):
- * score bars with intervals per model, and reward curves of training
- * stages laid end to end.
+ * Charts of evaluations and training runs, as standalone SVG strings
+ * (lib/plot): bars of estimates with their intervals, one panel per
+ * metric; reward curves of training stages laid end to end; GRPO rewards
+ * per step.
  *
  * ```ts
- * await writeSvg("results/haiku/run/scores.svg", scoreBars([base, sft, rl]));
+ * await writeSvg("results/math/main/scores.svg", scoreBars([base, sft, rl], { title: "Math" }));
  * const svg = rewardCurves([
  *   { name: "SFT → RL sparse", records: sparseLog },
  *   { name: "RL regular", records: regularLog },
@@ -15,8 +16,10 @@
  */
 import * as Plot from "@observablehq/plot";
 import { barChart, lineChart } from "../plot/mod.ts";
+import { reportLabel } from "./evaluate.ts";
+import { metricOf } from "./metrics.ts";
 import type { Estimate } from "./stats.ts";
-import { type EvalReport, type HaikuMetric, metricInfo } from "./types.ts";
+import type { EvalReport } from "./types.ts";
 
 /** One bar: a model's (or preset's) estimate of one metric. */
 export interface EstimateBar {
@@ -66,41 +69,56 @@ export function estimateBars(
 
 /** Options of {@link scoreBars}. */
 export interface ScoreBarsOptions {
-  /** Metrics, one panel each (default Haiku, Similarity, Total). */
-  metrics?: readonly HaikuMetric[];
-  title?: string;
+  /** Metric keys, one panel each (default: every metric of the first report). */
+  metrics?: readonly string[];
+  title: string;
+  /** Default: k, prompts and the interval, when the reports share them. */
+  subtitle?: string;
+  caption?: string;
+  /** A bar's label (default: the model, with its variant in brackets). */
+  name?: (report: EvalReport) => string;
+  yLabel?: string;
   width?: number;
   height?: number;
 }
 
-/** Bars of each model's mean with its interval, one panel per metric. */
+/** Bars of each report's mean with its interval, one panel per metric. */
 export function scoreBars(
   reports: readonly EvalReport[],
-  options: ScoreBarsOptions = {},
+  options: ScoreBarsOptions,
 ): string {
   if (reports.length === 0) throw new Error("scoreBars: no reports");
-  const metrics = options.metrics ?? ["haiku", "similarity", "total"];
+  const metrics = options.metrics
+    ? options.metrics.map((k) => metricOf(reports[0].metrics, k))
+    : reports[0].metrics;
+  const name = options.name ?? reportLabel;
   const bars = metrics.flatMap((m) =>
     reports.flatMap((r) => {
-      const estimate = r.aggregate[m];
-      return estimate
-        ? [{ name: r.model, metric: metricInfo(m).label, estimate }]
-        : [];
+      const estimate = r.aggregate[m.key];
+      return estimate ? [{ name: name(r), metric: m.label, estimate }] : [];
     })
   );
   if (bars.length === 0) {
     throw new Error(
-      `scoreBars: no report has a value for ${metrics.join(", ")}`,
+      `scoreBars: no report has a value for ${
+        metrics.map((m) => m.key).join(", ")
+      }`,
     );
   }
   const s = reports[0].settings;
+  const shared = reports.every((r) =>
+    r.settings.k === s.k && r.settings.prompts === s.prompts &&
+    r.settings.bootstrap.level === s.bootstrap.level
+  );
+  const level = `${Math.round(s.bootstrap.level * 100)} %`;
   return estimateBars(bars, {
-    title: options.title ?? "Haiku evaluation",
-    subtitle: `k = ${s.k} samples × ${s.prompts} prompts; bars: ${
-      Math.round(s.bootstrap.level * 100)
-    } % bootstrap interval over prompts`,
-    caption:
-      `Similarity: ${s.embedder} cosine − ${s.similarityOffset}; syllables: ${s.counter}.`,
+    title: options.title,
+    subtitle: options.subtitle ??
+      (shared
+        ? `k = ${s.k} samples × ${s.prompts} prompts; bars: ${level} bootstrap interval over prompts`
+        : "bars: bootstrap interval over prompts"),
+    caption: options.caption,
+    ...(options.yLabel !== undefined ? { yLabel: options.yLabel } : {}),
     width: options.width,
     height: options.height,
   });

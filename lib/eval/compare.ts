@@ -3,47 +3,51 @@
  *
  * ```ts
  * const cmp = compareReports(rl, sft); // per metric: RL − SFT, per prompt
- * cmp.haiku?.difference; // { mean, low, high }
- * cmp.haiku?.pValue;
+ * cmp.accuracy?.difference; // { mean, low, high }
+ * cmp.accuracy?.pValue;
  * ```
  *
- * Pairing by prompt removes the prompt-to-prompt spread (some topics are
+ * Pairing by prompt removes the prompt-to-prompt spread (some prompts are
  * easy for every model), so a paired interval is much narrower than the
  * difference of two independent intervals.
  *
  * @module
  */
 import { promptText } from "../prompt/prompt.ts";
+import { sampleValues } from "./evaluate.ts";
 import {
   type PairedComparison,
   pairedComparison,
   type PairedOptions,
 } from "./stats.ts";
-import { sampleValues } from "./haiku.ts";
-import { type EvalReport, HAIKU_METRICS, type HaikuMetric } from "./types.ts";
+import type { EvalReport } from "./types.ts";
 
 /**
- * For every metric, {@link pairedComparison} of `a` against `b` (differences
- * A − B of per-prompt means); null for a metric no prompt has in both.
- * The reports must cover the same prompts in the same order. Bootstrap
- * settings default to `a`'s.
+ * For every metric of `a`, {@link pairedComparison} of `a` against `b`
+ * (differences A − B of per-prompt means); null for a metric no prompt has
+ * in both. The reports must cover the same prompts in the same order under
+ * the same study settings. Bootstrap settings default to `a`'s.
  */
 export function compareReports(
   a: EvalReport,
   b: EvalReport,
   options: PairedOptions = {},
-): Record<HaikuMetric, PairedComparison | null> {
+): Record<string, PairedComparison | null> {
   checkSamePrompts(a, b);
   const settings = { ...a.settings.bootstrap, ...options };
-  return Object.fromEntries(HAIKU_METRICS.map(({ key }) => {
+  return Object.fromEntries(a.metrics.map(({ key }) => {
+    if (!b.metrics.some((m) => m.key === key)) return [key, null];
     const va = a.prompts.map((p) => sampleValues(p.samples, key));
     const vb = b.prompts.map((p) => sampleValues(p.samples, key));
     const paired = va.some((v, i) => v.length > 0 && vb[i].length > 0);
     return [key, paired ? pairedComparison(va, vb, settings) : null];
-  })) as Record<HaikuMetric, PairedComparison | null>;
+  }));
 }
 
-/** Throws unless both reports scored the same prompts (text and topic) in order. */
+/**
+ * Throws unless both reports scored the same prompts (id and text) in
+ * order under the same study settings.
+ */
 export function checkSamePrompts(a: EvalReport, b: EvalReport): void {
   if (a.prompts.length !== b.prompts.length) {
     throw new Error(
@@ -52,22 +56,24 @@ export function checkSamePrompts(a: EvalReport, b: EvalReport): void {
   }
   a.prompts.forEach((p, i) => {
     const q = b.prompts[i];
-    if (p.topic !== q.topic || promptText(p.prompt) !== promptText(q.prompt)) {
+    if (p.id !== q.id || promptText(p.prompt) !== promptText(q.prompt)) {
       throw new Error(
-        `cannot pair "${a.model}" with "${b.model}": prompt ${i} differs (topic ${
-          JSON.stringify(p.topic)
-        } vs ${JSON.stringify(q.topic)})`,
+        `cannot pair "${a.model}" with "${b.model}": prompt ${i} differs (${
+          JSON.stringify(p.id)
+        } vs ${JSON.stringify(q.id)})`,
       );
     }
   });
-  if (a.settings.embedder !== b.settings.embedder) {
-    throw new Error(
-      `cannot pair "${a.model}" (embedder ${a.settings.embedder}) with "${b.model}" (embedder ${b.settings.embedder}): similarities from different embedders are not comparable`,
-    );
-  }
-  if (a.settings.counter !== b.settings.counter) {
-    throw new Error(
-      `cannot pair "${a.model}" (${a.settings.counter} syllables) with "${b.model}" (${b.settings.counter} syllables)`,
-    );
+  const keys = new Set([
+    ...Object.keys(a.settings.study),
+    ...Object.keys(b.settings.study),
+  ]);
+  for (const key of keys) {
+    const va = a.settings.study[key], vb = b.settings.study[key];
+    if (va !== vb) {
+      throw new Error(
+        `cannot pair "${a.model}" (${key} ${va}) with "${b.model}" (${key} ${vb}): scores under different ${key} settings are not comparable`,
+      );
+    }
   }
 }

@@ -1,19 +1,20 @@
 /**
- * Evaluation of the haiku study: k seeded samples per prompt, gemma_haiku's
- * columns (Haiku, Similarity, Total, Train Overlap) with bootstrap
- * intervals over prompts, diagnostics (three-line rate, syllable error,
- * prompt echo, length), paired comparisons, CSV/markdown/SVG output.
+ * Evaluation: k seeded samples per prompt, a study's metrics scored into
+ * one report shape (model × prompt × sample × metric), means with
+ * bootstrap intervals over prompts, paired comparisons on the same
+ * prompts, tables, charts and the results files. A study brings its metric
+ * set, its scorer and optionally a layout (lib/experiments/<study>/).
  *
  * ```ts
  * import * as evaluation from "../lib/eval/mod.ts";
- * const prompts = await evaluation.readEvalPrompts("data/haiku/eval.json");
- * const { outputs, settings } = evaluation.sampleCompletions(model, tok, prompts.map((p) => p.prompt), { k: 4 });
- * const report = await evaluation.evaluateHaikuOutputs(
- *   outputs.map((o, i) => ({ ...prompts[i], samples: o.samples })),
- *   { model: "sft", trainHaikus: await evaluation.readTrainHaikus("data/haiku/train.json"),
- *     embedder: useLiteEmbedder(), generation: settings },
+ * const { outputs, settings } = evaluation.sampleCompletions(model, tok, prompts, {
+ *   k: 4, sampling: "standard", maxNewTokens: 64,
+ * });
+ * const report = await evaluation.evaluateOutputs(
+ *   outputs.map((o, i) => ({ prompt: o.prompt, id: ids[i], samples: o.samples })),
+ *   { model: "sft", metrics, score, generation: settings },
  * );
- * await evaluation.writeReport("results/haiku/run", [report]);
+ * await evaluation.writeReport("results/study/run", [report], layout);
  * ```
  *
  * @module
@@ -32,30 +33,47 @@ export {
 } from "./stats.ts";
 export { contentWords, promptEcho, STOPWORDS } from "./echo.ts";
 export {
-  type EvalReport,
-  type EvalSettings,
-  type GenerationSettings,
-  HAIKU_METRICS,
-  type HaikuMetric,
-  type HaikuOutput,
-  type MetricInfo,
-  metricInfo,
-  type PromptScores,
-  type SampleScore,
+  defineMetrics,
+  formatInterval,
+  formatValue,
+  type Metric,
+  type MetricFormat,
+  metricLegend,
+  metricOf,
+  type MetricSet,
+} from "./metrics.ts";
+export type {
+  CsvRow,
+  EvalReport,
+  EvalSettings,
+  GenerationSettings,
+  PromptOutputs,
+  PromptResult,
+  ReportLayout,
+  SampleInput,
+  SampleResult,
+  SampleScorer,
+  SampleScores,
+  StudySetting,
 } from "./types.ts";
 export {
-  evaluateHaikuOutputs,
-  type HaikuEvalOptions,
-  syllableError,
-} from "./haiku.ts";
+  checkOutputs,
+  type EvaluateOptions,
+  evaluateOutputs,
+  reportLabel,
+  sampleCount,
+  sampleValues,
+} from "./evaluate.ts";
 export { checkSamePrompts, compareReports } from "./compare.ts";
 export {
-  formatInterval,
   pairedTable,
   summaryTable,
   type TableFormatOptions,
 } from "./tables.ts";
 export {
+  type EstimateBar,
+  estimateBars,
+  grpoRewardChart,
   rewardCurves,
   type RewardCurvesOptions,
   type RewardRun,
@@ -65,21 +83,22 @@ export {
   stageSteps,
 } from "./charts.ts";
 export {
-  readReports,
-  type ReportFiles,
-  SEED_COLUMNS,
+  perPromptColumns,
+  perPromptRows,
+  sampleColumns,
+  sampleRows,
   summaryColumns,
   summaryRows,
   toCsv,
+} from "./csv.ts";
+export {
+  readReports,
+  type ReportFiles,
   writeReport,
+  type WriteReportOptions,
 } from "./report.ts";
 export {
-  type EvalPrompt,
-  GEMMA_HAIKU_EVAL_SAMPLING,
-  GEMMA_HAIKU_MAX_NEW_TOKENS,
   type PromptSamples,
-  readEvalPrompts,
-  readTrainHaikus,
   sampleCompletions,
   type SampleOptions,
   sampleSeed,

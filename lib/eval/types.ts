@@ -1,131 +1,20 @@
 /**
- * The shape of a haiku evaluation: the metrics, the per-sample and
- * per-prompt scores, and the report with its settings.
+ * The shape of an evaluation report: one model (optionally one variant of
+ * it, e.g. a decoding preset) × prompts × k samples × a study's metrics,
+ * with the per-prompt means and the aggregates with bootstrap intervals
+ * over prompts. Every study's evaluation produces this shape, and every
+ * table, CSV file, chart and paired comparison reads it.
+ *
+ * A study supplies its {@link MetricSet} (lib/eval/metrics.ts), a
+ * {@link SampleScorer}, and optionally a {@link ReportLayout} for its own
+ * columns, tables and charts.
  *
  * @module
  */
 import type { SamplingOptions } from "../generate/presets.ts";
-import type { SyllableCounterName } from "../rewards/haiku.ts";
-import type { ChatMessage } from "../rewards/types.ts";
+import type { ChatMessage } from "../tokenizer/mod.ts";
+import type { Metric } from "./metrics.ts";
 import type { BootstrapOptions, Estimate } from "./stats.ts";
-
-/** The metrics of a haiku evaluation, keyed as in {@link SampleScore}. */
-export type HaikuMetric =
-  | "haiku"
-  | "similarity"
-  | "total"
-  | "trainOverlap"
-  | "threeLines"
-  | "syllableError"
-  | "promptEcho"
-  | "words"
-  | "chars";
-
-/** How a metric is named in tables and CSV files. */
-export interface MetricInfo {
-  key: HaikuMetric;
-  /** Heading in markdown tables (gemma_haiku's README names for its four). */
-  label: string;
-  /** CSV column (gemma_haiku's `full_eval.py` names for its four). */
-  column: string;
-  /** Whether gemma_haiku reported it. */
-  seed: boolean;
-  /** One line: what a sample contributes. */
-  description: string;
-}
-
-/** Every metric, gemma_haiku's first, in table order. */
-export const HAIKU_METRICS: readonly MetricInfo[] = [
-  {
-    key: "haiku",
-    label: "Haiku Score",
-    column: "is_haiku_avg",
-    seed: true,
-    description: "1 when the output is three lines of 5, 7, 5 syllables",
-  },
-  {
-    key: "similarity",
-    label: "Similarity Score",
-    column: "similarity_avg",
-    seed: true,
-    description: "cos(e(output), e(topic)) − 0.5 under the recorded embedder",
-  },
-  {
-    key: "total",
-    label: "Total Score",
-    column: "total_avg",
-    seed: true,
-    description: "Haiku + Similarity (no three-lines term, as in gemma_haiku)",
-  },
-  {
-    key: "trainOverlap",
-    label: "Train Overlap",
-    column: "duplicate_percentage",
-    seed: true,
-    description: "1 when the stripped output equals a stripped train haiku",
-  },
-  {
-    key: "threeLines",
-    label: "Three lines",
-    column: "three_line_rate",
-    seed: false,
-    description: "1 when the output has exactly three non-empty lines",
-  },
-  {
-    key: "syllableError",
-    label: "Syllable error",
-    column: "syllable_mae",
-    seed: false,
-    description:
-      "three-line outputs only: mean over the lines of |syllables − 5-7-5 target|",
-  },
-  {
-    key: "promptEcho",
-    label: "Prompt echo",
-    column: "prompt_echo",
-    seed: false,
-    description: "share of the topic's content words that the output repeats",
-  },
-  {
-    key: "words",
-    label: "Words",
-    column: "words_avg",
-    seed: false,
-    description: "whitespace-separated words of the stripped output",
-  },
-  {
-    key: "chars",
-    label: "Characters",
-    column: "chars_avg",
-    seed: false,
-    description: "code points of the stripped output",
-  },
-];
-
-/** The {@link MetricInfo} of `key`. */
-export function metricInfo(key: HaikuMetric): MetricInfo {
-  const info = HAIKU_METRICS.find((m) => m.key === key);
-  if (!info) {
-    throw new Error(
-      `unknown haiku metric ${JSON.stringify(key)}; expected one of ${
-        HAIKU_METRICS.map((m) => m.key).join(", ")
-      }`,
-    );
-  }
-  return info;
-}
-
-/** The model outputs for one prompt, as {@link evaluateHaikuOutputs} takes them. */
-export interface HaikuOutput {
-  /** The prompt as the model saw it (text or conversation). */
-  prompt: string | ChatMessage[];
-  /** The topic; default `topicOf(prompt)` (or the legacy rule, see options). */
-  topic?: string;
-  /** The dataset's reference haiku, carried into the per-prompt rows. */
-  reference?: string;
-  /** The k completions (completion text only, no prompt, no special tokens). */
-  samples: string[];
-}
 
 /** How the outputs were generated, recorded in the report (null = unknown). */
 export interface GenerationSettings {
@@ -137,71 +26,133 @@ export interface GenerationSettings {
   maxNewTokens: number | null;
 }
 
+/** A study setting recorded in a report (JSON- and CSV-friendly). */
+export type StudySetting = string | number | boolean | null;
+
 /** Everything that defines the numbers of a report. */
 export interface EvalSettings extends GenerationSettings {
   /** Samples per prompt. */
   k: number;
   /** Number of prompts. */
   prompts: number;
-  /** Name of the embedder behind the similarity (cosines are not comparable across embedders). */
-  embedder: string;
-  /** Syllable counter. */
-  counter: SyllableCounterName;
-  /** "fixed": all text after the first colon; "legacy": gemma_haiku's first-to-second colon. */
-  topicRule: "fixed" | "legacy";
-  /** Subtracted from the cosine (0.5, gemma_haiku's). */
-  similarityOffset: number;
   /** Bootstrap settings of every interval. */
   bootstrap: Required<BootstrapOptions>;
+  /**
+   * The study's own settings that change what a metric means (e.g. the
+   * embedder behind a similarity); reports are paired only when they agree.
+   */
+  study: Record<string, StudySetting>;
 }
 
-/** The scores of one output. Metric fields are `null` where the metric does not apply. */
-export interface SampleScore {
-  /** The completion as given. */
+/** One sample: its text, its metric values and the study's extras. */
+export interface SampleResult {
+  /** The completion as scored. */
   text: string;
-  haiku: number;
-  /** The raw cosine, before the offset. */
-  cosine: number;
-  similarity: number;
-  total: number;
-  trainOverlap: number;
-  threeLines: number;
-  /** Syllables per non-empty line. */
-  lineSyllables: number[];
-  /** Only for outputs of exactly three lines. */
-  syllableError: number | null;
-  /** Null when the topic has no content words. */
-  promptEcho: number | null;
-  words: number;
-  chars: number;
+  /** Per metric key, the value; null where the metric does not apply. */
+  values: Record<string, number | null>;
+  /** What else the study keeps per sample (e.g. syllables per line, the extracted answer). */
+  extras?: Record<string, unknown>;
 }
 
-/** The scores of one prompt. */
-export interface PromptScores {
+/** One prompt's samples and their means. */
+export interface PromptResult {
   /** Position in the evaluated list (0-based). */
   index: number;
+  /** What names the prompt in tables and pairings (a topic, a question, a row id). */
+  id: string;
+  /** The prompt as the model saw it (text or conversation). */
   prompt: string | ChatMessage[];
-  topic: string;
+  /** The dataset's reference answer, if any. */
   reference?: string;
-  samples: SampleScore[];
+  /** What else the study keeps per prompt (e.g. a problem's story template). */
+  extras?: Record<string, unknown>;
+  samples: SampleResult[];
   /** Per metric, the mean over the samples it applies to (null: none). */
-  means: Record<HaikuMetric, number | null>;
+  means: Record<string, number | null>;
 }
 
-/** A model's evaluation: settings, aggregates with intervals, per-prompt rows. */
+/** A model's evaluation: settings, metric set, aggregates with intervals, per-prompt rows. */
 export interface EvalReport {
-  /** Model name, as shown in tables (gemma_haiku's `model_path`). */
+  /** Model name: the row of the tables. */
   model: string;
+  /** Set when a study evaluates one model several ways (a decoding preset). */
+  variant?: string;
   settings: EvalSettings;
+  /** The metrics scored, in table order. */
+  metrics: Metric[];
   /**
-   * Per metric, the mean over every output it applies to with a 95 %
-   * (see settings) bootstrap interval over prompts; null when it applies to
-   * no output (e.g. no output has three lines).
+   * Per metric key, the mean over every sample it applies to with a
+   * bootstrap interval over prompts; null when it applies to no sample.
    */
-  aggregate: Record<HaikuMetric, Estimate | null>;
-  /** gemma_haiku's `duplicates`: outputs equal to a train haiku. */
-  duplicates: number;
-  /** Number of outputs, prompts × k (gemma_haiku's `total_samples` with k = 1). */
-  outputs: number;
-  prompts: PromptScores[];
+  aggregate: Record<string, Estimate | null>;
+  prompts: PromptResult[];
+}
+
+/** One prompt's completions, as {@link evaluateOutputs} takes them. */
+export interface PromptOutputs {
+  prompt: string | ChatMessage[];
+  /** See {@link PromptResult.id}. */
+  id: string;
+  reference?: string;
+  extras?: Record<string, unknown>;
+  /** The k completions (completion text only). */
+  samples: string[];
+}
+
+/** One sample as a {@link SampleScorer} sees it. */
+export interface SampleInput {
+  /** The prompt it answers. */
+  prompt: PromptOutputs;
+  promptIndex: number;
+  sampleIndex: number;
+  text: string;
+}
+
+/** What a scorer returns for one sample. */
+export interface SampleScores {
+  /** A value (or null) for every metric of the set. */
+  values: Record<string, number | null>;
+  extras?: Record<string, unknown>;
+}
+
+/**
+ * Scores every sample of a report at once (prompt by prompt, sample by
+ * sample), so that batched scorers (an embedder, a reward batch) make one
+ * pass; a per-sample scorer maps over the list.
+ */
+export type SampleScorer = (
+  samples: readonly SampleInput[],
+) => SampleScores[] | Promise<SampleScores[]>;
+
+/** A CSV row: column → cell (null cells are written empty). */
+export type CsvRow = Record<string, string | number | null>;
+
+/**
+ * How a study's results look beyond the generic files: its names for the
+ * model and prompt columns, columns of its own, its summary.md and its
+ * charts. Every field is optional.
+ */
+export interface ReportLayout {
+  /** CSV heading of the model column (default "model"). */
+  modelColumn?: string;
+  /** CSV heading of the prompt id column (default "id"). */
+  idColumn?: string;
+  /**
+   * Columns that open summary.csv, with their cells per report (e.g. a
+   * reference project's columns in its order). A metric column or the
+   * model column named here is not repeated later.
+   */
+  summaryLead?: {
+    columns: readonly string[];
+    cells(report: EvalReport): CsvRow;
+  };
+  /** Study columns of samples.csv, after the completion, from a sample's extras. */
+  sampleColumns?: {
+    columns: readonly string[];
+    cells(sample: SampleResult): CsvRow;
+  };
+  /** The text of summary.md (default: the summary table). */
+  summaryMarkdown?(reports: readonly EvalReport[]): string;
+  /** Charts written beside the tables: file name → SVG text. */
+  charts?(reports: readonly EvalReport[]): Record<string, string>;
 }

@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
 import { initEngine, tf } from "../../lib/engine/mod.ts";
 import {
-  GEMMA_HAIKU_EVAL_SAMPLING,
-  readEvalPrompts,
-  readTrainHaikus,
   sampleCompletions,
   sampleSeed,
 } from "../../lib/eval/generate_samples.ts";
+import { GEMMA_HAIKU_EVAL_SAMPLING } from "../../lib/experiments/haiku/evaluate.ts";
 import { loadPretrained } from "../../lib/model/pretrained.ts";
 import type { ChatMessage } from "../../lib/tokenizer/mod.ts";
 import { writeTinyChatModel } from "../helpers/chat_model.ts";
@@ -23,7 +21,12 @@ const prompts = [
   user("Generate a haiku about the following topic: snow on the hills"),
   "a plain text prompt",
 ];
-const options = { seed: 5, maxNewTokens: 8, batchSize: 2 };
+const options = {
+  seed: 5,
+  maxNewTokens: 8,
+  batchSize: 2,
+  sampling: GEMMA_HAIKU_EVAL_SAMPLING,
+};
 
 Deno.test("the same seed gives the same completions; each sample index its own", () => {
   const before = tf.memory().numTensors;
@@ -77,18 +80,23 @@ Deno.test("greedy sampling ignores the seed, and bad options are errors", () => 
   assert.deepEqual(g.outputs, greedy(2).outputs);
   g.outputs.forEach((o) => assert.equal(o.samples[0], o.samples[1]));
   assert.throws(
-    () => sampleCompletions(model, tok, prompts, { k: 0 }),
+    () => sampleCompletions(model, tok, prompts, { ...options, k: 0 }),
     /k must be a positive integer, got 0/,
   );
   assert.throws(
-    () => sampleCompletions(model, tok, prompts, { k: 1, batchSize: 1.5 }),
+    () =>
+      sampleCompletions(model, tok, prompts, {
+        ...options,
+        k: 1,
+        batchSize: 1.5,
+      }),
     /batchSize must be a positive integer/,
   );
   assert.throws(
     () =>
       sampleCompletions(model, tok, [
         [{ role: "robot", content: "x" }] as unknown as ChatMessage[],
-      ], { k: 1 }),
+      ], { ...options, k: 1 }),
     /prompt 0: .*role/,
   );
 });
@@ -101,47 +109,6 @@ Deno.test("sample seeds differ across sample and batch indices", () => {
   assert.equal(seeds.size, 64);
   assert.equal(sampleSeed(0, 1, 2), sampleSeed(0, 1, 2));
   assert.notEqual(sampleSeed(0, 1, 2), sampleSeed(1, 1, 2));
-});
-
-Deno.test("eval files in gemma_haiku's format give prompts, topics and references", async () => {
-  const evalSet = await readEvalPrompts("data/haiku/eval.json");
-  assert.equal(evalSet.length, 85);
-  assert.deepEqual(evalSet[0], {
-    prompt: [{
-      role: "user",
-      content:
-        "Generate a haiku about the following topic: A heron fishing in a marsh at sunrise.\n",
-    }],
-    topic: "A heron fishing in a marsh at sunrise.",
-    reference:
-      "Gray heron at dawn\nstands on one leg in the reeds\nthen strikes like a spear",
-  });
-  const haikus = await readTrainHaikus("data/haiku/train.json");
-  assert.equal(haikus.length, 365);
-  assert.equal(
-    haikus[0],
-    "Snow on the tall pines\nand not one bird has sung yet\nthe sky turns pale gold",
-  );
-
-  const bad = `${dir}/bad.jsonl`;
-  await Deno.writeTextFile(
-    bad,
-    [
-      JSON.stringify({
-        conversations: [{ role: "user", content: "topic: a" }],
-      }),
-      JSON.stringify({
-        conversations: [{ role: "assistant", content: "no question" }],
-      }),
-    ].join("\n"),
-  );
-  await assert.rejects(
-    readEvalPrompts(bad),
-    /bad\.jsonl line 2: the conversation must end with a user turn/,
-  );
-  const noTurns = `${dir}/none.jsonl`;
-  await Deno.writeTextFile(noTurns, JSON.stringify({ text: "x" }) + "\n");
-  await assert.rejects(readEvalPrompts(noTurns), /none\.jsonl line 1/);
 });
 
 Deno.test({

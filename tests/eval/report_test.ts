@@ -1,202 +1,135 @@
+/** The results files of a toy study: CSV columns, summary, charts, settings, and the round trip. */
 import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
-import { compareReports } from "../../lib/eval/compare.ts";
-import { evaluateHaikuOutputs } from "../../lib/eval/haiku.ts";
-import { rewardCurves, stageSteps } from "../../lib/eval/charts.ts";
-import {
-  formatInterval,
-  pairedTable,
-  readReports,
-  SEED_COLUMNS,
-  summaryColumns,
-  summaryTable,
-  writeReport,
-} from "../../lib/eval/report.ts";
+import { scoreBars } from "../../lib/eval/charts.ts";
+import { summaryColumns } from "../../lib/eval/csv.ts";
+import { readReports, writeReport } from "../../lib/eval/report.ts";
 import type { EvalReport } from "../../lib/eval/types.ts";
-import {
-  fixedOutputs,
-  letterBagEmbedder,
-  realHaiku,
-  trainHaikus,
-} from "./fixtures.ts";
+import { toyReports } from "./toy_study.ts";
 
-async function twoReports(): Promise<[EvalReport, EvalReport]> {
-  const options = { trainHaikus, embedder: letterBagEmbedder() };
-  const base = await evaluateHaikuOutputs(fixedOutputs(), {
-    ...options,
-    model: "base",
-    generation: {
-      seed: 0,
-      sampling: { temperature: 1, topP: 0.95, topK: 64, minP: 0 },
-      maxNewTokens: 50,
-    },
-  });
-  // "tuned" writes the real haiku for every prompt.
-  const tuned = await evaluateHaikuOutputs(
-    fixedOutputs().map((o) => ({ ...o, samples: [realHaiku, realHaiku] })),
-    { ...options, model: "tuned" },
-  );
-  return [base, tuned];
-}
-
-Deno.test("summary.csv has gemma_haiku's columns first and the report's numbers", async () => {
-  const [base, tuned] = await twoReports();
+Deno.test("writeReport writes the CSV files, summary, charts and settings; readReports reads them back", async () => {
+  const [base, tuned] = await toyReports();
+  const greedy = { ...tuned, variant: "greedy" };
+  const reports = [{ ...base, variant: "greedy" }, greedy];
   const dir = await Deno.makeTempDir({ prefix: "eval_report_" });
   try {
-    const files = await writeReport(`${dir}/run`, [base, tuned]);
-    const text = await Deno.readTextFile(files.summaryCsv);
-    const header = text.split("\n")[0].split(",");
-    assert.deepEqual(header.slice(0, SEED_COLUMNS.length), [...SEED_COLUMNS]);
-    assert.deepEqual(header, summaryColumns());
-    const rows: Record<string, string>[] = parse(text, { columns: true });
-    assert.equal(rows.length, 2);
-    const [b, t] = rows;
-    assert.equal(b.model_path, "base");
-    assert.equal(Number(b.is_haiku_avg), base.aggregate.haiku!.mean);
-    assert.equal(Number(b.similarity_avg), base.aggregate.similarity!.mean);
-    assert.equal(Number(b.total_avg), base.aggregate.total!.mean);
-    assert.equal(Number(b.duplicates), 1);
-    assert.equal(
-      Number(b.duplicate_percentage),
-      1 / 6,
-      "a fraction, as gemma_haiku wrote it",
-    );
-    assert.equal(Number(b.total_samples), 6);
-    assert.equal(b.error, "");
-    assert.equal(Number(b.is_haiku_avg_ci_low), base.aggregate.haiku!.low);
-    assert.equal(Number(b.syllable_mae), base.aggregate.syllableError!.mean);
-    assert.equal(
-      Number(b.prompt_echo_ci_high),
-      base.aggregate.promptEcho!.high,
-    );
-    assert.equal(b.temperature, "1");
-    assert.equal(b.top_k, "64");
-    assert.equal(b.embedder, "letter-bag (test)");
-    assert.equal(Number(t.is_haiku_avg), 1);
-    assert.equal(t.temperature, "", "unknown sampling stays empty");
+    const layout = {
+      idColumn: "question",
+      sampleColumns: {
+        columns: ["upper"],
+        cells: (s: { extras?: Record<string, unknown> }) => ({
+          upper: String(s.extras?.upper),
+        }),
+      },
+      charts: (rs: readonly EvalReport[]) => ({
+        "scores.svg": scoreBars(rs, { title: "Toy" }),
+      }),
+    };
+    const files = await writeReport(`${dir}/run`, reports, layout, {
+      settings: { steps: 3 },
+    });
+    const csv = (path: string): Record<string, string>[] =>
+      parse(Deno.readTextFileSync(path), { columns: true });
 
-    const perPrompt: Record<string, string>[] = parse(
-      await Deno.readTextFile(files.perPromptCsv),
-      { columns: true },
+    const summaryText = await Deno.readTextFile(files.summaryCsv);
+    assert.deepEqual(summaryText.split("\n")[0].split(","), [
+      "model",
+      "variant",
+      "right_avg",
+      "right_avg_ci_low",
+      "right_avg_ci_high",
+      "short_rate",
+      "short_rate_ci_low",
+      "short_rate_ci_high",
+      "digits",
+      "digits_ci_low",
+      "digits_ci_high",
+      "prompts",
+      "k",
+      "seed",
+      "temperature",
+      "top_p",
+      "top_k",
+      "min_p",
+      "sampling",
+      "max_new_tokens",
+      "grader",
+      "ci_level",
+      "bootstrap_resamples",
+      "bootstrap_seed",
+    ]);
+    assert.deepEqual(
+      summaryText.split("\n")[0].split(","),
+      summaryColumns(reports),
     );
+    const [b, t] = csv(files.summaryCsv);
+    assert.equal(b.model, "base");
+    assert.equal(b.variant, "greedy");
+    assert.equal(Number(b.right_avg), base.aggregate.right!.mean);
+    assert.equal(Number(b.digits_ci_high), base.aggregate.digits!.high);
+    assert.equal(b.sampling, "standard");
+    assert.equal(b.seed, "1");
+    assert.equal(t.seed, "", "unknown generation settings stay empty");
+    assert.equal(b.grader, "exact");
+
+    const perPrompt = csv(files.perPromptCsv);
+    assert.deepEqual(Object.keys(perPrompt[0]), [
+      "model",
+      "variant",
+      "prompt_index",
+      "question",
+      "k",
+      "right_avg",
+      "short_rate",
+      "digits",
+      "reference",
+    ]);
     assert.equal(perPrompt.length, 6);
-    const p1 = perPrompt.find((r) =>
-      r.model_path === "base" && r.prompt_index === "1"
-    )!;
-    assert.equal(Number(p1.syllable_mae), 1 / 6);
-    const p2 = perPrompt.find((r) =>
-      r.model_path === "base" && r.prompt_index === "2"
-    )!;
-    assert.equal(p2.syllable_mae, "", "no three-line output");
-    assert.equal(p2.topic, "Quiet snowy forest at dawn");
+    assert.equal(perPrompt[2].digits, "", "no value: an empty cell");
+    assert.equal(perPrompt[1].reference, "100");
 
-    const samples: Record<string, string>[] = parse(
-      await Deno.readTextFile(files.samplesCsv),
-      { columns: true },
-    );
+    const samples = csv(files.samplesCsv);
     assert.equal(samples.length, 12);
-    assert.equal(samples[0].completion, realHaiku, "newlines survive the CSV");
-    assert.equal(samples[0].line_syllables, "5-7-5");
+    assert.deepEqual(Object.keys(samples[0]), [
+      "model",
+      "variant",
+      "prompt_index",
+      "sample_index",
+      "question",
+      "completion",
+      "upper",
+      "right_avg",
+      "short_rate",
+      "digits",
+    ]);
+    assert.deepEqual(
+      [samples[1].completion, samples[1].upper, samples[1].digits],
+      ["five", "FIVE", ""],
+    );
 
-    assert.deepEqual(await readReports(`${dir}/run`), [base, tuned]);
-    assert.match(await Deno.readTextFile(files.summaryMd), /\| Haiku Score \|/);
-    assert.match(await Deno.readTextFile(files.scoresSvg!), /^<svg[^>]*xmlns=/);
+    assert.deepEqual(await readReports(`${dir}/run`), reports);
+    assert.match(
+      await Deno.readTextFile(files.summaryMd),
+      /\| Model \| Right \|/,
+    );
+    assert.deepEqual(
+      JSON.parse(await Deno.readTextFile(files.settingsJson!)),
+      { steps: 3 },
+    );
+    assert.match(
+      await Deno.readTextFile(files.charts["scores.svg"]),
+      /^<svg[^>]*xmlns=/,
+    );
+    await assert.rejects(
+      writeReport(`${dir}/twice`, [greedy, greedy]),
+      /two reports are named "tuned \(greedy\)"/,
+    );
+    await Deno.writeTextFile(`${dir}/run/reports.json`, '[{"model": "x"}]');
+    await assert.rejects(
+      readReports(`${dir}/run`),
+      /report 0 has no "settings"/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
-
-Deno.test("the markdown summary shows mean [low, high] per model", async () => {
-  const [base, tuned] = await twoReports();
-  assert.equal(
-    formatInterval({ mean: 0.42, low: 0.35, high: 0.49 }, "haiku"),
-    "0.42 [0.35, 0.49]",
-  );
-  assert.equal(
-    formatInterval({ mean: 0.0125, low: 0, high: 0.035 }, "trainOverlap"),
-    "1.3 % [0.0, 3.5]",
-  );
-  const md = summaryTable([base, tuned], { metrics: ["haiku", "total"] });
-  const lines = md.split("\n");
-  assert.match(
-    lines[0],
-    /^Means over 3 prompts × k = 2 samples, 95 % bootstrap/,
-  );
-  assert.equal(lines[2], "| Model | Haiku Score | Total Score |");
-  const h = base.aggregate.haiku!;
-  assert.ok(
-    lines[4].startsWith(
-      `| base | ${h.mean.toFixed(2)} [${h.low.toFixed(2)}, ${
-        h.high.toFixed(2)
-      }] |`,
-    ),
-    lines[4],
-  );
-  assert.match(lines[5], /^\| tuned \| 1\.00 \[1\.00, 1\.00\] \|/);
-  assert.throws(() => summaryTable([]), /no reports/);
-});
-
-Deno.test("paired comparisons: identical reports give p = 1; a better model a positive Δ", async () => {
-  const [base, tuned] = await twoReports();
-  const same = compareReports(base, base);
-  assert.equal(same.haiku!.pValue, 1);
-  assert.deepEqual(same.haiku!.difference, { mean: 0, low: 0, high: 0 });
-
-  const cmp = compareReports(tuned, base);
-  // Per prompt, tuned − base Haiku Score: 1 − 1/2, 1 − 1/2, 1 − 0.
-  assert.ok(Math.abs(cmp.haiku!.difference.mean - 2 / 3) < 1e-12);
-  assert.equal(cmp.haiku!.prompts, 3);
-  assert.equal(cmp.haiku!.exact, true);
-  assert.equal(cmp.haiku!.pValue, 2 / 8, "all three prompts favour tuned");
-  assert.equal(cmp.syllableError!.prompts, 2, "prompt 2 has no base value");
-
-  const md = pairedTable(tuned, base, { metrics: ["haiku"] });
-  assert.match(
-    md,
-    /\| Metric \| tuned \| base \| Δ tuned − base \[95 % CI\] \| p \(sign-flip\) \| Prompts \|/,
-  );
-  assert.match(md, /\| Haiku Score \| 1\.00 \| 0\.33 \| 0\.67 \[/);
-  assert.match(md, /\| 0\.250 \| 3 \|/);
-
-  const fewer = { ...base, prompts: base.prompts.slice(1) };
-  assert.throws(
-    () => compareReports(tuned, fewer),
-    /3 prompts\) with "base" \(2 prompts\)/,
-  );
-  const other = {
-    ...base,
-    settings: { ...base.settings, embedder: "use-lite" },
-  };
-  assert.throws(() => compareReports(tuned, other), /not comparable/);
-});
-
-Deno.test("reward curves lay training stages end to end", () => {
-  const runs = [
-    {
-      name: "SFT → RL sparse",
-      records: [1, 2, 3].map((step) => ({ step, reward: step / 10 })),
-    },
-    {
-      name: "RL regular",
-      records: [{ step: 1, reward: 0.5 }, { step: 2, reward: 0.7 }],
-    },
-  ];
-  const { rows, boundaries } = stageSteps(runs);
-  assert.deepEqual(rows.map((r) => r.step), [1, 2, 3, 4, 5]);
-  assert.deepEqual(rows.map((r) => r.stage), [
-    ...Array(3).fill("SFT → RL sparse"),
-    ...Array(2).fill("RL regular"),
-  ]);
-  assert.deepEqual(boundaries, [3]);
-  const svg = rewardCurves(runs, { smooth: 2 });
-  assert.match(svg, /^<svg/);
-  assert.match(svg, /RL regular/);
-  assert.throws(
-    () => stageSteps([runs[0], runs[0]]),
-    /two runs are named "SFT → RL sparse"/,
-  );
-  assert.throws(
-    () => stageSteps([{ name: "x", records: [{ step: 1, reward: NaN }] }]),
-    /run "x" record 0 field "reward" is NaN/,
-  );
 });

@@ -13,7 +13,10 @@ import {
   mainRewards,
   scoreModel,
 } from "../../lib/experiments/math/evaluate.ts";
-import { mathResultsTable } from "../../lib/experiments/math/report.ts";
+import {
+  mathResultsTable,
+  templateAccuracy,
+} from "../../lib/experiments/math/report.ts";
 import { grpoRewardPoints } from "../../lib/eval/charts.ts";
 import { loggedGrpoRecords } from "../../lib/experiments/sft_then_grpo.ts";
 import {
@@ -174,10 +177,10 @@ Deno.test("math main reward: format + accuracy with the trained rewards", async 
     samples,
     0,
   );
-  assert.equal(report.reward.mean, 1);
-  assert.equal(report.math.metrics.format.mean, 0.5);
-  assert.equal(report.math.metrics.accuracy.mean, 0.5);
-  assert.deepEqual(report.templates, { t: 0.5 });
+  assert.equal(report.aggregate.reward!.mean, 1);
+  assert.equal(report.aggregate.format!.mean, 0.5);
+  assert.equal(report.aggregate.accuracy!.mean, 0.5);
+  assert.deepEqual(templateAccuracy(report), { t: 0.5 });
 });
 
 Deno.test("math (fast): trains SFT → GRPO, evaluates base / SFT / GRPO on the same questions, reuses adapters", async () => {
@@ -193,19 +196,17 @@ Deno.test("math (fast): trains SFT → GRPO, evaluates base / SFT / GRPO on the 
     "SFT → GRPO",
   ]);
   for (const r of result.reports) {
-    assert.equal(r.math.questions, settings.evalQuestions);
-    assert.equal(r.perQuestionReward.length, settings.evalQuestions);
-    r.math.rows.forEach((row, i) => {
+    assert.equal(r.settings.prompts, settings.evalQuestions);
+    assert.equal(r.prompts.length, settings.evalQuestions);
+    r.prompts.forEach((p) => {
       // The main reward is exactly format + accuracy of each answer.
-      assert.equal(
-        r.perQuestionReward[i][0],
-        row.samples[0].format + row.samples[0].correct,
-      );
+      const v = p.samples[0].values;
+      assert.equal(v.reward, v.format! + v.accuracy!);
     });
   }
   const table = mathResultsTable(result.reports);
-  assert.match(table, /Paired reward difference \(SFT → GRPO − base/);
-  assert.match(table, /Paired reward difference \(SFT → GRPO − SFT/);
+  assert.match(table, /Δ SFT → GRPO − base \[/);
+  assert.match(table, /Δ SFT → GRPO − SFT \[/);
   assert.match(table, /\| SFT → GRPO \| /);
   const metrics = await loggedGrpoRecords(result.adapters);
   assert.equal(metrics.length, settings.steps);
@@ -227,9 +228,13 @@ Deno.test("math (fast): trains SFT → GRPO, evaluates base / SFT / GRPO on the 
   assert.deepEqual(await trainMath(settings), result.adapters);
   assert.deepEqual((await Deno.stat(weights)).mtime, before);
   const again = await evaluateMath(settings, result.adapters);
+  const rewards = (reports: typeof again) =>
+    reports.map((r) =>
+      r.prompts.map((p) => p.samples.map((s) => s.values.reward))
+    );
   assert.deepEqual(
-    again.map((r) => r.perQuestionReward),
-    result.reports.map((r) => r.perQuestionReward),
+    rewards(again),
+    rewards(result.reports),
     "same seeds, same answers",
   );
   await Deno.remove(root, { recursive: true });

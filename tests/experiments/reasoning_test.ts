@@ -80,26 +80,25 @@ Deno.test("reasoning (fast): trains, evaluates base/SFT/GRPO and the presets, wr
     r.question
   );
   assert.deepEqual(reports.map((r) => r.model), ["base", "SFT", "SFT → GRPO"]);
-  assert.deepEqual(presets.map((r) => r.preset), [
+  assert.deepEqual(presets.map((r) => r.variant), [
     "greedy",
     "conservative",
     "standard",
     "creative",
   ]);
   for (const r of [...reports, ...presets]) {
-    assert.equal(r.perQuestion.length, settings.evalQuestions);
-    r.perQuestion.forEach((q, i) => {
-      q.main.forEach((main, j) => {
-        const text = r.samples[i][j];
-        assert.equal(q.format[j], isStrictFormat(text, "reasoning") ? 1 : 0);
-        assert.ok(q.rubric[j] >= 0 && q.rubric[j] <= 1);
+    assert.equal(r.prompts.length, settings.evalQuestions);
+    r.prompts.forEach((p, i) => {
+      p.samples.forEach(({ text, values: v }) => {
+        assert.equal(v.format, isStrictFormat(text, "reasoning") ? 1 : 0);
+        assert.ok(v.rubric! >= 0 && v.rubric! <= 1);
         assert.equal(
-          q.echo[j],
+          v.echo,
           promptEcho(String(questions[i]), text) ?? 0,
           "question echo",
         );
         assert.ok(
-          Math.abs(main - (q.format[j] + settings.rubricWeight * q.rubric[j])) <
+          Math.abs(v.main! - (v.format! + settings.rubricWeight * v.rubric!)) <
             1e-9,
           "main = format + weight × rubric",
         );
@@ -108,12 +107,19 @@ Deno.test("reasoning (fast): trains, evaluates base/SFT/GRPO and the presets, wr
   }
   assert.match(
     run.summary,
-    /Paired main-reward difference \(SFT → GRPO − base, 3 questions\)/,
+    /\| Metric \| SFT → GRPO \| base \| Δ SFT → GRPO − base \[95 % CI\]/,
+  );
+  assert.match(
+    run.summary,
+    /\| Main reward \| [^|]+ \| [^|]+ \| [^|]+ \| [^|]+ \| 3 \|/,
   );
   assert.match(run.summary, /\| greedy \|/);
   for (
     const file of [
       "summary.md",
+      "summary.csv",
+      "per_prompt.csv",
+      "samples.csv",
       "reports.json",
       "scores.svg",
       "presets.svg",

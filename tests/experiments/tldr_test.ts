@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { initEngine } from "../../lib/engine/mod.ts";
 import {
-  evaluateTldr,
   tldrPrompt,
   tldrSettings,
-  tldrTable,
   trainTldr,
 } from "../../lib/experiments/tldr/study.ts";
+import { evaluateTldr } from "../../lib/experiments/tldr/evaluate.ts";
+import {
+  tldrTable,
+  writeTldrResults,
+} from "../../lib/experiments/tldr/report.ts";
 
 await initEngine({ verbose: false });
 
@@ -29,19 +32,29 @@ Deno.test("tldr (fast): trains an adapter, scores base and trained on the same p
     "SFT → GRPO (length + similarity)",
   ]);
   for (const r of reports) {
-    assert.equal(r.perPassage.length, settings.evalPassages);
-    r.perPassage.forEach((p, i) => {
-      p.chars.forEach((c, j) => {
-        assert.equal(c, [...r.samples[i][j]].length);
+    assert.equal(r.prompts.length, settings.evalPassages);
+    r.prompts.forEach((p) => {
+      p.samples.forEach(({ text, values }) => {
+        assert.equal(values.chars, [...text].length);
         assert.equal(
-          p.reward[j],
-          -Math.abs(settings.target - c),
+          values.reward,
+          -Math.abs(settings.target - values.chars!),
           "reward_len on the completion text",
         );
       });
     });
   }
-  assert.match(tldrTable(reports, settings.target), /Paired reward difference/);
+  const table = tldrTable(reports, settings.target);
+  assert.match(table, /Δ SFT → GRPO \(length \+ similarity\) − base \[/);
+  assert.match(
+    table,
+    /\| Reward −\\\|50 − chars\\\| \| -?\d+\.\d \| -?\d+\.\d \| /,
+  );
+  const files = await writeTldrResults(settings, reports);
+  for (const name of ["summary.md", "reports.json", "lengths.svg"]) {
+    const path = files.find((f) => f.endsWith(`/${name}`))!;
+    assert.ok((await Deno.stat(path)).size > 0, name);
+  }
   // A second call reuses the trained adapters.
   assert.deepEqual(await trainTldr(settings), adapters);
   await Deno.remove(root, { recursive: true });

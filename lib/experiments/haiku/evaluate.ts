@@ -2,20 +2,15 @@
  * The study's evaluation: every model variant (the base model and each
  * pipeline's final adapter) answers every eval prompt k times with seeded
  * sampling at gemma_haiku's settings, and the answers are scored with gemma_haiku's
- * columns plus ours (lib/eval). The Gemini row answers the same prompts
+ * columns plus ours (./metrics.ts). The Gemini row answers the same prompts
  * through the API with the raw user text, as gemma_haiku did, and is skipped with
  * a message when no key is set.
  *
  * @module
  */
-import {
-  type EvalPrompt,
-  type EvalReport,
-  evaluateHaikuOutputs,
-  readEvalPrompts,
-  readTrainHaikus,
-  sampleCompletions,
-} from "../../eval/mod.ts";
+import { sampleCompletions } from "../../eval/generate_samples.ts";
+import type { EvalReport } from "../../eval/types.ts";
+import type { SamplingOptions } from "../../generate/presets.ts";
 import {
   geminiAvailable,
   GeminiClient,
@@ -26,7 +21,17 @@ import { loadPretrained } from "../../model/pretrained.ts";
 import { loadAdapter } from "../../peft/mod.ts";
 import { useLiteEmbedder } from "../../rewards/use_lite.ts";
 import { promptText } from "../../prompt/prompt.ts";
+import { type EvalPrompt, readEvalPrompts, readTrainHaikus } from "./data.ts";
+import { evaluateHaikuOutputs } from "./metrics.ts";
 import type { HaikuStudySettings } from "./settings.ts";
+
+/** gemma_haiku's evaluation sampling (`full_eval.py`): T 1.0, top-p 0.95, top-k 64. */
+export const GEMMA_HAIKU_EVAL_SAMPLING: SamplingOptions = {
+  temperature: 1.0,
+  topP: 0.95,
+  topK: 64,
+  minP: 0,
+};
 
 /** A model to evaluate: the base (adapter null) or base + a stage's adapter. */
 export interface Variant {
@@ -86,6 +91,7 @@ export async function evaluateVariants(
           {
             k: settings.eval.k,
             seed: settings.eval.seed,
+            sampling: GEMMA_HAIKU_EVAL_SAMPLING,
             maxNewTokens: settings.eval.maxNewTokens,
           },
         );

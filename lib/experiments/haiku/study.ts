@@ -7,16 +7,15 @@
  *
  * @module
  */
-import {
-  compareReports,
-  type EvalReport,
-  pairedTable,
-  rewardCurves,
-  writeReport,
-} from "../../eval/mod.ts";
+import { rewardCurves } from "../../eval/charts.ts";
+import { compareReports } from "../../eval/compare.ts";
+import { writeReport } from "../../eval/report.ts";
+import { pairedTable } from "../../eval/tables.ts";
+import type { EvalReport } from "../../eval/types.ts";
 import { writeSvg } from "../../plot/mod.ts";
 import { MetricsLog, type MetricsRecord } from "../../train/metrics_log.ts";
 import { evaluateGemini, evaluateVariants, type Variant } from "./evaluate.ts";
+import { haikuLayout } from "./report.ts";
 import type { HaikuStudySettings } from "./settings.ts";
 import {
   runStage,
@@ -96,9 +95,14 @@ export async function runHaikuStudy(
   const gemini = await evaluateGemini(settings, evalHooks);
   if (gemini) reports.push(gemini);
 
-  const written = await writeReport(settings.resultsDir, reports);
   const base = reports[0];
   const fullrun = reports.find((r) => r.model === label("fullrun"))!;
+  const written = await writeReport(
+    settings.resultsDir,
+    reports,
+    haikuLayout({ paired: [fullrun.model, base.model] }),
+    { settings },
+  );
   const paired = pairedTable(fullrun, base);
   const haiku = compareReports(fullrun, base).haiku;
   const fullrunBeatsBase = haiku !== null && haiku.difference.low > 0;
@@ -110,7 +114,17 @@ export async function runHaikuStudy(
     reports,
     paired,
     fullrunBeatsBase,
-    files: [...Object.values(written), pairedPath, curvesPath],
+    files: [
+      written.summaryCsv,
+      written.perPromptCsv,
+      written.samplesCsv,
+      written.summaryMd,
+      written.reportsJson,
+      written.settingsJson!,
+      ...Object.values(written.charts),
+      pairedPath,
+      curvesPath,
+    ],
   };
 }
 

@@ -3,18 +3,29 @@
  * the SFT → GRPO adapter answer the same eval questions with the same
  * seeds (greedy k = 1, and optionally k samples with the "standard"
  * preset). Each answer is scored for accuracy, partial accuracy and format
- * (lib/eval/math.ts) and for the main reward — format + accuracy with the
- * reward functions and weights GRPO trained with.
+ * (./metrics.ts) and for the main reward — format + accuracy with the
+ * reward functions and weights GRPO trained with. A report's variant is
+ * its decoding preset.
  *
  * @module
  */
-import { bootstrapCI, type Estimate } from "../../eval/stats.ts";
-import { evaluateMathOutputs, type MathReport } from "../../eval/math.ts";
+import { evaluateOutputs } from "../../eval/evaluate.ts";
 import { sampleCompletions } from "../../eval/generate_samples.ts";
+import type {
+  EvalReport,
+  GenerationSettings,
+  SampleInput,
+} from "../../eval/types.ts";
 import { rewardFromConfig } from "../../rewards/registry.ts";
 import { type RewardFunction, scoreRewards } from "../../rewards/types.ts";
 import { forEachStageModel, type StageAdapters } from "../sft_then_grpo.ts";
 import { type MathProblem, readMathProblems } from "./data.ts";
+import {
+  checkItems,
+  MATH_METRICS,
+  mathSampleScores,
+  mathStudySettings,
+} from "./metrics.ts";
 import {
   MAIN_REWARD_NAMES,
   MATH_REWARDS,
@@ -27,20 +38,6 @@ export interface MathDecoding {
   /** "greedy" (k = 1) or "standard" (lib/generate/presets.ts, k samples). */
   preset: "greedy" | "standard";
   k: number;
-}
-
-/** One model's answers under one decoding, scored. */
-export interface MathModelReport {
-  model: string;
-  decoding: MathDecoding;
-  /** Accuracy, partial accuracy and format with intervals, and every answer. */
-  math: MathReport;
-  /** Format + accuracy as trained, with its interval over questions. */
-  reward: Estimate;
-  /** [question][sample] main reward, for pairing. */
-  perQuestionReward: number[][];
-  /** Per story template: mean accuracy over its questions' samples. */
-  templates: Record<string, number>;
 }
 
 /** The main reward's functions and weights, exactly as GRPO builds them. */
@@ -91,7 +88,7 @@ export async function evaluateMath(
   settings: MathSettings,
   adapters: StageAdapters,
   onProgress?: (line: string) => void,
-): Promise<MathModelReport[]> {
+): Promise<EvalReport[]> {
   const problems = (await readMathProblems(settings.evalData)).slice(
     0,
     settings.evalQuestions,
@@ -101,18 +98,25 @@ export async function evaluateMath(
     settings.model,
     adapters,
     async (name, model, tokenizer) => {
-      const reports: MathModelReport[] = [];
+      const reports: EvalReport[] = [];
       for (const decoding of mathDecodings(settings)) {
         const started = performance.now();
-        const { outputs } = sampleCompletions(model, tokenizer, prompts, {
-          k: decoding.k,
-          seed: settings.seed,
-          maxNewTokens: settings.maxCompletionLength,
-          sampling: decoding.preset,
-        });
+        const { outputs, settings: generation } = sampleCompletions(
+          model,
+          tokenizer,
+          prompts,
+          {
+            k: decoding.k,
+            seed: settings.seed,
+            maxNewTokens: settings.maxCompletionLength,
+            sampling: decoding.preset,
+          },
+        );
         const samples = outputs.map((o) => o.samples);
         reports.push(
-          await scoreModel(name, decoding, problems, samples, settings.seed),
+          await scoreModel(name, decoding, problems, samples, settings.seed, {
+            generation,
+          }),
         );
         onProgress?.(
           `${name} ${decoding.preset} k=${decoding.k}: ${
@@ -126,39 +130,51 @@ export async function evaluateMath(
   return perModel.flat();
 }
 
-/** Scores one model's answers: the math metrics, the main reward, per-template accuracy. */
+/**
+ * Scores one model's answers: the main reward and the answer metrics of
+ * every sample, as a report whose prompts carry the question (id), the
+ * gold (reference) and the story template (extras).
+ */
 export async function scoreModel(
   model: string,
   decoding: MathDecoding,
   problems: readonly MathProblem[],
   samples: readonly (readonly string[])[],
   seed: number,
-): Promise<MathModelReport> {
-  const math = evaluateMathOutputs(
+  options: { generation?: Partial<GenerationSettings> } = {},
+): Promise<EvalReport> {
+  checkItems(problems.map((p, i) => ({ gold: p.final, samples: samples[i] })));
+  return await evaluateOutputs(
     problems.map((p, i) => ({
-      question: p.question,
-      gold: p.final,
+      prompt: mathTaskPrompt(p.question),
+      id: p.question,
+      reference: String(p.final),
+      extras: { template: p.template },
       samples: [...samples[i]],
     })),
-    { bootstrap: { seed } },
+    {
+      model,
+      variant: decoding.preset,
+      metrics: MATH_METRICS,
+      generation: options.generation,
+      bootstrap: { seed },
+      study: mathStudySettings(),
+      score: async (inputs: readonly SampleInput[]) => {
+        const rewards = await mainRewards(problems, samples);
+        return inputs.map((s) => {
+          const scores = mathSampleScores(
+            s.text,
+            problems[s.promptIndex].final,
+          );
+          return {
+            values: {
+              reward: rewards[s.promptIndex][s.sampleIndex],
+              ...scores.values,
+            },
+            extras: scores.extras,
+          };
+        });
+      },
+    },
   );
-  const perQuestionReward = await mainRewards(problems, samples);
-  const byTemplate = new Map<string, number[]>();
-  math.rows.forEach((row, i) => {
-    const list = byTemplate.get(problems[i].template) ?? [];
-    list.push(row.accuracy);
-    byTemplate.set(problems[i].template, list);
-  });
-  return {
-    model,
-    decoding,
-    math,
-    reward: bootstrapCI(perQuestionReward, { seed }),
-    perQuestionReward,
-    templates: Object.fromEntries(
-      [...byTemplate].sort(([a], [b]) => a.localeCompare(b)).map((
-        [t, list],
-      ) => [t, list.reduce((s, v) => s + v, 0) / list.length]),
-    ),
-  };
 }

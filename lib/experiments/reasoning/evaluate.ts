@@ -6,136 +6,34 @@
  * alone, ee596-fp's word-overlap proxy (a diagnostic), the share of the
  * question's content words echoed, and the length in tokens. Then the
  * trained adapter answers again under each generation preset (greedy,
- * conservative, standard, creative).
+ * conservative, standard, creative). The metrics are in ./metrics.ts.
  *
  * ```ts
  * const { reports, presets } = await evaluateReasoning(settings, adapters);
- * reports.map((r) => r.main.mean);
+ * reports.map((r) => r.aggregate.main?.mean);
  * ```
  *
  * @module
  */
-import { promptEcho } from "../../eval/echo.ts";
-import { bootstrapCI, type Estimate } from "../../eval/stats.ts";
+import { evaluateOutputs } from "../../eval/evaluate.ts";
 import { sampleCompletions } from "../../eval/generate_samples.ts";
+import type { EvalReport, SampleScorer } from "../../eval/types.ts";
 import { type PresetName, PRESETS } from "../../generate/presets.ts";
 import type { CausalLM } from "../../model/decoder.ts";
-import { rewardFromConfig } from "../../rewards/registry.ts";
-import { parseRubric, rubricOverlapScore } from "../../rewards/rubric.ts";
-import { scoreRewards } from "../../rewards/types.ts";
 import type { Tokenizer } from "../../tokenizer/mod.ts";
 import type { Row } from "../../data/rows.ts";
 import { forEachStageModel, type StageAdapters } from "../sft_then_grpo.ts";
-import { type ReasoningSettings } from "./settings.ts";
+import { REASONING_METRICS, reasoningScorer } from "./metrics.ts";
+import type { ReasoningSettings } from "./settings.ts";
 import { reasoningPrompt } from "../../prompt/system_prompts.ts";
-import { readRubricRows, reasoningRewards } from "./train.ts";
+import { readRubricRows } from "./train.ts";
 
-/** The per-sample measurements of a report. */
-export const REASONING_METRICS = [
-  "main",
-  "format",
-  "rubric",
-  "overlap",
-  "echo",
-  "tokens",
-] as const;
-
-/** One per-sample measurement. */
-export type ReasoningMetric = typeof REASONING_METRICS[number];
-
-/** Per-model (or per-preset) measurements over the eval questions. */
-export interface ReasoningReport {
-  model: string;
-  preset: PresetName;
-  /** Samples per question. */
-  k: number;
-  /** Means with 95 % bootstrap intervals over questions. */
-  aggregate: Record<ReasoningMetric, Estimate>;
-  /** `[question][sample]` raw values, for pairing. */
-  perQuestion: Record<ReasoningMetric, number[]>[];
-  /** Question ids, in order. */
-  ids: string[];
-  /** `[question][sample]` completions. */
-  samples: string[][];
-}
-
-/** Everything {@link evaluateReasoning} measures. */
+/** Everything {@link evaluateReasoning} measures (each report's variant is its preset). */
 export interface ReasoningEvaluation {
   /** base, SFT, SFT → GRPO under the "standard" preset. */
-  reports: ReasoningReport[];
+  reports: EvalReport[];
   /** The SFT → GRPO adapter under each preset (greedy with k = 1). */
-  presets: ReasoningReport[];
-}
-
-interface Scorer {
-  rows: Row[];
-  score(model: string, preset: PresetName, samples: string[][]): Promise<
-    ReasoningReport
-  >;
-}
-
-/** Scores completions with the training rewards and the diagnostics. */
-function makeScorer(
-  settings: ReasoningSettings,
-  rows: Row[],
-  tokenizer: Tokenizer,
-  k: () => number,
-): Scorer {
-  const specs = reasoningRewards(settings);
-  const fns = specs.map(({ name, weight: _w, ...rest }, i) =>
-    rewardFromConfig(name, rest, "reasoning evaluation", `rewards[${i}]`)
-  );
-  const weights = specs.map((s) => s.weight);
-  const [formatName, rubricName] = fns.map((f) => f.name);
-  const rubrics = rows.map((r, i) =>
-    parseRubric(r.rubric, `${settings.evalData} row ${i + 1} "rubric"`)
-      .map((c) => c.criterion).join("\n")
-  );
-  return {
-    rows,
-    async score(model, preset, samples) {
-      const flat = samples.flatMap((list, q) =>
-        list.map((completion) => ({
-          prompt: reasoningPrompt(String(rows[q].question)),
-          completion,
-          columns: rows[q] as Record<string, unknown>,
-        }))
-      );
-      const scored = await scoreRewards(fns, flat, weights);
-      let at = 0;
-      const perQuestion = samples.map((list, q) => {
-        const take = (values: (number | null)[]) =>
-          values.slice(at, at + list.length).map((v) => v ?? 0);
-        const values = {
-          main: take(scored.total),
-          format: take(scored.byName[formatName]),
-          rubric: take(scored.byName[rubricName]),
-          overlap: list.map((c) => rubricOverlapScore(c, rubrics[q])),
-          // The grader's known weak spot: restating the question earns
-          // rubric credit, so the share of its content words echoed is shown.
-          echo: list.map((c) => promptEcho(String(rows[q].question), c) ?? 0),
-          tokens: list.map((c) => tokenizer.encode(c.trim()).length),
-        };
-        at += list.length;
-        return values;
-      });
-      const aggregate = Object.fromEntries(
-        REASONING_METRICS.map((m) => [
-          m,
-          bootstrapCI(perQuestion.map((p) => p[m]), { seed: settings.seed }),
-        ]),
-      ) as Record<ReasoningMetric, Estimate>;
-      return {
-        model,
-        preset,
-        k: k(),
-        aggregate,
-        perQuestion,
-        ids: rows.map((r, i) => String(r.id ?? i)),
-        samples,
-      };
-    },
-  };
+  presets: EvalReport[];
 }
 
 function answer(
@@ -145,8 +43,8 @@ function answer(
   settings: ReasoningSettings,
   preset: PresetName,
   k: number,
-): string[][] {
-  const { outputs } = sampleCompletions(
+) {
+  return sampleCompletions(
     model,
     tokenizer,
     rows.map((r) => reasoningPrompt(String(r.question))),
@@ -158,7 +56,6 @@ function answer(
       batchSize: 11,
     },
   );
-  return outputs.map((o) => o.samples);
 }
 
 /**
@@ -175,35 +72,69 @@ export async function evaluateReasoning(
     0,
     settings.evalQuestions,
   );
-  let k = settings.k;
-  let scorer: Scorer | undefined;
-  const reports: ReasoningReport[] = [];
-  const presets: ReasoningReport[] = [];
+  let score: SampleScorer | undefined;
+  const reports: EvalReport[] = [];
+  const presets: EvalReport[] = [];
   const started = performance.now();
-  const note = (r: ReasoningReport) =>
+  const note = (r: EvalReport) =>
     log(
-      `${r.model} (${r.preset}, k ${r.k}): main reward ${
-        r.aggregate.main.mean.toFixed(3)
-      }, format ${r.aggregate.format.mean.toFixed(2)}, rubric ${
-        r.aggregate.rubric.mean.toFixed(3)
+      `${r.model} (${r.variant}, k ${r.settings.k}): main reward ${
+        r.aggregate.main!.mean.toFixed(3)
+      }, format ${r.aggregate.format!.mean.toFixed(2)}, rubric ${
+        r.aggregate.rubric!.mean.toFixed(3)
       } [${((performance.now() - started) / 60000).toFixed(1)} min]`,
+    );
+  const evaluate = (
+    model: string,
+    preset: PresetName,
+    { outputs, settings: generation }: ReturnType<typeof answer>,
+  ) =>
+    evaluateOutputs(
+      outputs.map((o, i) => ({
+        prompt: o.prompt,
+        id: String(rows[i].id ?? i),
+        reference: String(rows[i].reference_answer),
+        samples: o.samples,
+      })),
+      {
+        model,
+        variant: preset,
+        metrics: REASONING_METRICS,
+        score: score!,
+        generation,
+        bootstrap: { seed: settings.seed },
+        study: { rubricWeight: settings.rubricWeight },
+      },
     );
   await forEachStageModel(
     settings.model,
     adapters,
     async (name, model, tokenizer) => {
-      scorer ??= makeScorer(settings, rows, tokenizer, () => k);
-      k = settings.k;
-      const samples = answer(model, tokenizer, rows, settings, "standard", k);
-      reports.push(await scorer.score(name, "standard", samples));
+      score ??= reasoningScorer(settings, rows, tokenizer);
+      const standard = answer(
+        model,
+        tokenizer,
+        rows,
+        settings,
+        "standard",
+        settings.k,
+      );
+      reports.push(await evaluate(name, "standard", standard));
       note(reports.at(-1)!);
       if (name !== "SFT → GRPO") return;
       for (const preset of Object.keys(PRESETS) as PresetName[]) {
-        k = preset === "greedy" ? 1 : settings.k;
-        const again = preset === "standard"
-          ? samples
-          : answer(model, tokenizer, rows, settings, preset, k);
-        presets.push(await scorer.score(name, preset, again));
+        const k = preset === "greedy" ? 1 : settings.k;
+        if (preset === "standard") {
+          presets.push(reports.at(-1)!);
+          continue;
+        }
+        presets.push(
+          await evaluate(
+            name,
+            preset,
+            answer(model, tokenizer, rows, settings, preset, k),
+          ),
+        );
         note(presets.at(-1)!);
       }
     },

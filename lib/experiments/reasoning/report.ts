@@ -1,7 +1,7 @@
 /**
- * Tables and charts of the rubric-reasoning experiment: the model table with
- * the paired main-reward difference, the preset table, score bars and
- * sample answers.
+ * Tables and charts of the rubric-reasoning experiment: the model table
+ * with the paired comparisons, the preset table, score bars, sample
+ * answers, and the layout that writes them into results/reasoning/<run>/.
  *
  * ```ts
  * console.log(reasoningTable(evaluation.reports, settings));
@@ -10,120 +10,140 @@
  *
  * @module
  */
-import { type Estimate, pairedComparison } from "../../eval/stats.ts";
-import { estimateBars } from "../../eval/charts.ts";
-import type { ReasoningMetric, ReasoningReport } from "./evaluate.ts";
+import { scoreBars } from "../../eval/charts.ts";
+import { PRESETS } from "../../generate/presets.ts";
+import { metricLegend } from "../../eval/metrics.ts";
+import { pairedTable, summaryTable } from "../../eval/tables.ts";
+import type { EvalReport, ReportLayout } from "../../eval/types.ts";
+import { mainRewardLabel, REASONING_METRICS } from "./metrics.ts";
 import type { ReasoningSettings } from "./settings.ts";
 
-const fmt = (e: Estimate, d = 3) =>
-  `${e.mean.toFixed(d)} [${e.low.toFixed(d)}, ${e.high.toFixed(d)}]`;
+export { mainRewardLabel } from "./metrics.ts";
 
-/** The main-reward definition, for captions. */
-export function mainRewardLabel(settings: ReasoningSettings): string {
-  return `format_strict (0/1) + ${settings.rubricWeight} × rubric_embedding (0–1)`;
+/**
+ * The paired tests of these tables always drew their sign flips and
+ * resamples with seed 0 (the intervals use the run's seed); kept so the
+ * same answers give the same p-values.
+ */
+const PAIRED_SEED = 0;
+
+/** The paired comparison of `a` − `b` on the same questions (every metric). */
+export function reasoningPaired(a: EvalReport, b: EvalReport): string {
+  return pairedTable(a, b, { seed: PAIRED_SEED });
 }
 
-/** The paired main-reward difference of `a` − `b` on the same questions, as a sentence. */
-export function pairedLine(a: ReasoningReport, b: ReasoningReport): string {
-  const p = pairedComparison(
-    a.perQuestion.map((q) => q.main),
-    b.perQuestion.map((q) => q.main),
-  );
-  return `Paired main-reward difference (${a.model} − ${b.model}, ${p.prompts} questions): ${
-    p.difference.mean.toFixed(3)
-  } [${p.difference.low.toFixed(3)}, ${
-    p.difference.high.toFixed(3)
-  }], sign-flip p = ${p.pValue.toFixed(4)}.`;
-}
-
-/** The model table (base / SFT / SFT → GRPO) and the paired differences. */
+/** The model table (base / SFT / SFT → GRPO) and the paired comparisons of the last with the others. */
 export function reasoningTable(
-  reports: readonly ReasoningReport[],
+  reports: readonly EvalReport[],
   settings: ReasoningSettings,
 ): string {
-  const r0 = reports[0];
-  const lines = [
-    `Main reward = ${mainRewardLabel(settings)}, exactly as trained. ` +
-    `${r0.perQuestion.length} eval questions × k = ${r0.k} samples (standard preset, seed ${settings.seed}); ` +
-    `means with 95 % bootstrap intervals over questions. ` +
-    `Overlap proxy = ee596-fp's rubric word overlap (0–10), a diagnostic only; ` +
-    `question echo = share of the question's content words in the answer (restating the question earns rubric credit).`,
-    "",
-    "| Model | Main reward | Format accuracy | Rubric score (embedding) | Overlap proxy | Question echo | Tokens |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
-    ...reports.map((r) =>
-      `| ${r.model} | ${fmt(r.aggregate.main)} | ${
-        fmt(r.aggregate.format, 2)
-      } | ${fmt(r.aggregate.rubric)} | ${fmt(r.aggregate.overlap, 2)} | ${
-        fmt(r.aggregate.echo, 2)
-      } | ${fmt(r.aggregate.tokens, 1)} |`
-    ),
+  const parts = [
+    `Main reward = ${
+      mainRewardLabel(settings)
+    }, exactly as trained (seed ${settings.seed}).`,
+    summaryTable(reports),
   ];
-  if (reports.length >= 2) {
-    lines.push("", pairedLine(reports.at(-1)!, reports[0]));
-    if (reports.length >= 3) {
-      lines.push("", pairedLine(reports.at(-1)!, reports[1]));
-    }
+  const last = reports.at(-1)!;
+  for (const other of reports.slice(0, -1).slice(0, 2)) {
+    parts.push(reasoningPaired(last, other));
   }
-  return lines.join("\n");
+  return parts.join("\n\n");
 }
 
-/** The preset table of the trained adapter. */
-export function presetTable(presets: readonly ReasoningReport[]): string {
-  return [
-    `${presets[0]?.model ?? "trained"} under each generation preset ` +
-    `(greedy k = 1, the others k = ${
-      presets.find((p) => p.preset !== "greedy")?.k ?? "?"
-    }); 95 % bootstrap intervals over questions.`,
-    "",
-    "| Preset | Format accuracy | Rubric score (embedding) | Main reward | Tokens |",
-    "| --- | --- | --- | --- | --- |",
-    ...presets.map((r) =>
-      `| ${r.preset} | ${fmt(r.aggregate.format, 2)} | ${
-        fmt(r.aggregate.rubric)
-      } | ${fmt(r.aggregate.main)} | ${fmt(r.aggregate.tokens, 1)} |`
-    ),
-  ].join("\n");
+/** The preset table of the trained adapter (greedy k = 1, the others k). */
+export function presetTable(presets: readonly EvalReport[]): string {
+  return summaryTable(presets, {
+    metrics: ["format", "rubric", "main", "tokens"],
+  });
 }
 
-const LABELS: Partial<Record<ReasoningMetric, string>> = {
-  main: "main reward",
-  format: "format accuracy",
-  rubric: "rubric score",
-};
-
-/** Bars with intervals: one panel per metric, one bar per report. */
+/** Bars with intervals: one panel per metric, one bar per report (its model or its preset). */
 export function reasoningBars(
-  reports: readonly ReasoningReport[],
+  reports: readonly EvalReport[],
   options: { by?: "model" | "preset"; title?: string } = {},
 ): string {
   const by = options.by ?? "model";
-  const bars = (["main", "format", "rubric"] as const).flatMap((m) =>
-    reports.map((r) => ({
-      name: by === "model" ? r.model : r.preset,
-      metric: LABELS[m]!,
-      estimate: r.aggregate[m],
-    }))
-  );
-  return estimateBars(bars, {
+  return scoreBars(reports, {
+    metrics: ["main", "format", "rubric"],
     title: options.title ?? "Rubric reasoning evaluation",
     subtitle: "bars: 95 % bootstrap interval over questions",
+    name: (r) => by === "model" ? r.model : r.variant ?? r.model,
   });
 }
 
 /** The first sample of each report for the first `n` questions. */
 export function sampleRows(
-  reports: readonly ReasoningReport[],
+  reports: readonly EvalReport[],
   questions: readonly string[],
   n = 3,
 ) {
   return reports.flatMap((r) =>
-    r.samples.slice(0, n).map((list, q) => ({
+    r.prompts.slice(0, n).map((p, q) => ({
       model: r.model,
       question: questions[q],
-      answer: list[0].trim(),
-      format: r.perQuestion[q].format[0] === 1 ? "✓" : "",
-      rubric: r.perQuestion[q].rubric[0].toFixed(2),
+      answer: p.samples[0].text.trim(),
+      format: p.samples[0].values.format === 1 ? "✓" : "",
+      rubric: p.samples[0].values.rubric!.toFixed(2),
     }))
   );
+}
+
+/** The summary.md text: settings, model table, paired comparisons, preset table, metric definitions. */
+export function reasoningSummary(
+  settings: ReasoningSettings,
+  evaluation: {
+    reports: readonly EvalReport[];
+    presets: readonly EvalReport[];
+  },
+): string {
+  return [
+    `# Rubric reasoning (run "${settings.run}")`,
+    "",
+    `SFT ${settings.sftSteps} steps, GRPO ${settings.steps} steps (lr ${settings.learningRate}), ` +
+    `max ${settings.maxCompletionLength} new tokens.`,
+    "",
+    reasoningTable(evaluation.reports, settings),
+    "",
+    "## Generation presets",
+    "",
+    presetTable(evaluation.presets),
+    "",
+    "## Metrics",
+    "",
+    metricLegend(REASONING_METRICS),
+    "",
+  ].join("\n");
+}
+
+/** The models and the presets of an evaluation, split back from one list of reports. */
+export function splitReports(reports: readonly EvalReport[]) {
+  const models = reports.filter((r) => r.variant === "standard");
+  const trained = models.at(-1)?.model;
+  const order = Object.keys(PRESETS);
+  const presets = reports.filter((r) => r.model === trained).sort((a, b) =>
+    order.indexOf(a.variant!) - order.indexOf(b.variant!)
+  );
+  return { reports: models, presets };
+}
+
+/**
+ * The study's {@link ReportLayout}. The files hold the model reports and
+ * the trained adapter's other presets once each (its "standard" preset is
+ * its model report).
+ */
+export function reasoningLayout(settings: ReasoningSettings): ReportLayout {
+  return {
+    summaryMarkdown: (reports) =>
+      reasoningSummary(settings, splitReports(reports)),
+    charts: (reports) => {
+      const { reports: models, presets } = splitReports(reports);
+      return {
+        "scores.svg": reasoningBars(models),
+        "presets.svg": reasoningBars(presets, {
+          by: "preset",
+          title: "SFT → GRPO under each generation preset",
+        }),
+      };
+    },
+  };
 }

@@ -1,8 +1,9 @@
 /**
  * The rubric-reasoning experiment end to end: train (SFT → GRPO, reusing
  * finished adapters), evaluate base / SFT / SFT → GRPO and the presets,
- * and write results/reasoning/<run>/ (summary.md, reports.json,
- * scores.svg, presets.svg, reward_curves.svg).
+ * and write results/reasoning/<run>/ through lib/eval's writer (summary.md,
+ * summary.csv, per_prompt.csv, samples.csv, reports.json, settings.json,
+ * scores.svg, presets.svg) plus reward_curves.svg.
  *
  * ```ts
  * const settings = reasoningSettings({ fast: true });
@@ -14,9 +15,10 @@
 import { writeSvg } from "../../plot/mod.ts";
 import type { MetricsRecord } from "../../train/metrics_log.ts";
 import { grpoRewardChart } from "../../eval/charts.ts";
+import { writeReport } from "../../eval/report.ts";
 import { loggedGrpoRecords, type StageAdapters } from "../sft_then_grpo.ts";
 import { evaluateReasoning, type ReasoningEvaluation } from "./evaluate.ts";
-import { presetTable, reasoningBars, reasoningTable } from "./report.ts";
+import { reasoningLayout, reasoningSummary } from "./report.ts";
 import type { ReasoningSettings } from "./settings.ts";
 import { trainReasoning } from "./train.ts";
 
@@ -32,7 +34,7 @@ export interface ReasoningHooks {
 export interface ReasoningRun {
   adapters: StageAdapters;
   evaluation: ReasoningEvaluation;
-  /** The markdown of summary.md: model table, paired lines, preset table. */
+  /** The markdown of summary.md: model table, paired comparisons, preset table. */
   summary: string;
 }
 
@@ -47,43 +49,22 @@ export async function runReasoning(
   return { adapters, evaluation, summary };
 }
 
-/** Writes summary.md, reports.json and the charts; returns the summary. */
+/** Writes the report files and the charts; returns the summary. */
 export async function writeReasoningResults(
   settings: ReasoningSettings,
   adapters: StageAdapters,
   evaluation: ReasoningEvaluation,
 ): Promise<string> {
   const dir = settings.resultsDir;
-  await Deno.mkdir(dir, { recursive: true });
-  const summary = [
-    `# Rubric reasoning (run "${settings.run}")`,
-    "",
-    `SFT ${settings.sftSteps} steps, GRPO ${settings.steps} steps (lr ${settings.learningRate}), ` +
-    `max ${settings.maxCompletionLength} new tokens.`,
-    "",
-    reasoningTable(evaluation.reports, settings),
-    "",
-    "## Generation presets",
-    "",
-    presetTable(evaluation.presets),
-    "",
-  ].join("\n");
-  await Deno.writeTextFile(`${dir}/summary.md`, summary);
-  await Deno.writeTextFile(
-    `${dir}/reports.json`,
-    JSON.stringify({ settings, ...evaluation }, null, 1) + "\n",
-  );
-  await writeSvg(`${dir}/scores.svg`, reasoningBars(evaluation.reports));
-  await writeSvg(
-    `${dir}/presets.svg`,
-    reasoningBars(evaluation.presets, {
-      by: "preset",
-      title: "SFT → GRPO under each generation preset",
-    }),
-  );
+  // The trained adapter's "standard" preset is its model report: once each.
+  const reports = [
+    ...evaluation.reports,
+    ...evaluation.presets.filter((r) => !evaluation.reports.includes(r)),
+  ];
+  await writeReport(dir, reports, reasoningLayout(settings), { settings });
   const records = await loggedGrpoRecords(adapters);
   if (records.length > 0) {
     await writeSvg(`${dir}/reward_curves.svg`, grpoRewardChart(records));
   }
-  return summary;
+  return reasoningSummary(settings, evaluation);
 }

@@ -7,23 +7,15 @@
  * and the trained adapter answer the same eval passages with the same seeds;
  * we report the length distribution against the target, the reward, and the
  * similarity of each summary to its passage (USE-lite), with 95 % bootstrap
- * intervals and a paired comparison.
+ * intervals and a paired comparison (./evaluate.ts, ./metrics.ts,
+ * ./report.ts).
  *
  * @module
  */
 import { readRows } from "../../data/read.ts";
-import {
-  bootstrapCI,
-  type Estimate,
-  pairedComparison,
-} from "../../eval/stats.ts";
-import { sampleCompletions } from "../../eval/generate_samples.ts";
-import { cosine } from "../../rewards/similarity.ts";
-import { useLiteEmbedder } from "../../rewards/use_lite.ts";
 import type { ChatMessage } from "../../tokenizer/mod.ts";
 import type { MetricsRecord } from "../../train/metrics_log.ts";
 import {
-  forEachStageModel,
   type StageAdapters,
   type StageData,
   trainSftThenGrpo,
@@ -70,18 +62,6 @@ export function tldrPrompt(passage: string): ChatMessage[] {
     role: "user",
     content: `${passage}\n\nSummarize the passage above in one short sentence.`,
   }];
-}
-
-/** Per-model measurements over the eval passages (k samples each). */
-export interface TldrReport {
-  model: string;
-  reward: Estimate;
-  chars: Estimate;
-  absError: Estimate;
-  similarity: Estimate;
-  /** [passage][sample] raw values, for pairing and histograms. */
-  perPassage: { chars: number[]; reward: number[]; similarity: number[] }[];
-  samples: string[][];
 }
 
 /** Writes the conversational GRPO prompts and the SFT pairs (rows with a reference summary). */
@@ -154,107 +134,4 @@ export async function trainTldr(
       seed: settings.seed,
     },
   }, { onLog });
-}
-
-/** Samples summaries of the eval passages with and without the adapter and scores them. */
-export async function evaluateTldr(
-  settings: TldrSettings,
-  adapters: StageAdapters,
-): Promise<TldrReport[]> {
-  const rows = (await readRows(settings.evalData)).slice(
-    0,
-    settings.evalPassages,
-  );
-  const passages = rows.map((r) => String(r.prompt));
-  const embedder = useLiteEmbedder();
-  const passageVectors = await embedder.embed(passages);
-  const labels = {
-    base: "base",
-    SFT: "SFT",
-    "SFT → GRPO": "SFT → GRPO (length + similarity)",
-  };
-  return await forEachStageModel(
-    settings.model,
-    adapters,
-    async (stage, model, tokenizer): Promise<TldrReport> => {
-      const { outputs } = sampleCompletions(
-        model,
-        tokenizer,
-        passages.map(tldrPrompt),
-        {
-          k: settings.k,
-          seed: settings.seed,
-          maxNewTokens: 48,
-          sampling: "standard",
-        },
-      );
-      const samples = outputs.map((o) => o.samples.map((s) => s.trim()));
-      const vectors = await embedder.embed(samples.flat());
-      const perPassage = samples.map((list, i) => ({
-        chars: list.map((s) => [...s].length),
-        reward: list.map((s) => -Math.abs(settings.target - [...s].length)),
-        similarity: list.map((_, j) =>
-          cosine(vectors[i * settings.k + j], passageVectors[i])
-        ),
-      }));
-      const ci = (key: "chars" | "reward" | "similarity") =>
-        bootstrapCI(perPassage.map((p) => p[key]), { seed: settings.seed });
-      return {
-        model: labels[stage],
-        reward: ci("reward"),
-        chars: ci("chars"),
-        absError: bootstrapCI(
-          perPassage.map((p) => p.reward.map((r) => -r)),
-          { seed: settings.seed },
-        ),
-        similarity: ci("similarity"),
-        perPassage,
-        samples,
-      };
-    },
-  );
-}
-
-/** A markdown table of the reports and the paired reward difference. */
-export function tldrTable(
-  reports: readonly TldrReport[],
-  target: number,
-): string {
-  const f = (e: Estimate, d = 1) =>
-    `${e.mean.toFixed(d)} [${e.low.toFixed(d)}, ${e.high.toFixed(d)}]`;
-  const lines = [
-    `Target length ${target} characters; means over passages with 95 % bootstrap intervals.`,
-    "",
-    "| Model | Reward −\\|50 − chars\\| | Characters | \\|error\\| | Similarity to passage |",
-    "| --- | --- | --- | --- | --- |",
-    ...reports.map((r) =>
-      `| ${r.model} | ${f(r.reward)} | ${f(r.chars)} | ${f(r.absError)} | ${
-        f(r.similarity, 3)
-      } |`
-    ),
-  ];
-  if (reports.length >= 2) {
-    const p = pairedComparison(
-      reports.at(-1)!.perPassage.map((x) => x.reward),
-      reports[0].perPassage.map((x) => x.reward),
-    );
-    lines.push(
-      "",
-      `Paired reward difference (${reports.at(-1)!.model} − base): ${
-        p.difference.mean.toFixed(1)
-      } [${p.difference.low.toFixed(1)}, ${
-        p.difference.high.toFixed(1)
-      }], sign-flip p = ${p.pValue.toFixed(3)}.`,
-    );
-  }
-  return lines.join("\n");
-}
-
-/** Characters per summary of each model, for a histogram against the target. */
-export function lengthRows(reports: readonly TldrReport[]) {
-  return reports.flatMap((r) =>
-    r.perPassage.flatMap((p) =>
-      p.chars.map((chars) => ({ model: r.model, chars }))
-    )
-  );
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { runScript } from "../helpers/run_script.ts";
 import { initEngine } from "../../lib/engine/mod.ts";
-import { evaluateMathOutputs, scoreMathSample } from "../../lib/eval/math.ts";
+import { readReports } from "../../lib/eval/report.ts";
 import { loadModel } from "../../lib/model/load.ts";
 import { defaultLoraConfig } from "../../lib/peft/config.ts";
 import { saveAdapter } from "../../lib/peft/format.ts";
@@ -10,76 +10,6 @@ import { writeTinyChatModel } from "../helpers/chat_model.ts";
 import { randomizeB } from "../peft/helpers.ts";
 
 await initEngine({ verbose: false });
-
-Deno.test("scoreMathSample: answer tag, last number, within 10 %, wrong, bad format", () => {
-  const tagged = scoreMathSample(
-    "<think>5 * 2 = 10, plus 8</think>\n<answer>18</answer>",
-    18,
-  );
-  assert.deepEqual(
-    [tagged.correct, tagged.partial, tagged.format, tagged.source],
-    [1, 1, 1, "answer_tag"],
-  );
-  const lastNumber = scoreMathSample("She has 3 boxes so 3 * 6 = 18", 18);
-  assert.deepEqual(
-    [lastNumber.correct, lastNumber.partial, lastNumber.format],
-    [1, 1, 0],
-  );
-  assert.equal(lastNumber.source, "last_number");
-  const close = scoreMathSample("<think>about</think><answer>19</answer>", 18);
-  assert.deepEqual([close.correct, close.partial, close.format], [0, 1, 1]);
-  const far = scoreMathSample("<think>guess</think><answer>25</answer>", 18);
-  assert.deepEqual([far.correct, far.partial, far.format], [0, 0, 1]);
-  const twoAnswers = scoreMathSample(
-    "<think>x</think><answer>1</answer><answer>18</answer>",
-    18,
-  );
-  assert.deepEqual(
-    [twoAnswers.correct, twoAnswers.format],
-    [1, 0],
-    "the last <answer> counts but two answer blocks break the format",
-  );
-  const none = scoreMathSample("I do not know.", 18);
-  assert.deepEqual(
-    [none.extracted, none.correct, none.partial, none.format],
-    [null, 0, 0, 0],
-  );
-});
-
-Deno.test("evaluateMathOutputs: means over samples and intervals over questions", () => {
-  const report = evaluateMathOutputs([
-    {
-      question: "q1",
-      gold: 18,
-      samples: ["<think>a</think><answer>18</answer>", "so 18"],
-    },
-    {
-      question: "q2",
-      gold: 100,
-      samples: ["<think>b</think><answer>$105</answer>", "about 95"],
-    },
-    { question: "q3", gold: 7, samples: ["<think>c</think>", "12"] },
-  ], { bootstrap: { seed: 1, resamples: 500 } });
-  assert.equal(report.questions, 3);
-  assert.equal(report.k, 2);
-  // q1: both right; q2: "$105" → only partial; "95" partial; q3 nothing.
-  assert.deepEqual(report.rows.map((r) => r.accuracy), [1, 0, 0]);
-  assert.deepEqual(report.rows.map((r) => r.partial), [1, 1, 0]);
-  assert.deepEqual(report.rows.map((r) => r.format), [0.5, 0.5, 0]);
-  assert.ok(Math.abs(report.metrics.accuracy.mean - 2 / 6) < 1e-12);
-  assert.ok(Math.abs(report.metrics.partial.mean - 4 / 6) < 1e-12);
-  assert.ok(Math.abs(report.metrics.format.mean - 2 / 6) < 1e-12);
-  for (const m of Object.values(report.metrics)) {
-    assert.ok(m.low <= m.mean && m.mean <= m.high, JSON.stringify(m));
-    assert.equal(m.groups, 3);
-    assert.equal(m.values, 6);
-  }
-  assert.ok(report.metrics.accuracy.high > report.metrics.accuracy.low);
-  assert.throws(
-    () => evaluateMathOutputs([{ question: "q", gold: 1, samples: [] }]),
-    /question 1 has no samples/,
-  );
-});
 
 function bench(args: string[], env: Record<string, string> = {}) {
   return runScript("lib/cli/bench_gsm8k.ts", args, {
@@ -123,23 +53,29 @@ Deno.test("bench:gsm8k runs end to end on a tiny model and writes 3 rows", async
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /\| Accuracy \|/);
     assert.match(run.stderr, /generate 6\/6/);
-    const results = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
-    assert.equal(results.rows.length, 3);
+    const results = JSON.parse(
+      await Deno.readTextFile(`${out}/settings.json`),
+    );
+    const [report] = await readReports(out);
+    assert.equal(report.prompts.length, 3);
     assert.deepEqual(
-      results.rows.map((r: { gold: number }) => r.gold),
+      report.prompts.map((p) => Number(p.reference)),
       [7, 30, 12],
     );
     assert.equal(results.k, 2);
     assert.equal(results.preset, "standard");
-    for (const row of results.rows) assert.equal(row.samples.length, 2);
-    const mean = results.rows.reduce(
-      (s: number, r: { accuracy: number }) => s + r.accuracy,
+    for (const p of report.prompts) assert.equal(p.samples.length, 2);
+    const mean = report.prompts.reduce(
+      (s, p) => s + p.means.accuracy!,
       0,
     ) / 3;
-    assert.ok(Math.abs(results.metrics.accuracy.mean - mean) < 1e-12);
+    assert.ok(Math.abs(report.aggregate.accuracy!.mean - mean) < 1e-12);
     const samples = (await Deno.readTextFile(`${out}/samples.csv`)).trim();
-    assert.match(samples, /^index,sample,gold,extracted,source,/);
-    const questions = await Deno.readTextFile(`${out}/questions.csv`);
+    assert.match(
+      samples,
+      /^model,prompt_index,sample_index,question,completion,extracted,source,/,
+    );
+    const questions = await Deno.readTextFile(`${out}/per_prompt.csv`);
     assert.match(questions, /Ann has 3 apples/);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -173,13 +109,12 @@ Deno.test("bench:gsm8k --adapter attaches the LoRA and changes the greedy answer
       ]);
       assert.equal(run.code, 0, run.stderr);
       const results = JSON.parse(
-        await Deno.readTextFile(`${out}/results.json`),
+        await Deno.readTextFile(`${out}/settings.json`),
       );
+      const [report] = await readReports(out);
       return {
         adapter: results.adapter,
-        completions: results.rows.map((
-          r: { samples: { completion: string }[] },
-        ) => r.samples[0].completion),
+        completions: report.prompts.map((p) => p.samples[0].text),
       };
     };
     const base = await texts([], `${dir}/base`);

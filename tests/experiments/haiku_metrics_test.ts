@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { contentWords, promptEcho } from "../../lib/eval/echo.ts";
-import { evaluateHaikuOutputs, syllableError } from "../../lib/eval/haiku.ts";
+import { sampleCount } from "../../lib/eval/evaluate.ts";
+import {
+  duplicates,
+  evaluateHaikuOutputs,
+  haikuExtras,
+  syllableError,
+} from "../../lib/experiments/haiku/metrics.ts";
 import { useLiteEmbedder } from "../../lib/rewards/use_lite.ts";
 import {
   echo,
@@ -11,7 +17,7 @@ import {
   train,
   trainCopy,
   trainHaikus,
-} from "./fixtures.ts";
+} from "./haiku_fixtures.ts";
 
 const near = (a: number, b: number, what: string) =>
   assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
@@ -24,30 +30,30 @@ Deno.test("each output gets gemma_haiku's scores and the diagnostics", async () 
     embedder,
   });
   const [p0, p1, p2] = report.prompts;
-  assert.equal(p0.topic, "A heron fishing in a marsh at sunrise.");
-  assert.equal(p2.topic, "Quiet snowy forest at dawn");
+  assert.equal(p0.id, "A heron fishing in a marsh at sunrise.");
+  assert.equal(p2.id, "Quiet snowy forest at dawn");
   assert.equal(p0.reference, realHaiku);
 
-  const real = p0.samples[0];
-  assert.deepEqual(real.lineSyllables, [5, 7, 5]);
+  const real = p0.samples[0].values;
+  assert.deepEqual(haikuExtras(p0.samples[0]).lineSyllables, [5, 7, 5]);
   assert.equal(real.haiku, 1);
   assert.equal(real.threeLines, 1);
   assert.equal(real.syllableError, 0);
   assert.equal(real.trainOverlap, 0);
   assert.equal(real.promptEcho, 1 / 4, "heron, of heron/fishing/marsh/sunrise");
 
-  const four = p0.samples[1];
+  const four = p0.samples[1].values;
   assert.equal(four.haiku, 0);
   assert.equal(four.threeLines, 0);
   assert.equal(four.syllableError, null, "only three-line outputs count");
 
   const copy = p1.samples[0];
   assert.equal(copy.text, trainCopy, "the text as given");
-  assert.equal(copy.trainOverlap, 1);
-  assert.equal(copy.haiku, 1);
+  assert.equal(copy.values.trainOverlap, 1);
+  assert.equal(copy.values.haiku, 1);
 
-  const wrong = p1.samples[1];
-  assert.deepEqual(wrong.lineSyllables, [4, 7, 5]);
+  const wrong = p1.samples[1].values;
+  assert.deepEqual(haikuExtras(p1.samples[1]).lineSyllables, [4, 7, 5]);
   assert.equal(wrong.haiku, 0);
   assert.equal(wrong.threeLines, 1);
   near(wrong.syllableError!, 1 / 3, "|4 − 5| over three lines");
@@ -55,19 +61,23 @@ Deno.test("each output gets gemma_haiku's scores and the diagnostics", async () 
   assert.equal(wrong.chars, 71);
   assert.equal(wrong.promptEcho, 0);
 
-  assert.equal(p2.samples[0].promptEcho, 1);
-  assert.equal(p2.samples[0].threeLines, 0);
-  const empty = p2.samples[1];
+  assert.equal(p2.samples[0].values.promptEcho, 1);
+  assert.equal(p2.samples[0].values.threeLines, 0);
+  const empty = p2.samples[1].values;
   assert.deepEqual([empty.words, empty.chars, empty.haiku], [0, 0, 0]);
-  assert.equal(empty.cosine, 0, "a zero vector has cosine 0");
+  assert.equal(
+    haikuExtras(p2.samples[1]).cosine,
+    0,
+    "a zero vector has cosine 0",
+  );
 
   // Similarity = cos(stripped output, topic) − 0.5; total = haiku + similarity.
   report.prompts.forEach((p) =>
     p.samples.forEach((s, j) => {
-      const cos = letterCosine(s.text.trim(), p.topic);
-      near(s.cosine, cos, `prompt ${p.index} sample ${j} cosine`);
-      near(s.similarity, cos - 0.5, "similarity");
-      near(s.total, s.haiku + cos - 0.5, "total");
+      const cos = letterCosine(s.text.trim(), p.id);
+      near(haikuExtras(s).cosine, cos, `prompt ${p.index} sample ${j} cosine`);
+      near(s.values.similarity!, cos - 0.5, "similarity");
+      near(s.values.total!, s.values.haiku! + cos - 0.5, "total");
     })
   );
   assert.ok(embedder.seen.includes(trainCopy.trim()), "outputs are stripped");
@@ -99,14 +109,14 @@ Deno.test("aggregates are means over outputs with intervals over prompts", async
     "Total = Haiku + Sim",
   );
   const cosines = report.prompts.flatMap((p) =>
-    p.samples.map((s) => letterCosine(s.text.trim(), p.topic) - 0.5)
+    p.samples.map((s) => letterCosine(s.text.trim(), p.id) - 0.5)
   );
   near(a.similarity!.mean, cosines.reduce((x, y) => x + y) / 6, "Similarity");
   for (const [key, est] of Object.entries(a)) {
     assert.ok(est && est.low <= est.mean && est.mean <= est.high, key);
   }
-  assert.equal(report.duplicates, 1);
-  assert.equal(report.outputs, 6);
+  assert.equal(duplicates(report), 1);
+  assert.equal(sampleCount(report), 6);
   assert.deepEqual(report.prompts[1].means.syllableError, 1 / 6);
   assert.equal(report.prompts[2].means.syllableError, null);
   assert.deepEqual(
@@ -117,11 +127,13 @@ Deno.test("aggregates are means over outputs with intervals over prompts", async
       seed: 7,
       sampling: null,
       maxNewTokens: 50,
-      embedder: "letter-bag (test)",
-      counter: "cmu",
-      topicRule: "fixed",
-      similarityOffset: 0.5,
       bootstrap: undefined,
+      study: {
+        embedder: "letter-bag (test)",
+        counter: "cmu",
+        topicRule: "fixed",
+        similarityOffset: 0.5,
+      },
     },
   );
   assert.deepEqual(report.settings.bootstrap, {
@@ -146,10 +158,13 @@ Deno.test("the pyphen counter and the legacy topic rule are selectable", async (
   });
   assert.equal(cmu.aggregate.haiku!.mean, 1);
   assert.equal(pyphen.aggregate.haiku!.mean, 0);
-  assert.deepEqual(pyphen.prompts[0].samples[0].lineSyllables, [6, 7, 5]);
-  assert.equal(pyphen.settings.counter, "pyphen");
-  assert.equal(cmu.prompts[0].topic, "Time: the river.");
-  assert.equal(pyphen.prompts[0].topic, "Time");
+  assert.deepEqual(
+    haikuExtras(pyphen.prompts[0].samples[0]).lineSyllables,
+    [6, 7, 5],
+  );
+  assert.equal(pyphen.settings.study.counter, "pyphen");
+  assert.equal(cmu.prompts[0].id, "Time: the river.");
+  assert.equal(pyphen.prompts[0].id, "Time");
 });
 
 Deno.test("bad outputs are errors naming the prompt", async () => {
@@ -221,9 +236,11 @@ Deno.test("with the real USE-lite embedder, a haiku is closer to its own topic",
         samples: [realHaiku],
       },
     ], { trainHaikus, embedder: use });
-    const [own, other] = report.prompts.map((p) => p.samples[0].cosine);
+    const [own, other] = report.prompts.map((p) =>
+      haikuExtras(p.samples[0]).cosine
+    );
     assert.ok(own > other + 0.1, `own topic ${own}, unrelated ${other}`);
-    assert.equal(report.settings.embedder, "use-lite");
+    assert.equal(report.settings.study.embedder, "use-lite");
   } finally {
     await use.close?.();
   }

@@ -1,9 +1,9 @@
 /**
- * Shared fixtures of the eval tests: fixed outputs with hand-checked
- * scores, and a deterministic embedder injected in place of a sentence
- * model.
+ * Shared fixtures of the haiku evaluation tests: fixed outputs with
+ * hand-checked scores, and a deterministic embedder injected in place of a
+ * sentence model.
  */
-import type { HaikuOutput } from "../../lib/eval/types.ts";
+import type { HaikuOutput } from "../../lib/experiments/haiku/metrics.ts";
 import type { Embedder } from "../../lib/rewards/similarity.ts";
 
 interface Row {
