@@ -15,7 +15,6 @@
  *
  * @module
  */
-import { writeFileAtomic } from "../util/atomic.ts";
 import {
   MATH_LEVELS,
   type MathLevel,
@@ -24,6 +23,7 @@ import {
 } from "../data/math_problems.ts";
 import { flag } from "../util/flags.ts";
 import { startTask } from "./task.ts";
+import { writeJsonl } from "../util/json_files.ts";
 
 /** Per level: train and eval counts and the output folder. */
 const LEVEL_DEFAULTS: Record<MathLevel, [number, number, string]> = {
@@ -56,10 +56,6 @@ const out = args.out ?? defaultOut;
 const seed = args.seed;
 
 const split = trainEvalProblems(trainCount, evalCount, seed, { level });
-const toJsonl = (rows: MathProblem[]) =>
-  rows.map(({ question, answer, final, template }) =>
-    JSON.stringify({ question, answer, final, template })
-  ).join("\n") + "\n";
 
 await Deno.mkdir(out, { recursive: true });
 const outputs: [string, MathProblem[]][] = [
@@ -67,7 +63,15 @@ const outputs: [string, MathProblem[]][] = [
   [`${out}/eval.jsonl`, split.eval],
 ];
 for (const [path, rows] of outputs) {
-  await writeFileAtomic(path, toJsonl(rows));
+  await writeJsonl(
+    path,
+    rows.map(({ question, answer, final, template }) => ({
+      question,
+      answer,
+      final,
+      template,
+    })),
+  );
   const templates = new Set(rows.map((r) => r.template)).size;
   console.log(
     `wrote ${rows.length} problems (${templates} templates) to ${path}`,

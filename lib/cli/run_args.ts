@@ -10,8 +10,8 @@
  */
 import { fieldsHelp } from "../util/config_docs.ts";
 import type { ConfigSpec, FieldTable } from "../util/config_fields.ts";
-import { InputError } from "../util/errors.ts";
 import { type Command, flag, type FlagValues } from "../util/flags.ts";
+import { readJsonFile } from "../util/json_files.ts";
 
 /** The flags of every config-driven trainer. */
 export const RUN_FLAGS = {
@@ -58,14 +58,10 @@ export interface RunArgs {
 export async function readRunArgs(
   args: FlagValues<typeof RUN_FLAGS>,
 ): Promise<RunArgs> {
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(await Deno.readTextFile(args.config));
-  } catch (e) {
-    throw new InputError(
-      `${args.config}: cannot read the config: ${(e as Error).message}`,
-    );
-  }
+  const raw = await readJsonFile(args.config, "config") as Record<
+    string,
+    unknown
+  >;
   if (args["max-steps"] !== undefined) raw.max_steps = args["max-steps"];
   if (args["output-dir"]) raw.output_dir = args["output-dir"];
   if (args.model) raw.model = args.model;

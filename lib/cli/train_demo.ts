@@ -18,6 +18,7 @@ import { CausalLM } from "../model/decoder.ts";
 import { DEFAULT_PRETRAIN, pretrain } from "../train/pretrain.ts";
 import { flag } from "../util/flags.ts";
 import { startTask } from "./task.ts";
+import { writeJsonFile, writeJsonl } from "../util/json_files.ts";
 
 const { values: args } = startTask({
   name: "train:demo",
@@ -131,26 +132,16 @@ const sampleText = new TextDecoder().decode(new Uint8Array(completion.tokens));
 console.log(`sample: ${JSON.stringify("Call me Ishmael. " + sampleText)}`);
 
 await Deno.mkdir(args.out, { recursive: true });
-await Deno.writeTextFile(
-  `${args.out}/metrics.jsonl`,
-  result.history.map((h) => JSON.stringify(h)).join("\n") + "\n",
-);
-await Deno.writeTextFile(
-  `${args.out}/summary.json`,
-  JSON.stringify(
-    {
-      engine: engine.summary,
-      parameters: count,
-      steps,
-      batch,
-      seq,
-      lr,
-      initial,
-      final,
-      sample: sampleText,
-    },
-    null,
-    2,
-  ),
-);
+await writeJsonl(`${args.out}/metrics.jsonl`, result.history);
+await writeJsonFile(`${args.out}/summary.json`, {
+  engine: engine.summary,
+  parameters: count,
+  steps,
+  batch,
+  seq,
+  lr,
+  initial,
+  final,
+  sample: sampleText,
+});
 console.log(`wrote ${args.out}/metrics.jsonl and ${args.out}/summary.json`);

@@ -11,6 +11,7 @@
 import { fileURLToPath } from "node:url";
 import { normaliseWhitespace, splitSentences } from "../util/sentences.ts";
 import type { TldrRow, TldrSource } from "./tldr_rows.ts";
+import { readJsonFileSync } from "../util/json_files.ts";
 
 /** A source document split into the units passages are cut along. */
 export interface SourceDocument {
@@ -57,12 +58,10 @@ function packageDataDir(pkg: string): string {
 
 function readJsonFile(path: string): Record<string, unknown> {
   try {
-    return JSON.parse(Deno.readTextFileSync(path));
+    return readJsonFileSync(path, "corpus file") as Record<string, unknown>;
   } catch (e) {
     throw new Error(
-      `cannot read ${path}: ${
-        (e as Error).message
-      } (run ./tunebook to install npm dependencies)`,
+      `${(e as Error).message} (run ./tunebook to install npm dependencies)`,
     );
   }
 }

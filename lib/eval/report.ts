@@ -34,6 +34,7 @@ import {
 import { reportLabel } from "./evaluate.ts";
 import { summaryTable } from "./tables.ts";
 import type { EvalReport, ReportLayout } from "./types.ts";
+import { readJsonFile } from "../util/json_files.ts";
 
 /** Paths written by {@link writeReport}. */
 export interface ReportFiles {
@@ -117,14 +118,7 @@ export async function writeReport(
 /** Reads the reports of a folder written by {@link writeReport}. */
 export async function readReports(dir: string): Promise<EvalReport[]> {
   const path = join(dir, "reports.json");
-  let value: unknown;
-  try {
-    value = JSON.parse(await Deno.readTextFile(path));
-  } catch (error) {
-    throw new Error(
-      `${path}: cannot read the reports: ${(error as Error).message}`,
-    );
-  }
+  const value = await readJsonFile(path, "reports");
   if (!Array.isArray(value)) {
     throw new Error(`${path}: expected a list of reports`);
   }

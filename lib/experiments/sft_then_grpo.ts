@@ -29,6 +29,7 @@ import { runGrpoFromConfig } from "../train/grpo/from_config.ts";
 import { MetricsLog, type MetricsRecord } from "../train/metrics_log.ts";
 import { runSftFromConfig } from "../train/sft/from_config.ts";
 import type { ChatMessage, Tokenizer } from "../tokenizer/mod.ts";
+import { writeJsonl } from "../util/json_files.ts";
 
 /** The two stages' configs, in the SFT and GRPO config formats. */
 export interface SftThenGrpoPlan {
@@ -81,16 +82,14 @@ export async function writeStageData(
   conversations: readonly ChatMessage[][],
 ): Promise<StageData> {
   await Deno.mkdir(checkpointsDir, { recursive: true });
-  const lines = (rows: readonly unknown[]) =>
-    rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
   const files = {
     prompts: `${checkpointsDir}/prompts.jsonl`,
     pairs: `${checkpointsDir}/sft.jsonl`,
   };
-  await Deno.writeTextFile(files.prompts, lines(prompts));
-  await Deno.writeTextFile(
+  await writeJsonl(files.prompts, prompts);
+  await writeJsonl(
     files.pairs,
-    lines(conversations.map((messages) => ({ messages }))),
+    conversations.map((messages) => ({ messages })),
   );
   return files;
 }

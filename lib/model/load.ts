@@ -18,6 +18,7 @@ import { type ModelConfig, parseConfig } from "./config.ts";
 import { CausalLM } from "./decoder.ts";
 import { HostMatrix, type OffloadMode, planOffload } from "./host_weights.ts";
 import { matchCheckpoint, weightSpecs, weightVariable } from "./weights.ts";
+import { readJsonFileIfPresent } from "../util/json_files.ts";
 
 /** Options of {@link loadModel}. */
 export interface LoadOptions {
@@ -161,10 +162,7 @@ export async function saveModel(
 async function readJsonIfPresent(
   path: string,
 ): Promise<Record<string, unknown> | undefined> {
-  try {
-    return JSON.parse(await Deno.readTextFile(path));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw new Error(`${path}: ${(error as Error).message}`);
-  }
+  return await readJsonFileIfPresent(path) as
+    | Record<string, unknown>
+    | undefined;
 }

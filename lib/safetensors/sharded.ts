@@ -23,6 +23,7 @@ import {
   type TensorToWrite,
   writeSafetensors,
 } from "./safetensors.ts";
+import { readJsonFile } from "../util/json_files.ts";
 
 /** The single-file weights name transformers looks for. */
 export const SINGLE_WEIGHTS_FILE = "model.safetensors";
@@ -39,14 +40,7 @@ export interface ShardIndex {
 
 /** Reads and validates a `*.safetensors.index.json`. */
 export async function readShardIndex(path: string): Promise<ShardIndex> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await Deno.readTextFile(path));
-  } catch (error) {
-    throw new Error(
-      `${path}: cannot read the shard index (${(error as Error).message})`,
-    );
-  }
+  const json = await readJsonFile(path, "shard index");
   const weightMap = (json as { weight_map?: unknown })?.weight_map;
   if (
     typeof weightMap !== "object" || weightMap === null ||

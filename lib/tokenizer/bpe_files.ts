@@ -16,6 +16,7 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { ByteLevelBpe } from "./bpe_model.ts";
+import { readJsonFileIfPresent } from "../util/json_files.ts";
 
 /**
  * SmolLM-Instruct's ChatML template: `<|im_start|>{role}\n{content}<|im_end|>\n`
@@ -155,13 +156,8 @@ export interface SavedBpe {
  */
 export async function readBpe(dir: string): Promise<SavedBpe | null> {
   const path = join(dir, "tokenizer.json");
-  let json: any;
-  try {
-    json = JSON.parse(await Deno.readTextFile(path));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw new Error(`${path}: ${(error as Error).message}`);
-  }
+  const json: any = await readJsonFileIfPresent(path, "tokenizer");
+  if (json === undefined) return null;
   const model = json?.model;
   if (model?.type !== "BPE" || json?.pre_tokenizer?.type !== "ByteLevel") {
     throw new Error(

@@ -8,6 +8,7 @@
  * @module
  */
 import { writeFileAtomic } from "../util/atomic.ts";
+import { readJsonFile } from "../util/json_files.ts";
 
 /** What a trainer needs, besides weights and optimizer, to continue exactly. */
 export interface TrainerState {
@@ -86,14 +87,10 @@ export async function latestCheckpoint(
 /** Reads `trainer_state.json` of a checkpoint folder. */
 export async function readTrainerState(dir: string): Promise<TrainerState> {
   const path = `${dir}/${STATE_FILE}`;
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(await Deno.readTextFile(path));
-  } catch (e) {
-    throw new Error(
-      `${path}: cannot read trainer state: ${(e as Error).message}`,
-    );
-  }
+  const json = await readJsonFile(path, "trainer state") as Record<
+    string,
+    unknown
+  >;
   if (!Number.isInteger(json.globalStep) || (json.globalStep as number) < 0) {
     throw new Error(
       `${path}: field "globalStep" must be a non-negative integer`,

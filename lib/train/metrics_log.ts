@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { appendJsonl } from "../util/json_files.ts";
 
 /** One logged record; `step` is the optimizer step it belongs to. */
 export type MetricsRecord = { step: number } & Record<string, number | string>;
@@ -42,9 +43,7 @@ export class MetricsLog {
 
   /** Appends one record. */
   async append(record: MetricsRecord): Promise<void> {
-    await Deno.writeTextFile(this.path, JSON.stringify(record) + "\n", {
-      append: true,
-    });
+    await appendJsonl(this.path, [record]);
   }
 
   /** Every record in the file. */

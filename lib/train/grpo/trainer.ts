@@ -45,6 +45,7 @@ import {
 } from "./update.ts";
 import { type Rollout, rollout } from "./rollout.ts";
 import type { PromptExample } from "../../prompt/examples.ts";
+import { appendJsonl } from "../../util/json_files.ts";
 
 export type { CompletionRow };
 
@@ -210,17 +211,6 @@ function rewardSample(r: Rollout, p: PromptExample): RewardSample {
     columns: p.row,
     completionIds: r.completionIds,
   };
-}
-
-async function appendJsonl(
-  path: string,
-  rows: readonly object[],
-): Promise<void> {
-  await Deno.writeTextFile(
-    path,
-    rows.map((r) => JSON.stringify(r) + "\n").join(""),
-    { append: true },
-  );
 }
 
 function roundAll(record: MetricsRecord): MetricsRecord {
