@@ -53,6 +53,7 @@ for (const path of notebooks) {
           fast: true,
           cellTimeoutSeconds: 300,
           jupyter,
+          command: "./tunebook task test (tests/notebooks_test.ts)",
         });
         const problems = notebookProblems(notebook);
         assert.equal(problems.length, 0, describeProblems(name, problems));

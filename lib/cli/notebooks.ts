@@ -48,6 +48,7 @@ try {
       output: executedPath,
       fast,
       jupyter,
+      command: `./tunebook task notebooks${fast ? " --fast" : ""} ${path}`,
     });
     const problems = notebookProblems(notebook);
     if (problems.length) {

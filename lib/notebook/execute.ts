@@ -14,6 +14,7 @@
  */
 import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { FAST_ENV } from "../util/fast.ts";
+import { COMMAND_ENV } from "./provenance.ts";
 import { repoPath } from "../util/paths.ts";
 
 /** Debian's Jupyter; the first `python3` on PATH may be one without Jupyter. */
@@ -62,6 +63,8 @@ export interface ExecuteOptions {
   jupyter?: string;
   /** The Jupyter data folder with the kernel spec (default {@link CHECKOUT_JUPYTER_DIR}). */
   jupyterDir?: string;
+  /** The command a reader can rerun, shown by the notebook's provenance line. */
+  command?: string;
 }
 
 /** What {@link executeNotebook} runs: `jupyter` with these arguments and environment additions. */
@@ -175,6 +178,7 @@ export function nbconvertCommand(
       [FAST_ENV]: options.fast ? "1" : "0",
       NO_COLOR: "1",
       JUPYTER_PATH: jupyterPath,
+      ...(options.command ? { [COMMAND_ENV]: options.command } : {}),
     },
   };
 }

@@ -42,6 +42,7 @@ export {
   type TableOptions,
 } from "../util/table.ts";
 export { FAST_ENV, fastMode } from "../util/fast.ts";
+export { checkoutCommit, COMMAND_ENV, provenance } from "./provenance.ts";
 export {
   describeProblems,
   type ExecutedNotebook,
