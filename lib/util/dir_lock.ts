@@ -70,7 +70,12 @@ export async function lockDir(dir: string): Promise<DirLock> {
       return { path, previous: null, release() {} };
     }
     if (!locked) {
-      const holder = await readHolder(file);
+      // A holder writes its name just after taking the lock: give it a moment.
+      let holder = await readHolder(file);
+      for (let wait = 0; holder === null && wait < 50; wait++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        holder = await readHolder(file);
+      }
       file.close();
       throw new InputError(
         `${dir} is in use by another run (${

@@ -67,3 +67,23 @@ Deno.test("lockDir: a lock file left by another host is not taken over", async (
   );
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("lockDir: a holder that has locked but not yet written its name is still named", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dir-lock-" });
+  const path = `${dir}/${LOCK_FILE}`;
+  // What a holder looks like for a moment: locked, the file still empty.
+  const file = await Deno.open(path, { read: true, write: true, create: true });
+  assert.ok(await file.tryLock(true));
+  const refused = assert.rejects(
+    () => lockDir(dir),
+    /in use by another run \(pid 777 on host here, since now\)/,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await Deno.writeTextFile(
+    path,
+    JSON.stringify({ pid: 777, host: "here", started: "now" }),
+  );
+  await refused;
+  file.close();
+  await Deno.remove(dir, { recursive: true });
+});
