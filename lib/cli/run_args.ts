@@ -23,7 +23,9 @@ export const RUN_FLAGS = {
   "resume-from": flag.string("continue from this checkpoint folder", {
     arg: "DIR",
   }),
-  overwrite: flag.boolean("start over even if output_dir has checkpoints"),
+  overwrite: flag.boolean(
+    "remove the earlier run in output_dir (only files tunebook wrote) and start over",
+  ),
   "max-steps": flag.integer("override max_steps", { min: 1 }),
   "output-dir": flag.string("override output_dir", { arg: "DIR" }),
   model: flag.string("override model", { arg: "M" }),

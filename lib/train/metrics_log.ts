@@ -2,10 +2,13 @@
  * Training metrics as JSON Lines, one record per logging event, named as TRL
  * and transformers name them (loss, learning_rate, grad_norm, eval_loss, …).
  * On resume the records after the checkpoint's step are dropped, so the file
- * reads as one uninterrupted run.
+ * reads as one uninterrupted run, and so is an unfinished last line that a
+ * process killed while appending left behind (a malformed line anywhere
+ * else is refused: that file was not written by an append that was cut).
  *
  * @module
  */
+import { writeFileAtomic } from "../util/atomic.ts";
 import { appendJsonl } from "../util/json_files.ts";
 
 /** One logged record; `step` is the optimizer step it belongs to. */
@@ -20,24 +23,38 @@ export class MetricsLog {
     path: string,
     keepThroughStep: number,
   ): Promise<MetricsLog> {
-    let kept = "";
+    let text = "";
     try {
-      const lines = (await Deno.readTextFile(path)).split("\n");
-      kept = lines
-        .filter((line) => line.trim() !== "")
-        .filter((line, i) => {
-          try {
-            return (JSON.parse(line) as MetricsRecord).step <= keepThroughStep;
-          } catch {
-            throw new Error(`${path} line ${i + 1}: not a JSON record`);
-          }
-        })
-        .map((line) => line + "\n")
-        .join("");
+      text = await Deno.readTextFile(path);
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
-    await Deno.writeTextFile(path, kept);
+    const lines = text.split("\n");
+    // What follows the last newline: nothing, or a line cut by a kill.
+    const unfinished = lines.pop()!;
+    const step = (line: string) => (JSON.parse(line) as MetricsRecord).step;
+    const kept = lines.filter((line, i) => {
+      if (line.trim() === "") return false;
+      try {
+        return step(line) <= keepThroughStep;
+      } catch {
+        throw new Error(`${path} line ${i + 1}: not a JSON record`);
+      }
+    });
+    if (unfinished.trim() !== "") {
+      try {
+        // Whole, but cut just before its newline.
+        if (step(unfinished) <= keepThroughStep) kept.push(unfinished);
+      } catch {
+        console.error(
+          `${path} line ${
+            lines.length + 1
+          }: dropped an unfinished record (a run was stopped while writing it)`,
+        );
+      }
+    }
+    // Atomic: a kill while rewriting must not lose the records kept.
+    await writeFileAtomic(path, kept.map((line) => line + "\n").join(""));
     return new MetricsLog(path);
   }
 

@@ -1,8 +1,14 @@
 /**
- * What every trainer (SFT, GRPO) does around its steps: load the model and
+ * What every trainer (SFT, GRPO) does around its steps: claim the output
+ * folder (run_folder.ts: lock, resume checks, signals), load the model and
  * tokenizer, attach LoRA or make every weight trainable, build AdamW and the
  * schedule, resume from a checkpoint (weights, optimizer moments, data
- * order, step), log metrics, write checkpoints and the final weights.
+ * order, step, the trainer's counters), log metrics, write checkpoints and
+ * the final weights.
+ *
+ * A trainer opens the session, checks its data, calls `begin()` (the first
+ * write to the folder) and ends each optimizer step with `afterStep()`,
+ * which checkpoints when due and stops the run cleanly on SIGINT/SIGTERM.
  *
  * @module
  */
@@ -17,17 +23,17 @@ import {
   saveAdapter,
 } from "../peft/mod.ts";
 import type { Tokenizer } from "../tokenizer/mod.ts";
+import type { FieldTable } from "../util/config_fields.ts";
+import { signalsDelivered } from "../util/interrupts.ts";
 import { Progress } from "../util/progress.ts";
-import {
-  latestCheckpoint,
-  readTrainerState,
-  writeCheckpoint,
-} from "./checkpoints.ts";
+import { writeCheckpoint } from "./checkpoints.ts";
 import { EpochSampler, type SamplerState } from "./data_order.ts";
-import { MetricsLog, type MetricsRecord } from "./metrics_log.ts";
+import type { MetricsLog, MetricsRecord } from "./metrics_log.ts";
 import { AdamW, defaultDecayFilter } from "./optimizer.ts";
 import { loadOptimizerState, saveOptimizerState } from "./optimizer_state.ts";
 import type { TrainingRunConfig } from "./run_config.ts";
+import { RunFolder, type StartOptions, TOKENIZER_FILES } from "./run_folder.ts";
+import { runRecord } from "./run_record.ts";
 import type { ScheduleOptions } from "./schedule.ts";
 
 /** The settings a session reads from a trainer's config. */
@@ -36,12 +42,8 @@ export type SessionConfig = Omit<
   "trainData" | "batchSize" | "gradientAccumulationSteps" | "loggingSteps"
 >;
 
-/** How to start. */
-export interface SessionOptions {
-  /** Continue from the newest checkpoint in the output folder (or this checkpoint folder). */
-  resume?: boolean | string;
-  /** Start over even if the output folder has checkpoints. */
-  overwrite?: boolean;
+/** How to start (`resume`, `overwrite`: see run_folder.ts). */
+export interface SessionOptions extends StartOptions {
   /** Called with every metrics record (notebooks plot live from it). */
   onLog?: (record: MetricsRecord) => void;
   /** Show a progress line (default true). */
@@ -55,6 +57,7 @@ export class TrainingSession {
   /** Metrics records of this process (after resume: only the new ones). */
   readonly history: MetricsRecord[] = [];
   #bar: Progress | null = null;
+  #log: MetricsLog | null = null;
 
   private constructor(
     readonly name: string,
@@ -67,17 +70,42 @@ export class TrainingSession {
     readonly params: [string, tf.Variable][],
     readonly optimizer: AdamW,
     readonly resumeFrom: { dir: string; step: number } | null,
-    private readonly log: MetricsLog,
+    private readonly folder: RunFolder,
   ) {}
 
-  /** Loads everything; `name` prefixes console lines ("sft", "grpo"). */
+  /**
+   * Claims the output folder and loads everything; `name` prefixes console
+   * lines ("sft", "grpo"), `fields` is the trainer's config table (its
+   * fields are recorded in every checkpoint and checked on resume).
+   */
   static async open(
     name: string,
     config: SessionConfig,
-    options: SessionOptions = {},
+    options: SessionOptions,
+    fields: FieldTable,
   ): Promise<TrainingSession> {
-    await Deno.mkdir(config.outputDir, { recursive: true });
-    const resumeFrom = await resumePoint(config.outputDir, options);
+    const record = await runRecord(name, config, fields);
+    const folder = await RunFolder.claim(
+      name,
+      config.outputDir,
+      options,
+      record,
+    );
+    try {
+      return await TrainingSession.#load(name, config, options, folder);
+    } catch (error) {
+      folder.release();
+      throw error;
+    }
+  }
+
+  static async #load(
+    name: string,
+    config: SessionConfig,
+    options: SessionOptions,
+    folder: RunFolder,
+  ): Promise<TrainingSession> {
+    const resumeFrom = folder.resumeFrom;
     // Full fine-tuning trains every weight, so none may live off the heap.
     const { model, tokenizer, dir } = await loadPretrained(
       config.model,
@@ -128,10 +156,6 @@ export class TrainingSession {
         `[${name}] resuming from ${resumeFrom.dir} at step ${resumeFrom.step}`,
       );
     }
-    const log = await MetricsLog.open(
-      `${config.outputDir}/metrics.jsonl`,
-      resumeFrom ? resumeFrom.step : -1,
-    );
     return new TrainingSession(
       name,
       config,
@@ -142,8 +166,8 @@ export class TrainingSession {
       lora,
       params,
       optimizer,
-      resumeFrom,
-      log,
+      resumeFrom && { dir: resumeFrom.dir, step: resumeFrom.step },
+      folder,
     );
   }
 
@@ -152,13 +176,26 @@ export class TrainingSession {
     return this.resumeFrom?.step ?? 0;
   }
 
+  /** What the trainer kept in the checkpoint resumed from (counters), or {}. */
+  get resumedExtra(): Record<string, unknown> {
+    return this.folder.resumeFrom?.state.extra ?? {};
+  }
+
   /** A seeded sampler over `size` items, at the checkpoint's position when resuming. */
-  async sampler(size: number): Promise<EpochSampler> {
-    if (!this.resumeFrom) {
+  sampler(size: number): EpochSampler {
+    const from = this.folder.resumeFrom;
+    if (!from) {
       return new EpochSampler(size, this.config.seed, { shuffle: true });
     }
-    const state = await readTrainerState(this.resumeFrom.dir);
-    return EpochSampler.fromState(state.sampler as SamplerState, size);
+    return EpochSampler.fromState(from.state.sampler as SamplerState, size);
+  }
+
+  /**
+   * Starts writing to the output folder, once the trainer has checked its
+   * data: a run refused before this leaves the folder as it found it.
+   */
+  async begin(): Promise<void> {
+    this.#log = await this.folder.begin();
   }
 
   /** The learning-rate schedule over `totalSteps`. */
@@ -176,8 +213,9 @@ export class TrainingSession {
 
   /** Appends a metrics record to metrics.jsonl and tells the listener. */
   async emit(record: MetricsRecord): Promise<void> {
+    if (!this.#log) throw new Error("TrainingSession.emit before begin()");
     this.history.push(record);
-    await this.log.append(record);
+    await this.#log.append(record);
     this.options.onLog?.(record);
   }
 
@@ -188,12 +226,20 @@ export class TrainingSession {
     this.#bar.update(step, metrics);
   }
 
-  /** Writes `checkpoint-<step>` with weights, optimizer state and data order. */
-  async checkpoint(step: number, sampler: EpochSampler): Promise<void> {
+  /**
+   * Writes `checkpoint-<step>` with weights, optimizer state, data order,
+   * the trainer's `extra` counters and the run's settings.
+   */
+  async checkpoint(
+    step: number,
+    sampler: EpochSampler,
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
     await writeCheckpoint(this.config.outputDir, {
       globalStep: step,
       sampler: sampler.state(),
-      extra: {},
+      extra,
+      config: this.folder.record,
     }, async (dir) => {
       await this.saveWeights(dir);
       await saveOptimizerState(
@@ -201,6 +247,29 @@ export class TrainingSession {
         this.optimizer.state(),
       );
     }, this.config.saveTotalLimit);
+  }
+
+  /**
+   * Ends optimizer step `step` of `total`: checkpoints when `due`, and when
+   * SIGINT or SIGTERM came, checkpoints (if not just done) and throws the
+   * Interrupted error that says how to resume. Call it only where a
+   * resume continues exactly (GRPO: after a generation batch's updates).
+   */
+  async afterStep(
+    step: number,
+    total: number,
+    sampler: EpochSampler,
+    due: boolean,
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
+    await signalsDelivered();
+    const stop = this.folder.signal !== null && step < total;
+    if (due || stop) await this.checkpoint(step, sampler, extra);
+    if (stop) {
+      throw this.folder.interruption(
+        `after step ${step} of ${total} (saved ${this.config.outputDir}/checkpoint-${step})`,
+      );
+    }
   }
 
   /** Writes the trained weights (PEFT adapter, or the full model with its tokenizer). */
@@ -213,38 +282,13 @@ export class TrainingSession {
     await copyTokenizer(this.modelDir, dir);
   }
 
-  /** Frees the optimizer, adapters and model. */
+  /** Frees the optimizer, adapters and model, and releases the output folder. */
   dispose(): void {
     this.optimizer.dispose();
     this.lora?.remove();
     this.model.dispose();
+    this.folder.release();
   }
-}
-
-/** Which checkpoint to resume from, or null for a fresh run (refusing to clobber one). */
-export async function resumePoint(
-  outputDir: string,
-  options: Pick<SessionOptions, "resume" | "overwrite">,
-): Promise<{ dir: string; step: number } | null> {
-  if (typeof options.resume === "string") {
-    const state = await readTrainerState(options.resume);
-    return { dir: options.resume, step: state.globalStep };
-  }
-  const latest = await latestCheckpoint(outputDir);
-  if (options.resume) {
-    if (!latest) {
-      throw new Error(
-        `--resume: no checkpoint-<step> folder with trainer_state.json in ${outputDir}`,
-      );
-    }
-    return latest;
-  }
-  if (latest && !options.overwrite) {
-    throw new Error(
-      `${outputDir} already has checkpoints (newest: ${latest.dir}); pass --resume to continue or --overwrite to start over`,
-    );
-  }
-  return null;
 }
 
 async function loadFullWeights(model: CausalLM, dir: string): Promise<void> {
@@ -256,14 +300,7 @@ async function loadFullWeights(model: CausalLM, dir: string): Promise<void> {
 }
 
 async function copyTokenizer(from: string, to: string): Promise<void> {
-  for (
-    const file of [
-      "tokenizer.json",
-      "tokenizer_config.json",
-      "special_tokens_map.json",
-      "chat_template.jinja",
-    ]
-  ) {
+  for (const file of TOKENIZER_FILES) {
     try {
       await Deno.copyFile(`${from}/${file}`, `${to}/${file}`);
     } catch (error) {

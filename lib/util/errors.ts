@@ -31,6 +31,18 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * A run stopped by SIGINT or SIGTERM after saving what it needs to resume;
+ * the message says how to resume. Shown as one line, like input errors, and
+ * exits with the status a shell gives a process ended by the signal.
+ */
+export class Interrupted extends Error {
+  constructor(message: string, readonly exitCode: number) {
+    super(message);
+    this.name = "Interrupted";
+  }
+}
+
 /** How a failure reaches the user: see the module header. */
 export type ErrorKind = "usage" | "input" | "bug";
 
@@ -56,6 +68,7 @@ export function errorKind(error: unknown): ErrorKind {
 
 /** The exit status of a task that failed with `error`. */
 export function exitCodeOf(error: unknown): number {
+  if (error instanceof Interrupted) return error.exitCode;
   return errorKind(error) === "usage" ? 2 : 1;
 }
 

@@ -28,7 +28,7 @@ import { MetricsLog, type MetricsRecord } from "../metrics_log.ts";
 import { learningRate } from "../schedule.ts";
 import { type SessionOptions, TrainingSession } from "../session.ts";
 import { groupAdvantages } from "./advantages.ts";
-import type { GrpoConfig } from "./config.ts";
+import { GRPO_FIELDS, type GrpoConfig } from "./config.ts";
 import {
   type CompletionRow,
   completionRows,
@@ -81,7 +81,12 @@ export async function runGrpo(
       `runGrpo: ${options.rewards.length} reward functions for ${config.rewards.length} entries of "rewards"`,
     );
   }
-  const session = await TrainingSession.open("grpo", config, options);
+  const session = await TrainingSession.open(
+    "grpo",
+    config,
+    options,
+    GRPO_FIELDS,
+  );
   try {
     const perStep = config.batchSize * config.gradientAccumulationSteps;
     const promptsPerStep = perStep / config.numGenerations;
@@ -95,6 +100,7 @@ export async function runGrpo(
       minP: config.minP,
     };
     let step = session.startStep;
+    await session.begin();
     // Drop completion rows logged after the checkpoint we resume from.
     await MetricsLog.open(`${config.outputDir}/completions.jsonl`, step);
     while (step < config.maxSteps) {
@@ -187,7 +193,8 @@ export async function runGrpo(
       }
       const saveDue = (config.saveSteps > 0 && step % config.saveSteps === 0) ||
         step >= config.maxSteps || step === options.stopAfterStep;
-      if (saveDue) await session.checkpoint(step, sampler);
+      // Checked after a whole generation batch: a resume redraws it.
+      await session.afterStep(step, config.maxSteps, sampler, saveDue);
       if (step === options.stopAfterStep) break;
     }
     if (step >= config.maxSteps) await session.saveWeights(config.outputDir);

@@ -19,7 +19,7 @@ import type { MetricsRecord } from "../metrics_log.ts";
 import { learningRate } from "../schedule.ts";
 import { type SessionOptions, TrainingSession } from "../session.ts";
 import { packExamples } from "./batches.ts";
-import type { SftConfig } from "./config.ts";
+import { SFT_FIELDS, type SftConfig } from "./config.ts";
 import {
   type SftExample,
   tokenizeExamples,
@@ -64,7 +64,12 @@ export async function runSft(
   data: SftData,
   options: SftRunOptions = {},
 ): Promise<SftResult> {
-  const session = await TrainingSession.open("sft", config, options);
+  const session = await TrainingSession.open(
+    "sft",
+    config,
+    options,
+    SFT_FIELDS,
+  );
   try {
     const { model, tokenizer, lora, params, optimizer } = session;
     const train = tokenizeSplit(data.train, tokenizer, config);
@@ -86,7 +91,13 @@ export async function runSft(
       maxGradNorm: config.maxGradNorm,
     };
     let step = session.startStep;
-    let windowLoss = 0, windowTargets = 0, numTokens = 0, lastLoss = NaN;
+    // Counters carried across a resume, so metrics continue as one run.
+    const carried = session.resumedExtra;
+    let windowLoss = Number(carried.windowLoss ?? 0),
+      windowTargets = Number(carried.windowTargets ?? 0),
+      numTokens = Number(carried.numTokens ?? 0),
+      lastLoss = NaN;
+    await session.begin();
     while (step < totalSteps) {
       const started = performance.now();
       const batches = Array.from(
@@ -134,7 +145,11 @@ export async function runSft(
       session.progress(step, totalSteps, { loss: lastLoss });
       const saveDue = (config.saveSteps > 0 && step % config.saveSteps === 0) ||
         step === totalSteps || step === options.stopAfterStep;
-      if (saveDue) await session.checkpoint(step, sampler);
+      await session.afterStep(step, totalSteps, sampler, saveDue, {
+        numTokens,
+        windowLoss,
+        windowTargets,
+      });
       if (step === options.stopAfterStep) break;
     }
     if (step === totalSteps) await session.saveWeights(config.outputDir);
