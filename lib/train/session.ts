@@ -17,6 +17,7 @@ import {
   saveAdapter,
 } from "../peft/mod.ts";
 import type { Tokenizer } from "../tokenizer/mod.ts";
+import { InputError } from "../util/errors.ts";
 import { Progress } from "../util/progress.ts";
 import {
   latestCheckpoint,
@@ -164,6 +165,12 @@ export class TrainingSession {
   /** The learning-rate schedule over `totalSteps`. */
   schedule(totalSteps: number): ScheduleOptions {
     const c = this.config;
+    // max_steps is checked with the config; an epoch-based total only now.
+    if (c.warmupSteps > totalSteps) {
+      throw new InputError(
+        `warmup_steps (${c.warmupSteps}) must be at most the run's ${totalSteps} optimizer steps`,
+      );
+    }
     return {
       name: c.schedule,
       peakLr: c.learningRate,
