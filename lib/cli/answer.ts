@@ -11,7 +11,9 @@
  * `question` (or `prompt`) column and optionally `id`. `--k` answers per
  * question (default 1). Each entry is
  * `{id, question, answer, reasoning, final_answer, format_ok, preset, seed}`;
- * without `--out` the JSON goes to stdout.
+ * without `--out` the JSON goes to stdout. `--max-new-tokens` is cut (with
+ * a note) so the longest question and its answer fit the model's context;
+ * a question that leaves no room is refused by its file and line.
  *
  * @module
  */
@@ -19,6 +21,9 @@ import { answerRecord, questionsOf } from "../chat/answers.ts";
 import { REASONING_SYSTEM_PROMPT } from "../prompt/system_prompts.ts";
 import { loadChatModel, parsePreset, PRESET_NAMES } from "../chat/load.ts";
 import { readRows } from "../data/read.ts";
+import { type Row, rowLocation } from "../data/rows.ts";
+import { newTokenBudget } from "../generate/context.ts";
+import { encodePrompt } from "../prompt/encode.ts";
 import { initEngine } from "../engine/mod.ts";
 import { sampleCompletions, sampleSeed } from "../eval/generate_samples.ts";
 import type { PresetName } from "../generate/presets.ts";
@@ -63,9 +68,11 @@ const maxNewTokens = args["max-new-tokens"];
 const batchSize = args["batch-size"];
 const system = args.system ?? REASONING_SYSTEM_PROMPT;
 
+let rows: Row[] = [];
 let questions;
 try {
-  questions = questionsOf(await readRows(args.questions), args.questions);
+  rows = await readRows(args.questions);
+  questions = questionsOf(rows, args.questions);
 } catch (error) {
   const message = (error as Error).message;
   throw error instanceof Deno.errors.NotFound &&
@@ -81,6 +88,20 @@ const prompts: ChatMessage[][] = questions.map((q) => [
   ...(system ? [{ role: "system" as const, content: system }] : []),
   { role: "user" as const, content: q.question },
 ]);
+// Past the context a model writes garbage: cut the budget so the longest
+// question plus its answer fits, and refuse a question that leaves no room.
+const context = model.config.maxPositionEmbeddings;
+const { budget, longest } = newTokenBudget(
+  context,
+  prompts.map((p) => encodePrompt(tokenizer, p).length),
+  maxNewTokens,
+  (i) => `${args.questions} ${rowLocation(rows[i], i)}: the question`,
+);
+if (budget < maxNewTokens) {
+  console.error(
+    `note: --max-new-tokens ${maxNewTokens} cut to ${budget} (context ${context}, longest prompt ${longest} tokens)`,
+  );
+}
 const progress = new Progress("answer", prompts.length * k, {
   unit: "answer",
 });
@@ -88,7 +109,7 @@ const { outputs } = sampleCompletions(model, tokenizer, prompts, {
   k,
   seed,
   sampling: preset!,
-  maxNewTokens,
+  maxNewTokens: budget,
   batchSize,
   onProgress: (done) => progress.update(done),
 });

@@ -33,6 +33,7 @@ import { DEFAULT_MODEL_DIR } from "../model/default_model.ts";
 import { loadPretrained } from "../model/pretrained.ts";
 import { loadAdapter } from "../peft/mod.ts";
 import { encodePrompt } from "../prompt/encode.ts";
+import { newTokenBudget } from "../generate/context.ts";
 import { InputError } from "../util/errors.ts";
 import { flag } from "../util/flags.ts";
 import { Progress } from "../util/progress.ts";
@@ -130,16 +131,13 @@ if (args.adapter) await loadAdapter(args.adapter, model);
 const prompts = questions.map((q) => mathPrompt(q.question));
 // Positions past the model's context are untrained; cut the budget so the
 // longest prompt plus its answer still fits.
-const longest = Math.max(
-  ...prompts.map((p) => encodePrompt(tokenizer, p).length),
-);
 const context = model.config.maxPositionEmbeddings;
-if (longest >= context) {
-  throw new Error(
-    `the longest prompt has ${longest} tokens, at or past ${dir}'s context of ${context} (max_position_embeddings)`,
-  );
-}
-const budget = Math.min(maxNewTokens, context - longest);
+const { budget, longest } = newTokenBudget(
+  context,
+  prompts.map((p) => encodePrompt(tokenizer, p).length),
+  maxNewTokens,
+  (i) => `${args.data} question ${i + 1}`,
+);
 if (budget < maxNewTokens) {
   console.error(
     `note: --max-new-tokens ${maxNewTokens} cut to ${budget} (context ${context}, longest prompt ${longest} tokens)`,

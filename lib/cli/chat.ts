@@ -8,7 +8,10 @@
  *
  * Commands: `/reset` forgets the conversation, `/preset NAME` switches the
  * sampling preset, `/quit` (or end of input) leaves. With stdin piped, each
- * line is one user message and only the replies go to stdout.
+ * line is one user message and only the replies go to stdout. When the
+ * conversation outgrows the model's context the oldest exchanges are
+ * dropped (a note on stderr says so); a message too long even alone is
+ * refused (exit 1 when piped).
  *
  * @module
  */
@@ -16,6 +19,7 @@ import { loadChatModel, parsePreset, PRESET_NAMES } from "../chat/load.ts";
 import { ChatSession } from "../chat/session.ts";
 import { initEngine } from "../engine/mod.ts";
 import type { PresetName } from "../generate/presets.ts";
+import { errorKind, messageOf } from "../util/errors.ts";
 import { flag } from "../util/flags.ts";
 import { startTask } from "./task.ts";
 
@@ -48,6 +52,7 @@ const session = new ChatSession(model, tokenizer, {
   system: args.system,
   maxNewTokens: args["max-new-tokens"],
   seed: args.seed,
+  onNote: (note) => console.error(note),
 });
 
 const interactive = Deno.stdin.isTerminal();
@@ -85,7 +90,15 @@ function handle(line: string): boolean {
       }"; commands are /reset, /preset NAME, /quit`,
     );
   } else {
-    session.reply(input, write);
+    try {
+      session.reply(input, write);
+    } catch (error) {
+      // A message too long for the context: at the terminal, say so and
+      // let the user go on; piped, fail (exit 1) rather than skip a line.
+      if (!interactive || errorKind(error) !== "input") throw error;
+      console.error(`chat: ${messageOf(error)}`);
+      return true;
+    }
     write("\n");
   }
   return true;

@@ -6,6 +6,10 @@
  *   deno task grpo --config lib/configs/grpo_haiku.json [--resume] [--overwrite]
  *   deno task grpo --config C --max-steps 20 --output-dir /tmp/run --model M
  *
+ * lib/configs/grpo_haiku.json trains the default model on the haiku prompts
+ * with the syllable/line reward; to start from the SFT adapter of
+ * lib/configs/sft_haiku.json, add `"init_adapter": "checkpoints/sft-haiku"`.
+ *
  * @module
  */
 import { initEngine } from "../engine/mod.ts";

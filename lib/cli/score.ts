@@ -14,6 +14,7 @@ import { scoreSequence } from "../model/score.ts";
 import type { Tokenizer } from "../tokenizer/mod.ts";
 import { InputError, UsageError } from "../util/errors.ts";
 import { flag } from "../util/flags.ts";
+import { decodeUtf8 } from "../util/utf8.ts";
 import { startTask } from "./task.ts";
 
 const { values: args } = startTask({
@@ -54,7 +55,8 @@ if (args.ids !== undefined) {
     );
   }
   tokenizer = pretrained.tokenizer;
-  const text = args.text ?? await Deno.readTextFile(args.file!);
+  const text = args.text ??
+    decodeUtf8(await Deno.readFile(args.file!), args.file!);
   ids = tokenizer.encode(text, { addSpecialTokens: !args["no-bos"] });
 }
 const score = scoreSequence(model, ids, args.chunk);

@@ -12,6 +12,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { initEngine } from "../engine/mod.ts";
+import { newTokenBudget } from "../generate/context.ts";
 import { generate } from "../generate/generate.ts";
 import { parseConfig } from "../model/config.ts";
 import { CausalLM } from "../model/decoder.ts";
@@ -123,8 +124,10 @@ console.log(
 );
 
 const prompt = [...new TextEncoder().encode("Call me Ishmael. ")];
+// 160 bytes, or what the context (--seq) leaves after the prompt.
+const { budget } = newTokenBudget(seq, [prompt.length], 160);
 const [completion] = generate(model, [prompt], {
-  maxNewTokens: 160,
+  maxNewTokens: budget,
   sampling: "conservative",
   seed,
 });

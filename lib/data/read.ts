@@ -9,12 +9,15 @@
  * ```
  *
  * Every error names the file and the line or row that is wrong, e.g.
- * `data/x.jsonl line 17: invalid JSON: …`.
+ * `data/x.jsonl line 17: invalid JSON: …`. Text formats must be UTF-8: an
+ * invalid byte is an error naming its line and byte offset, never text
+ * silently replaced with U+FFFD.
  *
  * @module
  */
 import { parse as parseCsv } from "csv-parse/sync";
 import { jsonErrorLocation } from "./json_position.ts";
+import { decodeUtf8 } from "../util/utf8.ts";
 import { iterateParquetRows } from "./parquet.ts";
 import {
   describeType,
@@ -72,9 +75,10 @@ export async function* iterateRows(path: string): AsyncGenerator<Row> {
 async function* iterateJsonl(path: string): AsyncGenerator<Row> {
   const file = await openForReading(path);
   let lineNumber = 0;
-  let pending = "";
-  const parseLine = (line: string): Row | undefined => {
+  const parseLine = (bytes: Uint8Array, offset: number): Row | undefined => {
     lineNumber++;
+    let line = decodeUtf8(bytes, path, { line: lineNumber, offset })
+      .replace(/\r$/, "");
     if (lineNumber === 1) line = line.replace(/^\uFEFF/, "");
     if (line.trim() === "") return undefined;
     let value: unknown;
@@ -95,18 +99,25 @@ async function* iterateJsonl(path: string): AsyncGenerator<Row> {
     setRowLocation(value, `line ${lineNumber}`);
     return value;
   };
-  const text = file.readable.pipeThrough(new TextDecoderStream());
-  for await (const chunk of text) {
-    pending += chunk;
-    let newline: number;
-    while ((newline = pending.indexOf("\n")) >= 0) {
-      const row = parseLine(pending.slice(0, newline).replace(/\r$/, ""));
-      pending = pending.slice(newline + 1);
+  // Lines are split as bytes (a newline byte never occurs inside a UTF-8
+  // sequence) and each decoded strictly, so a bad byte names its line.
+  let pending = new Uint8Array(0);
+  let offset = 0; // file offset of pending[0]
+  for await (const chunk of file.readable) {
+    const joined = new Uint8Array(pending.length + chunk.length);
+    joined.set(pending);
+    joined.set(chunk, pending.length);
+    let start = 0, newline: number;
+    while ((newline = joined.indexOf(0x0a, start)) >= 0) {
+      const row = parseLine(joined.subarray(start, newline), offset + start);
+      start = newline + 1;
       if (row) yield row;
     }
+    pending = joined.slice(start);
+    offset += start;
   }
-  if (pending !== "") {
-    const row = parseLine(pending.replace(/\r$/, ""));
+  if (pending.length > 0) {
+    const row = parseLine(pending, offset);
     if (row) yield row;
   }
 }
@@ -234,11 +245,13 @@ async function openForReading(path: string): Promise<Deno.FsFile> {
 }
 
 async function readText(path: string): Promise<string> {
+  let bytes: Uint8Array;
   try {
-    return await Deno.readTextFile(path);
+    bytes = await Deno.readFile(path);
   } catch (error) {
     throw notReadable(path, error);
   }
+  return decodeUtf8(bytes, path);
 }
 
 function notReadable(path: string, error: unknown): Error {

@@ -24,6 +24,7 @@
  *
  * @module
  */
+import { checkFitsContext } from "../generate/context.ts";
 import { generate } from "../generate/generate.ts";
 import {
   type PresetName,
@@ -45,6 +46,12 @@ export interface SampleOptions {
   sampling: PresetName | Partial<SamplingOptions>;
   /** New-token cap. */
   maxNewTokens: number;
+  /**
+   * Cut longer prompts from the left to this many tokens, as GRPO's
+   * `max_prompt_length` does (default 0: no cut). A prompt that with
+   * `maxNewTokens` does not fit in the model's context is refused.
+   */
+  maxPromptLength?: number;
   /** Prompts per `generate` call (default 8). */
   batchSize?: number;
   /** Called after each batch with the completions done so far and the total. */
@@ -97,11 +104,17 @@ export function sampleCompletions(
   const sampling = samplingOptions(options.sampling);
   const encoded = prompts.map((p, i) => {
     try {
-      return encodePrompt(tokenizer, p);
+      return encodePrompt(tokenizer, p, options.maxPromptLength ?? 0);
     } catch (error) {
       throw new Error(`prompt ${i}: ${(error as Error).message}`);
     }
   });
+  // Before any generation, so a long run does not fail at its last batch.
+  checkFitsContext(
+    model.config.maxPositionEmbeddings,
+    encoded.map((ids) => ids.length),
+    maxNewTokens,
+  );
   const outputs: PromptSamples[] = prompts.map((prompt) => ({
     prompt,
     samples: [],

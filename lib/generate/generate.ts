@@ -5,7 +5,10 @@
  * masked and does not shift positions), prefilled once, then decoded one
  * token per step for every unfinished row. Rows stop at a stop token or at
  * `maxNewTokens`; sampling draws from a seeded RNG, so a seed reproduces the
- * output exactly.
+ * output exactly. A prompt whose length plus `maxNewTokens` exceeds the
+ * model's context is refused (context.ts) before anything runs: a library
+ * call does not silently shorten what its caller asked for, so callers that
+ * want a budget cut to the context compute it (`newTokenBudget`) and say so.
  *
  * @module
  */
@@ -13,6 +16,7 @@ import { tf } from "../engine/mod.ts";
 import type { CausalLM } from "../model/decoder.ts";
 import { KVCache } from "../model/kv_cache.ts";
 import { Rng } from "../util/random.ts";
+import { checkFitsContext } from "./context.ts";
 import {
   type PresetName,
   type SamplingOptions,
@@ -74,6 +78,12 @@ export function generate(
     );
   }
   const config = model.config;
+  checkFitsContext(
+    config.maxPositionEmbeddings,
+    prompts.map((p) => p.length),
+    options.maxNewTokens,
+    (i) => `generate: prompt ${i}`,
+  );
   const sampling = samplingOptions(options.sampling);
   const stop = new Set(options.stopTokens ?? config.eosTokenIds);
   const pad = options.padTokenId ?? config.padTokenId ??

@@ -32,6 +32,12 @@ export function tokenLogProbs(
   targets: tf.Tensor,
   chunk = DEFAULT_CHUNK,
 ): tf.Tensor {
+  // A chunk below 1 would never advance the loop below (a hang).
+  if (!(Number.isInteger(chunk) && chunk >= 1)) {
+    throw new Error(
+      `tokenLogProbs: chunk must be a positive integer, got ${chunk}`,
+    );
+  }
   return tf.tidy(() => {
     const d = model.config.hiddenSize;
     const flat = tf.reshape(hidden, [-1, d]) as tf.Tensor2D;

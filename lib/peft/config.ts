@@ -183,7 +183,8 @@ export function resolveTargets(
     if (chosen.length === 0) {
       throw new ConfigError(
         "LoRA config",
-        "targetModules",
+        // PEFT's name, as configs and adapter_config.json write it.
+        "target_modules",
         `regex ${
           JSON.stringify(targets.regex)
         } matches no module (module names look like "${
@@ -204,7 +205,8 @@ export function resolveTargets(
         : `"${target}" matches no module`;
       throw new ConfigError(
         "LoRA config",
-        "targetModules",
+        // PEFT's name, as configs and adapter_config.json write it.
+        "target_modules",
         `${why}; available: ${available}`,
       );
     }

@@ -119,12 +119,17 @@ export function encodeConversationMasked(
  * - Conversational prompt (messages): the completion becomes an assistant
  *   turn after them; only that turn is trained (its content and end marker),
  *   earlier assistant turns in the prompt are not.
- * - Plain-text prompt: `encode(prompt + completion)` with special tokens
- *   (so BOS when the tokenizer adds one), then the tokenizer's `eos_token`
- *   unless the completion already ends with it; the completion and EOS are
- *   trained. The prompt's ids must be a prefix of the combined ids: when a
- *   token would merge across the boundary it is an error (end the prompt
- *   with whitespace, or start the completion with it).
+ * - Plain-text prompt: as TRL's SFTTrainer, `encode(prompt + completion)`
+ *   with special tokens (so BOS when the tokenizer adds one), then the
+ *   tokenizer's `eos_token` unless the completion already ends with it; the
+ *   loss starts where the prompt's own ids end, and covers the completion
+ *   and EOS. A prompt ending in whitespace ("Answer: ") is ordinary data:
+ *   the tokenizer writes that space into the completion's first token
+ *   (" 42"), so there the loss starts after the prompt's last non-space
+ *   character (TRL would mask " 42" out with a warning). A token merging
+ *   other text across the boundary ("He" + "llo") has no right answer for
+ *   the loss, so it is an error (end the prompt with whitespace, or start
+ *   the completion with it).
  */
 export function encodePromptCompletion(
   tok: ChatEncoder,
@@ -142,10 +147,8 @@ export function encodePromptCompletion(
     }];
     return encodeConversationMasked(tok, messages, (i) => i === prompt.length);
   }
-  const promptIds = tok.encode(prompt);
   const ids = tok.encode(prompt + completion);
-  const where = "plain-text prompt/completion";
-  requireIdPrefix(tok, ids, promptIds, where, "the prompt");
+  const promptIds = promptPrefixIds(tok, prompt, ids);
   let text = prompt + completion;
   const eos = tok.eosIds[0];
   if (ids.length === promptIds.length || ids[ids.length - 1] !== eos) {
@@ -154,6 +157,36 @@ export function encodePromptCompletion(
   }
   const mask = ids.map((_, i) => (i < promptIds.length ? 0 : 1));
   return { ids, mask, text };
+}
+
+/**
+ * The ids of `prompt` that begin `ids` (the ids of prompt + completion):
+ * the prompt's own, or those of the prompt without its trailing whitespace
+ * when that whitespace merged into the completion's first token.
+ */
+function promptPrefixIds(
+  tok: ChatEncoder,
+  prompt: string,
+  ids: number[],
+): number[] {
+  const promptIds = tok.encode(prompt);
+  const trimmed = prompt.trimEnd();
+  if (!isPrefix(promptIds, ids) && trimmed !== prompt && trimmed !== "") {
+    const trimmedIds = tok.encode(trimmed);
+    if (isPrefix(trimmedIds, ids)) return trimmedIds;
+  }
+  requireIdPrefix(
+    tok,
+    ids,
+    promptIds,
+    "plain-text prompt/completion",
+    "the prompt",
+  );
+  return promptIds;
+}
+
+function isPrefix(prefix: readonly number[], ids: readonly number[]): boolean {
+  return prefix.length <= ids.length && prefix.every((id, i) => id === ids[i]);
 }
 
 function requireTextPrefix(

@@ -9,12 +9,14 @@
  */
 import { DEFAULT_MODEL_DIR } from "../model/default_model.ts";
 import { type ConfigOf, derived, field } from "../util/config_fields.ts";
+import type { FieldReader } from "../util/fields.ts";
 import type { ScheduleName } from "./schedule.ts";
 
 /** PEFT `LoraConfig`'s fields, in the `lora` section of a config. */
 export const LORA_FIELDS = {
   r: field.integer("r", { min: 1, default: 8, doc: "LoRA rank" }),
   alpha: field.number("lora_alpha", {
+    above: 0,
     default: derived((c) => c.r as number, "r"),
     doc: "scale numerator: updates are scaled by lora_alpha / r",
   }),
@@ -70,7 +72,8 @@ export const RUN_FIELDS = {
     doc: "continue from this PEFT adapter folder instead of a fresh LoRA",
   }),
   learningRate: field.number("learning_rate", {
-    min: 0,
+    // 0 would train nothing (and the schedule refuses it by its own name).
+    above: 0,
     max: 1,
     default: 5e-5,
     doc: "peak learning rate of AdamW",
@@ -153,3 +156,38 @@ export const RUN_FIELDS = {
 
 /** What every training run is configured with. */
 export type TrainingRunConfig = ConfigOf<typeof RUN_FIELDS>;
+
+/**
+ * The schedule rules that span run fields, named by their config fields
+ * (the schedule would otherwise refuse them mid-run by its own names):
+ * "constant" has no warmup, and a warmup cannot outlast `max_steps`
+ * (when known; SFT's epoch-based total is checked when the run starts).
+ */
+export function checkScheduleFields(
+  config: Pick<
+    TrainingRunConfig,
+    "schedule" | "warmupSteps" | "warmupRatio"
+  >,
+  maxSteps: number,
+  reader: FieldReader,
+): void {
+  if (config.schedule === "constant") {
+    const warmup = config.warmupSteps > 0
+      ? "warmup_steps"
+      : config.warmupRatio > 0
+      ? "warmup_ratio"
+      : null;
+    if (warmup) {
+      throw reader.error(
+        warmup,
+        'asks for a warmup, which lr_scheduler_type "constant" does not have; use "constant_with_warmup"',
+      );
+    }
+  }
+  if (maxSteps > 0 && config.warmupSteps > maxSteps) {
+    throw reader.error(
+      "warmup_steps",
+      `(${config.warmupSteps}) must be at most max_steps (${maxSteps})`,
+    );
+  }
+}

@@ -24,6 +24,7 @@ import {
 } from "../peft/mod.ts";
 import type { Tokenizer } from "../tokenizer/mod.ts";
 import type { FieldTable } from "../util/config_fields.ts";
+import { InputError } from "../util/errors.ts";
 import { signalsDelivered } from "../util/interrupts.ts";
 import { Progress } from "../util/progress.ts";
 import { writeCheckpoint } from "./checkpoints.ts";
@@ -201,6 +202,12 @@ export class TrainingSession {
   /** The learning-rate schedule over `totalSteps`. */
   schedule(totalSteps: number): ScheduleOptions {
     const c = this.config;
+    // max_steps is checked with the config; an epoch-based total only now.
+    if (c.warmupSteps > totalSteps) {
+      throw new InputError(
+        `warmup_steps (${c.warmupSteps}) must be at most the run's ${totalSteps} optimizer steps`,
+      );
+    }
     return {
       name: c.schedule,
       peakLr: c.learningRate,

@@ -93,6 +93,8 @@ interface NumberOptions extends Common<number> {
   /** Inclusive bounds. */
   min?: number;
   max?: number;
+  /** Exclusive lower bound, for a value that must be more than it (a rate > 0). */
+  above?: number;
 }
 interface IntegerOptions extends Common<number> {
   /** Inclusive lower bound, 0 (the default) or more. */
@@ -127,8 +129,13 @@ function make<T>(
   };
 }
 
-function range(min?: number, max?: number): string {
+function range(min?: number, max?: number, above?: number): string {
   const lo = min ?? -Infinity, hi = max ?? Infinity;
+  if (above !== undefined) {
+    return hi === Infinity
+      ? ` > ${formatNumber(above)}`
+      : ` in (${formatNumber(above)}, ${formatNumber(hi)}]`;
+  }
   if (hi === Infinity) return lo === -Infinity ? "" : ` ≥ ${formatNumber(lo)}`;
   return ` in [${formatNumber(lo)}, ${formatNumber(hi)}]`;
 }
@@ -143,17 +150,29 @@ export function formatNumber(x: number): string {
 
 /** The constructors of fields, one per type. */
 export const field = {
-  /** A finite number, optionally within [min, max]. */
+  /** A finite number, optionally within [min, max] and above `above`. */
   number<O extends NumberOptions>(json: string, o: O): Field<Opt<O, number>> {
     const bounded = o.min !== undefined || o.max !== undefined;
     return make(
       json,
-      `number${range(o.min, o.max)}`,
+      `number${range(o.min, o.max, o.above)}`,
       o,
-      (r, fallback) =>
-        bounded
+      (r, fallback) => {
+        if (o.above !== undefined) {
+          const v = r.number(json, fallback), max = o.max ?? Infinity;
+          if (!(v > o.above && v <= max)) {
+            const upTo = max < Infinity ? ` and at most ${max}` : "";
+            throw r.error(
+              json,
+              `must be greater than ${o.above}${upTo}, got ${v}`,
+            );
+          }
+          return v;
+        }
+        return bounded
           ? r.numberIn(json, o.min ?? -Infinity, o.max ?? Infinity, fallback)
-          : r.number(json, fallback),
+          : r.number(json, fallback);
+      },
     ) as Field<Opt<O, number>>;
   },
 

@@ -1,6 +1,6 @@
 /**
- * JSON and JSON Lines files: read with an error that names the file and
- * what it was meant to hold, written atomically (a reader never sees half a
+ * JSON and JSON Lines files: read (as strict UTF-8) with an error that
+ * names the file and what it was meant to hold, written atomically (a reader never sees half a
  * file), JSONL appended a record per line.
  *
  * ```ts
@@ -17,6 +17,7 @@
  */
 import { writeFileAtomic } from "./atomic.ts";
 import { InputError } from "./errors.ts";
+import { decodeUtf8 } from "./utf8.ts";
 
 /**
  * The parsed content of the JSON file at `path`. A missing, unreadable or
@@ -27,13 +28,13 @@ export async function readJsonFile(
   path: string,
   what = "JSON file",
 ): Promise<unknown> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await Deno.readTextFile(path);
+    bytes = await Deno.readFile(path);
   } catch (error) {
     throw unreadable(path, what, error);
   }
-  return parseJson(text, path, what);
+  return parseJson(bytes, path, what);
 }
 
 /** {@link readJsonFile}, or undefined when the file does not exist. */
@@ -41,25 +42,25 @@ export async function readJsonFileIfPresent(
   path: string,
   what = "JSON file",
 ): Promise<unknown | undefined> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await Deno.readTextFile(path);
+    bytes = await Deno.readFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw unreadable(path, what, error);
   }
-  return parseJson(text, path, what);
+  return parseJson(bytes, path, what);
 }
 
 /** {@link readJsonFile}, synchronously (for module-level data loads). */
 export function readJsonFileSync(path: string, what = "JSON file"): unknown {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = Deno.readTextFileSync(path);
+    bytes = Deno.readFileSync(path);
   } catch (error) {
     throw unreadable(path, what, error);
   }
-  return parseJson(text, path, what);
+  return parseJson(bytes, path, what);
 }
 
 /** Writes `value` as JSON (indented by `indent`, newline-terminated), atomically. */
@@ -93,7 +94,9 @@ export async function appendJsonl(
   await Deno.writeTextFile(path, jsonLines(rows), { append: true });
 }
 
-function parseJson(text: string, path: string, what: string): unknown {
+function parseJson(bytes: Uint8Array, path: string, what: string): unknown {
+  // Strict UTF-8: invalid bytes name their line, never turn into U+FFFD.
+  const text = decodeUtf8(bytes, path).replace(/^\uFEFF/, "");
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -3,6 +3,7 @@ import { initEngine, tf } from "../../lib/engine/mod.ts";
 import { CausalLM } from "../../lib/model/decoder.ts";
 import { loadModel, saveModel } from "../../lib/model/load.ts";
 import { sequenceLogProbs } from "../../lib/model/logprobs.ts";
+import { scoreSequence } from "../../lib/model/score.ts";
 import { runScript } from "../helpers/run_script.ts";
 import { tinyLlamaConfig } from "../helpers/tiny_models.ts";
 
@@ -90,4 +91,19 @@ Deno.test("score: bad arguments are explained", async () => {
     missing.stderr,
     /token 1 is 999, outside the vocabulary \[0, 97\)/,
   );
+});
+
+Deno.test("scoreSequence refuses a chunk below 1 (it would loop forever) or a fraction", async () => {
+  const model = await loadModel(`${root}tests/fixtures/models/tiny-llama-gqa`);
+  try {
+    for (const chunk of [0, -4, 1.5]) {
+      assert.throws(
+        () => scoreSequence(model, [1, 5, 9], chunk),
+        new RegExp(`chunk must be a positive integer, got ${chunk}`),
+      );
+    }
+    assert.equal(scoreSequence(model, [1, 5, 9], 1).logprobs.length, 3);
+  } finally {
+    model.dispose();
+  }
 });

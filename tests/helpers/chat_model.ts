@@ -8,8 +8,14 @@ const CHATML = new URL("../fixtures/tokenizers/chatml/", import.meta.url);
 /** Writes a random Llama-family model whose vocabulary fits the ChatML fixture tokenizer. */
 export async function writeTinyChatModel(
   dir: string,
-  options: { seed?: number; hidden?: number; layers?: number; std?: number } =
-    {},
+  options: {
+    seed?: number;
+    hidden?: number;
+    layers?: number;
+    std?: number;
+    /** max_position_embeddings (default: the config's 2048). */
+    context?: number;
+  } = {},
 ): Promise<string> {
   const hidden = options.hidden ?? 32;
   const config = tinyLlamaConfig({
@@ -19,6 +25,7 @@ export async function writeTinyChatModel(
     num_hidden_layers: options.layers ?? 2,
     eos_token_id: 2,
     bos_token_id: 1,
+    ...(options.context ? { max_position_embeddings: options.context } : {}),
   });
   const model = CausalLM.random(config, {
     seed: options.seed ?? 0,

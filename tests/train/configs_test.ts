@@ -4,6 +4,7 @@ import {
   TRAINER_CONFIGS,
 } from "../../lib/train/configs.ts";
 import { parseGrpoConfig } from "../../lib/train/grpo/config.ts";
+import { grpoRewards } from "../../lib/train/grpo/from_config.ts";
 import { parseSftConfig } from "../../lib/train/sft/config.ts";
 import type { FieldTable } from "../../lib/util/config_fields.ts";
 import { replaceMarkedSections } from "../../lib/util/marked_sections.ts";
@@ -76,4 +77,24 @@ Deno.test("trainer configs: the shared fields keep each trainer's TRL defaults",
     () => parseGrpoConfig({ ...base, rewards: [{ name: "x" }] }, "g.json"),
     /g\.json: field "max_steps" is missing/,
   );
+});
+
+Deno.test("the example configs in lib/configs parse, name files that exist and rewards that build", async () => {
+  const names = [...Deno.readDirSync(`${REPO_ROOT}lib/configs`)]
+    .map((e) => e.name).filter((n) => n.endsWith(".json")).sort();
+  assert.deepEqual(names, ["grpo_haiku.json", "sft_haiku.json"]);
+  for (const name of names) {
+    const path = `${REPO_ROOT}lib/configs/${name}`;
+    const raw = JSON.parse(await Deno.readTextFile(path));
+    const config = name.startsWith("grpo_")
+      ? parseGrpoConfig(raw, path)
+      : parseSftConfig(raw, path);
+    for (const file of [config.trainData, raw.eval_data].filter(Boolean)) {
+      await Deno.stat(`${REPO_ROOT}${file}`);
+    }
+    if ("rewards" in config) {
+      const rewards = await grpoRewards(config, path);
+      assert.equal(rewards.length, config.rewards.length);
+    }
+  }
 });

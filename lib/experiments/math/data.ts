@@ -32,6 +32,8 @@ export async function readMathProblems(path: string): Promise<MathProblem[]> {
   try {
     raw = await readRows(path);
   } catch (error) {
+    // The readers' errors name the file already (and its line).
+    if ((error as Error).message.includes(path)) throw error;
     throw new Error(`${path}: ${(error as Error).message}`);
   }
   if (raw.length === 0) throw new Error(`${path}: no rows`);

@@ -1,8 +1,9 @@
 /**
  * Evaluation of the TLDR experiment: the base model, the SFT adapter and
  * the SFT → GRPO adapter summarise the same eval passages with the same
- * seeds ("standard" preset, k samples, 48 new tokens at most); the trimmed
- * summaries are scored with ./metrics.ts.
+ * seeds ("standard" preset, k samples, 48 new tokens at most, prompts cut
+ * from the left to the 200 tokens GRPO sees); the trimmed summaries are
+ * scored with ./metrics.ts.
  *
  * ```ts
  * const reports = await evaluateTldr(settings, adapters);
@@ -18,7 +19,11 @@ import type { EvalReport } from "../../eval/types.ts";
 import { useLiteEmbedder } from "../../rewards/use_lite.ts";
 import { forEachStageModel, type StageAdapters } from "../sft_then_grpo.ts";
 import { tldrMetrics, tldrScorer } from "./metrics.ts";
-import { tldrPrompt, type TldrSettings } from "./study.ts";
+import {
+  TLDR_MAX_PROMPT_LENGTH,
+  tldrPrompt,
+  type TldrSettings,
+} from "./study.ts";
 
 /** The row label of each stage's model. */
 const LABELS = {
@@ -56,6 +61,8 @@ export async function evaluateTldr(
           k: settings.k,
           seed: settings.seed,
           maxNewTokens: 48,
+          // Many passages are past the context; their end holds the instruction.
+          maxPromptLength: TLDR_MAX_PROMPT_LENGTH,
           sampling: "standard",
         },
       );

@@ -56,6 +56,13 @@ export function tldrSettings(
   };
 }
 
+/**
+ * Prompt tokens kept (cut from the left) in GRPO rollouts and in the
+ * evaluation: with 48 new tokens they fit the embedded model's 256
+ * positions, and many passages are longer than that.
+ */
+export const TLDR_MAX_PROMPT_LENGTH = 200;
+
 /** The instruction comes last, so cutting a long passage from the left keeps it. */
 export function tldrPrompt(passage: string): ChatMessage[] {
   return [{
@@ -127,7 +134,7 @@ export async function trainTldr(
       per_device_train_batch_size: 16,
       num_generations: 4,
       max_completion_length: 48,
-      max_prompt_length: 200,
+      max_prompt_length: TLDR_MAX_PROMPT_LENGTH,
       max_steps: settings.steps,
       save_steps: settings.steps,
       log_completions_steps: Math.max(1, Math.floor(settings.steps / 4)),

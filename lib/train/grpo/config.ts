@@ -16,7 +16,7 @@ import {
   parseConfig,
   withDefaults,
 } from "../../util/config_fields.ts";
-import { RUN_FIELDS } from "../run_config.ts";
+import { checkScheduleFields, RUN_FIELDS } from "../run_config.ts";
 import type { ScaleRewards } from "./advantages.ts";
 import type { LossType } from "./loss.ts";
 
@@ -70,7 +70,7 @@ export const GRPO_FIELDS = {
     min: 0,
     max: 100,
     default: 1,
-    doc: "sampling temperature",
+    doc: "sampling temperature (0 is refused: a greedy group learns nothing)",
   }),
   topP: field.number("top_p", {
     min: 0,
@@ -138,6 +138,7 @@ export const GRPO_CONFIG = defineConfig({
   name: "GRPO",
   fields: GRPO_FIELDS,
   check(config, reader) {
+    checkScheduleFields(config, config.maxSteps, reader);
     const perStep = config.batchSize * config.gradientAccumulationSteps;
     if (perStep % config.numGenerations !== 0) {
       throw reader.error(
@@ -149,6 +150,22 @@ export const GRPO_CONFIG = defineConfig({
       throw reader.error(
         "num_generations",
         "must be at least 2: advantages compare completions of the same prompt",
+      );
+    }
+    // Greedy sampling makes a group's completions identical: every reward
+    // std is 0, every advantage 0, and each step changes nothing. TRL lets
+    // such a run go on; refusing up front saves the user a wasted run.
+    const greedy = config.temperature === 0
+      ? "temperature"
+      : config.topK === 1
+      ? "top_k"
+      : null;
+    if (greedy) {
+      throw reader.error(
+        greedy,
+        `(${
+          greedy === "top_k" ? 1 : 0
+        }) makes sampling greedy: the num_generations completions of a prompt would be identical, every advantage 0 and no step would learn`,
       );
     }
   },

@@ -44,6 +44,8 @@ import {
   updateStep,
 } from "./update.ts";
 import { type Rollout, rollout } from "./rollout.ts";
+import { checkGrpoPrompts } from "./prompt_fit.ts";
+import { InputError } from "../../util/errors.ts";
 import type { PromptExample } from "../../prompt/examples.ts";
 import { appendJsonl } from "../../util/json_files.ts";
 
@@ -81,6 +83,9 @@ export async function runGrpo(
       `runGrpo: ${options.rewards.length} reward functions for ${config.rewards.length} entries of "rewards"`,
     );
   }
+  if (prompts.length === 0) {
+    throw new InputError(`${config.trainData}: no prompts to train on`);
+  }
   const session = await TrainingSession.open(
     "grpo",
     config,
@@ -88,6 +93,12 @@ export async function runGrpo(
     GRPO_FIELDS,
   );
   try {
+    checkGrpoPrompts(
+      session.tokenizer,
+      prompts,
+      config,
+      session.model.config.maxPositionEmbeddings,
+    );
     const perStep = config.batchSize * config.gradientAccumulationSteps;
     const promptsPerStep = perStep / config.numGenerations;
     const sampler = await session.sampler(prompts.length);

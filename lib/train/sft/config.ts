@@ -15,7 +15,7 @@ import {
   parseConfig,
   withDefaults,
 } from "../../util/config_fields.ts";
-import { RUN_FIELDS } from "../run_config.ts";
+import { checkScheduleFields, RUN_FIELDS } from "../run_config.ts";
 
 /** SFT's fields: the shared run fields (with SFTConfig's defaults) plus its own. */
 export const SFT_FIELDS = {
@@ -34,7 +34,7 @@ export const SFT_FIELDS = {
   maxLength: field.integer("max_length", {
     min: 1,
     default: 1024,
-    doc: "tokens per example; longer examples are truncated",
+    doc: "tokens per example, at most the context; longer ones lose their end",
   }),
   packing: field.boolean("packing", {
     default: false,
@@ -66,6 +66,7 @@ export const SFT_CONFIG = defineConfig({
   name: "SFT",
   fields: SFT_FIELDS,
   check(config, reader) {
+    checkScheduleFields(config, config.maxSteps, reader);
     if (config.maxSteps === 0 && config.numTrainEpochs === 0) {
       throw reader.error("max_steps", "or num_train_epochs must be positive");
     }

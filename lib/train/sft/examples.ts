@@ -19,15 +19,22 @@ import {
   validateMessages,
 } from "../../tokenizer/mod.ts";
 import { type Row, rowLocation } from "../../data/rows.ts";
+import { errorKind, InputError } from "../../util/errors.ts";
 
-/** One training example before tokenisation. */
+/**
+ * One training example before tokenisation; `where` names its file and
+ * line (or row) for errors found when it is tokenised.
+ */
 export type SftExample =
-  | { kind: "conversation"; messages: ChatMessage[] }
-  | {
-    kind: "prompt-completion";
-    prompt: string | ChatMessage[];
-    completion: string;
-  };
+  & { where?: string }
+  & (
+    | { kind: "conversation"; messages: ChatMessage[] }
+    | {
+      kind: "prompt-completion";
+      prompt: string | ChatMessage[];
+      completion: string;
+    }
+  );
 
 /**
  * Reads SFT examples from rows; an unusable row is an error naming `source`,
@@ -58,7 +65,7 @@ export function parseSftRows(
           `${where}: field "${field}" has no assistant message to train on`,
         );
       }
-      return { kind: "conversation", messages };
+      return { kind: "conversation", messages, where };
     }
     if (r.prompt !== undefined && r.completion !== undefined) {
       if (typeof r.completion !== "string") {
@@ -75,6 +82,7 @@ export function parseSftRows(
         kind: "prompt-completion",
         prompt: r.prompt as string | ChatMessage[],
         completion: r.completion,
+        where,
       };
     }
     throw new Error(
@@ -112,10 +120,8 @@ export function tokenizeExamples(
     dropped: 0,
     lossTokens: 0,
   };
-  for (const example of examples) {
-    const full = example.kind === "conversation"
-      ? encodeConversationMasked(tok, example.messages, () => true)
-      : encodePromptCompletion(tok, example.prompt, example.completion);
+  for (const [i, example] of examples.entries()) {
+    const full = encodeExample(tok, example, i);
     let { ids, mask } = full;
     if (ids.length > maxLength) {
       report.truncated++;
@@ -132,4 +138,22 @@ export function tokenizeExamples(
     tokens.push({ ids, mask, text: full.text });
   }
   return { tokens, report };
+}
+
+/** The masked tokens of one example; an error names its file and line. */
+function encodeExample(
+  tok: ChatEncoder,
+  example: SftExample,
+  index: number,
+): MaskedTokens {
+  try {
+    return example.kind === "conversation"
+      ? encodeConversationMasked(tok, example.messages, () => true)
+      : encodePromptCompletion(tok, example.prompt, example.completion);
+  } catch (error) {
+    if (errorKind(error) !== "input") throw error;
+    throw new InputError(
+      `${example.where ?? `example ${index + 1}`}: ${(error as Error).message}`,
+    );
+  }
 }

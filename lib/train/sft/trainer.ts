@@ -72,9 +72,10 @@ export async function runSft(
   );
   try {
     const { model, tokenizer, lora, params, optimizer } = session;
-    const train = tokenizeSplit(data.train, tokenizer, config);
+    const maxLength = contextLength(config, model.config.maxPositionEmbeddings);
+    const train = tokenizeSplit(data.train, tokenizer, config, maxLength);
     const evalSet = data.eval
-      ? tokenizeSplit(data.eval, tokenizer, config)
+      ? tokenizeSplit(data.eval, tokenizer, config, maxLength)
       : null;
     const perStep = config.batchSize * config.gradientAccumulationSteps;
     const stepsPerEpoch = Math.max(1, Math.ceil(train.tokens.length / perStep));
@@ -181,19 +182,33 @@ export function evaluate(
   return meanLmLoss(model, batches()).loss;
 }
 
+/**
+ * The sequence length SFT trains at: `max_length`, cut to the model's
+ * context. TRL trusts max_length; past `max_position_embeddings` a model
+ * trains positions it was never built for, so the cut is made and said.
+ */
+function contextLength(config: SftConfig, context: number): number {
+  if (config.maxLength <= context) return config.maxLength;
+  console.error(
+    `[sft] max_length ${config.maxLength} is past the model's context of ${context} tokens (max_position_embeddings): sequences are cut to ${context}`,
+  );
+  return context;
+}
+
 function tokenizeSplit(
   split: SftSplit,
   tokenizer: Tokenizer,
   config: SftConfig,
+  maxLength: number,
 ) {
   const { tokens, report } = tokenizeExamples(
     tokenizer,
     split.examples,
-    config.maxLength,
+    maxLength,
   );
   if (report.truncated > 0 || report.dropped > 0) {
     console.error(
-      `[sft] ${split.source}: ${report.truncated} of ${report.examples} examples truncated to ${config.maxLength} tokens, ${report.dropped} dropped (no trained token left)`,
+      `[sft] ${split.source}: ${report.truncated} of ${report.examples} examples truncated to ${maxLength} tokens, ${report.dropped} dropped (no trained token left)`,
     );
   }
   if (tokens.length === 0) {
@@ -201,7 +216,7 @@ function tokenizeSplit(
   }
   return {
     tokens: config.packing
-      ? packExamples(tokens, config.maxLength).map((p) => ({ ...p, text: "" }))
+      ? packExamples(tokens, maxLength).map((p) => ({ ...p, text: "" }))
       : tokens,
     report,
   };
