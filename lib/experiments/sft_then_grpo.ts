@@ -94,6 +94,10 @@ export async function writeStageData(
   return files;
 }
 
+/** What an interrupted stage says: a study resumes by being run again. */
+export const STUDY_RESUME_HINT =
+  "run the same command again to continue from there";
+
 /** Trains the stages of `plan` that have no final adapter yet. */
 export async function trainSftThenGrpo(
   plan: SftThenGrpoPlan,
@@ -105,7 +109,12 @@ export async function trainSftThenGrpo(
     await runSftFromConfig(
       { ...plan.sft, output_dir: adapters.sft },
       `${plan.name} sft`,
-      { onLog: (r) => hooks.onLog?.("sft", r), progress, overwrite: true },
+      {
+        onLog: (r) => hooks.onLog?.("sft", r),
+        progress,
+        resume: (await latestCheckpoint(adapters.sft)) !== null,
+        resumeHint: STUDY_RESUME_HINT,
+      },
     );
   }
   if (await hasAdapter(adapters.grpo)) return adapters;
@@ -117,6 +126,7 @@ export async function trainSftThenGrpo(
       onLog: (r) => hooks.onLog?.("grpo", r),
       progress,
       resume: (await latestCheckpoint(adapters.grpo)) !== null,
+      resumeHint: STUDY_RESUME_HINT,
     },
   );
   return adapters;

@@ -45,6 +45,11 @@ export interface StartOptions {
   resume?: boolean | string;
   /** Start over even if the output folder holds an earlier run. */
   overwrite?: boolean;
+  /**
+   * How to continue after an interruption, for the closing message (default
+   * "continue with --resume"; a study that resumes by being run again says so).
+   */
+  resumeHint?: string;
 }
 
 /** The tokenizer files a full fine-tune's final folder carries. */
@@ -97,6 +102,7 @@ export class RunFolder {
     private readonly created: string[],
     private readonly releaseLock: () => void,
     private readonly watch: InterruptWatch,
+    private readonly resumeHint: string,
   ) {}
 
   /**
@@ -145,6 +151,7 @@ export class RunFolder {
         created,
         releaseLock,
         watch,
+        options.resumeHint ?? "continue with --resume",
       );
     } catch (error) {
       releaseLock();
@@ -162,7 +169,7 @@ export class RunFolder {
   interruption(what: string): Interrupted {
     const signal = this.signal ?? "SIGINT";
     return new Interrupted(
-      `stopped by ${signal} ${what}; continue with --resume (output_dir ${this.dir})`,
+      `stopped by ${signal} ${what}; ${this.resumeHint} (output_dir ${this.dir})`,
       signalExitCode(signal),
     );
   }

@@ -21,6 +21,7 @@ import { runGrpoFromConfig } from "../../train/grpo/from_config.ts";
 import { runSftFromConfig } from "../../train/sft/from_config.ts";
 import { hasAdapter } from "../../peft/mod.ts";
 import type { HaikuStudySettings } from "./settings.ts";
+import { STUDY_RESUME_HINT } from "../sft_then_grpo.ts";
 
 /** A stage's name. */
 export type StageName =
@@ -118,7 +119,12 @@ export async function runStage(
   };
   const onLog = (record: MetricsRecord) => hooks.onLog?.(stage, record);
   const source = `haiku stage ${stage.name}`;
-  const run = { resume, onLog, progress: hooks.progress };
+  const run = {
+    resume,
+    onLog,
+    progress: hooks.progress,
+    resumeHint: STUDY_RESUME_HINT,
+  };
   if (stage.kind === "sft") {
     const s = settings.sft;
     const config = {
