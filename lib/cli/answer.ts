@@ -115,15 +115,10 @@ const { outputs } = sampleCompletions(model, tokenizer, prompts, {
 });
 model.dispose();
 
-// Sample j of question i came from the batch holding i in pass j.
+// Sample j of question i drew from its own stream, seeded by (seed, j, i).
 const records = questions.flatMap((q, i) =>
   outputs[i].samples.map((text, j) =>
-    answerRecord(
-      q,
-      text,
-      preset,
-      sampleSeed(seed, j, Math.floor(i / batchSize)),
-    )
+    answerRecord(q, text, preset, sampleSeed(seed, j, i))
   )
 );
 const json = JSON.stringify(records, null, 2) + "\n";

@@ -5,8 +5,14 @@
  * evaluates them with the base model and Gemini on the eval prompts, and
  * writes results/haiku/<run>/.
  *
- *   deno task train:haiku [--model M] [--run NAME] [--fast]
+ *   deno task train:haiku [--model M] [--run NAME] [--fast] [--out DIR]
  *                         [--sft-steps N] [--rl-steps N] [--k N] [--prompts N] [--counter cmu|pyphen]
+ *
+ * A failing Gemini row (bad key, no network, API errors) does not fail the
+ * task: the local results are written first, the row is marked failed with
+ * its reason in summary.md and on stderr, and the task exits 0 — the study
+ * it ran is complete, and the row is an optional comparison (without a key
+ * it is skipped the same way).
  *
  * @module
  */
@@ -30,6 +36,10 @@ const { values: args } = startTask({
       arg: "NAME",
     }),
     fast: flag.boolean("fast mode: fewer steps and prompts (TUNEBOOK_FAST=1)"),
+    out: flag.string(
+      "write checkpoints/ and results/ under DIR (default: the repo's checkpoints/haiku/<run> and results/haiku/<run>)",
+      { arg: "DIR" },
+    ),
     "sft-steps": flag.integer("SFT steps", { min: 1 }),
     "rl-steps": flag.integer("GRPO steps per RL stage", { min: 1 }),
     k: flag.integer("samples per evaluation prompt", { min: 1 }),
@@ -47,6 +57,10 @@ settings.rl.steps = args["rl-steps"] ?? settings.rl.steps;
 settings.eval.k = args.k ?? settings.eval.k;
 settings.eval.prompts = args.prompts ?? settings.eval.prompts;
 settings.counter = args.counter ?? settings.counter;
+if (args.out) {
+  settings.checkpointsDir = `${args.out}/checkpoints`;
+  settings.resultsDir = `${args.out}/results`;
+}
 
 const started = performance.now();
 await initEngine();
@@ -65,6 +79,11 @@ console.log(
     : "fullrun's Haiku Score is NOT above the base model's with a CI excluding 0",
 );
 console.log(`wrote:\n  ${result.files.join("\n  ")}`);
+if (result.gemini?.status === "failed") {
+  console.error(
+    `train:haiku: warning: the Gemini row (${result.gemini.model}) failed and is not in the results: ${result.gemini.reason}`,
+  );
+}
 console.log(
   `total time ${((performance.now() - started) / 60000).toFixed(1)} min`,
 );

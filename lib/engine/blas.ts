@@ -7,6 +7,22 @@
  * crash. We open `libopenblas.so.0` by name and never `libblas.so.3`: on Debian
  * the latter may resolve to the reference BLAS, which is about 10× slower.
  *
+ * **Kernel family.** Debian's OpenBLAS picks its kernels by CPU model at load
+ * time, and results differ in the last bits between kernel families (and
+ * between thread counts: OpenBLAS splits a product differently per thread
+ * count). 0.3.21 does not know newer CPUs: a Xeon of model 207 (AVX-512)
+ * gets the generic SSE3 "Prescott" kernels, an AMD EPYC the AVX2 "Zen"
+ * ones, and the same run gives other weights on the two (measured here by
+ * forcing Prescott). Unless `OPENBLAS_CORETYPE` is set, we therefore pin
+ * `Haswell` (AVX2 + FMA: Intel since Haswell, AMD since Zen, apart from
+ * some low-end parts) before the library loads, on CPUs that
+ * have both: every such machine then runs the same kernels with the same
+ * blocking. Measured on the EPYC: Haswell and Zen give the same bits and
+ * the same speed (50–60 GFLOPS at 512–2048), Prescott 13–20 GFLOPS. An
+ * AVX-512 machine whose CPU 0.3.21 does know could go faster with
+ * `OPENBLAS_CORETYPE=SkylakeX`, giving up bit-equality with the others.
+ * {@link OpenBlas.coreType} says what was used and why.
+ *
  * @module
  */
 
@@ -55,7 +71,21 @@ const SYMBOLS = {
   openblas_set_num_threads: { parameters: ["i32"], result: "void" },
   openblas_get_num_threads: { parameters: [], result: "i32" },
   openblas_get_config: { parameters: [], result: "pointer" },
+  // Optional: a build without it still gives the matmul path.
+  openblas_get_corename: { parameters: [], result: "pointer", optional: true },
 } as const;
+
+/** The kernel family pinned on x86-64 CPUs with AVX2 and FMA. */
+export const PORTABLE_CORE_TYPE = "Haswell";
+
+/** How the kernel family was chosen (see the module doc). */
+export type CoreTypeSource =
+  /** tunebook set `OPENBLAS_CORETYPE` to {@link PORTABLE_CORE_TYPE}. */
+  | "pinned"
+  /** The user's `OPENBLAS_CORETYPE`. */
+  | "OPENBLAS_CORETYPE"
+  /** OpenBLAS's own choice by CPU model (not x86-64, no AVX2, or no permission to pin). */
+  | "detected";
 
 /** An opened OpenBLAS library. */
 export interface OpenBlas {
@@ -63,6 +93,10 @@ export interface OpenBlas {
   readonly path: string;
   /** OpenBLAS's own build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64". */
   readonly config: string;
+  /** The kernel family in use, as OpenBLAS names it ("Haswell", "Prescott", …). */
+  readonly coreType: string;
+  /** Why that family: pinned by tunebook, set by the user, or detected. */
+  readonly coreTypeSource: CoreTypeSource;
   /** Row-major single-precision GEMM: C = A·B (with optional transposes), alpha = 1, beta = 0. */
   sgemm(
     transA: boolean,
@@ -125,10 +159,24 @@ export function loadOpenBlas(path?: string): OpenBlasResult {
     });
   }
   const errors: string[] = [];
+  const userCoreType = safeEnv("OPENBLAS_CORETYPE");
   for (const candidate of candidates) {
+    // OpenBLAS reads OPENBLAS_CORETYPE once, while it loads; the variable is
+    // removed again so that nothing else in the process sees our choice.
+    const pinned = userCoreType ? undefined : pinCoreType();
     try {
       const lib = Deno.dlopen(candidate, SYMBOLS);
-      return remember(path, { ok: true, blas: wrap(candidate, lib) });
+      const blas = wrap(
+        candidate,
+        lib,
+        (coreType) =>
+          userCoreType
+            ? "OPENBLAS_CORETYPE"
+            : coreType.toLowerCase() === pinned?.toLowerCase()
+            ? "pinned"
+            : "detected",
+      );
+      return remember(path, { ok: true, blas });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (/requires ffi access|NotCapable|PermissionDenied/i.test(message)) {
@@ -138,6 +186,8 @@ export function loadOpenBlas(path?: string): OpenBlasResult {
         });
       }
       errors.push(`${candidate}: ${message.split("\n")[0]}`);
+    } finally {
+      if (pinned) Deno.env.delete("OPENBLAS_CORETYPE");
     }
   }
   return remember(path, {
@@ -162,18 +212,44 @@ function safeEnv(name: string): string | undefined {
   }
 }
 
+/**
+ * Sets `OPENBLAS_CORETYPE` to {@link PORTABLE_CORE_TYPE} when this is an
+ * x86-64 CPU with AVX2 and FMA (OpenBLAS does not check: forced kernels on a
+ * CPU without them would crash); returns what it set, or undefined.
+ */
+function pinCoreType(): string | undefined {
+  if (Deno.build.arch !== "x86_64") return undefined;
+  try {
+    const flags = /^flags\s*:(.*)$/m.exec(
+      Deno.readTextFileSync("/proc/cpuinfo"),
+    )?.[1].trim().split(/\s+/) ?? [];
+    if (!flags.includes("avx2") || !flags.includes("fma")) return undefined;
+    Deno.env.set("OPENBLAS_CORETYPE", PORTABLE_CORE_TYPE);
+    return PORTABLE_CORE_TYPE;
+  } catch {
+    return undefined; // not Linux, or no read/env permission: OpenBLAS detects
+  }
+}
+
+function cString(pointer: Deno.PointerValue, fallback: string): string {
+  return pointer ? new Deno.UnsafePointerView(pointer).getCString() : fallback;
+}
+
 function wrap(
   path: string,
   lib: Deno.DynamicLibrary<typeof SYMBOLS>,
+  sourceOf: (coreType: string) => CoreTypeSource,
 ): OpenBlas {
   const s = lib.symbols;
-  const configPtr = s.openblas_get_config();
-  const config = configPtr
-    ? new Deno.UnsafePointerView(configPtr).getCString()
-    : "OpenBLAS";
+  const config = cString(s.openblas_get_config(), "OpenBLAS");
+  const coreType = s.openblas_get_corename
+    ? cString(s.openblas_get_corename(), "unknown").trim()
+    : "unknown";
   return {
     path,
     config,
+    coreType,
+    coreTypeSource: sourceOf(coreType),
     sgemm(transA, transB, m, n, k, a, b, c) {
       s.cblas_sgemm(
         CBLAS_ROW_MAJOR,

@@ -16,7 +16,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { loadOpenBlas } from "./blas.ts";
+import { type CoreTypeSource, loadOpenBlas } from "./blas.ts";
 import { installBatchMatMul, type MatMulMode } from "./kernels/batch_matmul.ts";
 import { registerGradientFixes } from "./kernels/gradient_fixes.ts";
 import { registerKernelFixes } from "./kernels/kernel_fixes.ts";
@@ -33,7 +33,12 @@ export type BackendName = "tensorflow" | "wasm" | "cpu" | "webgpu";
 export interface EngineOptions {
   /** `auto` (default), or one backend. Env: `TUNEBOOK_BACKEND`. */
   backend?: BackendName | "auto";
-  /** Matmul threads for OpenBLAS (default: all cores). Env: `TUNEBOOK_THREADS`. */
+  /**
+   * Matmul threads for OpenBLAS (default: all cores). Env: `TUNEBOOK_THREADS`.
+   * Results differ in the last bits between thread counts (OpenBLAS splits a
+   * product per thread): to reproduce a run bit for bit, use the count its
+   * results record (settings.json `environment`).
+   */
   threads?: number;
   /**
    * wasm matmul path: `auto` uses OpenBLAS when it loads, else the transpose
@@ -52,6 +57,12 @@ export interface EngineInfo {
   matmul?: MatMulMode;
   /** OpenBLAS threads in use, when the BLAS path is active. */
   threads?: number;
+  /**
+   * The OpenBLAS library, when the BLAS path is active: its build line, its
+   * kernel family and why (lib/engine/blas.ts). With `threads`, what a run's
+   * bits depend on beyond the code and the seeds.
+   */
+  blas?: { config: string; coreType: string; coreTypeSource: CoreTypeSource };
   /** Each backend considered, in order, with the reason it was or was not used. */
   decisions: { backend: BackendName; used: boolean; reason: string }[];
   /** One line for logs and notebooks. */
@@ -97,6 +108,7 @@ export async function initEngine(
         backend,
         matmul: attempt.matmul,
         threads: attempt.threads,
+        blas: attempt.blas,
         decisions,
         summary: `${backend}: ${attempt.reason}` +
           (requested === "auto" && decisions.length > 1
@@ -124,7 +136,13 @@ export async function initEngine(
 }
 
 type Attempt =
-  | { ok: true; reason: string; matmul?: MatMulMode; threads?: number }
+  | {
+    ok: true;
+    reason: string;
+    matmul?: MatMulMode;
+    threads?: number;
+    blas?: EngineInfo["blas"];
+  }
   | { ok: false; reason: string };
 
 async function tryBackend(
@@ -185,6 +203,7 @@ async function startWasm(options: EngineOptions): Promise<Attempt> {
   let mode: MatMulMode = wanted === "stock" ? "stock" : "transpose";
   let blasNote = "";
   let threads: number | undefined;
+  let facts: EngineInfo["blas"];
   if (wanted === "auto" || wanted === "blas") {
     const blas = loadOpenBlas();
     if (blas.ok) {
@@ -192,9 +211,13 @@ async function startWasm(options: EngineOptions): Promise<Attempt> {
       blas.blas.setThreads(threads);
       mode = "blas";
       installBatchMatMul("blas", blas.blas);
-      blasNote = `OpenBLAS matmul (${blas.blas.path}, ${threads} thread${
-        threads === 1 ? "" : "s"
-      })`;
+      const { config, coreType, coreTypeSource } = blas.blas;
+      facts = { config, coreType, coreTypeSource };
+      blasNote = `OpenBLAS matmul (${blas.blas.path}, ${coreType} kernels ${
+        coreTypeSource === "OPENBLAS_CORETYPE"
+          ? "from OPENBLAS_CORETYPE"
+          : coreTypeSource
+      }, ${threads} thread${threads === 1 ? "" : "s"})`;
     } else if (wanted === "blas") {
       return { ok: false, reason: `matmul "blas" requested: ${blas.reason}` };
     } else {
@@ -213,7 +236,7 @@ async function startWasm(options: EngineOptions): Promise<Attempt> {
     "wasm",
     `WebAssembly SIMD kernels, ${blasNote}`,
   );
-  return result.ok ? { ...result, matmul: mode, threads } : result;
+  return result.ok ? { ...result, matmul: mode, threads, blas: facts } : result;
 }
 
 function resolveThreads(option?: number): number {

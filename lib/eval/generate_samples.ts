@@ -16,11 +16,14 @@
  * ```
  *
  * Sample j of every prompt is drawn in its own pass over the prompts
- * (batches of `batchSize`), with a seed derived from (seed, j, batch).
- * So the same (seed, batchSize, prompts) reproduce every completion, the
- * k samples of a prompt are independent draws, and raising k keeps the
- * first samples unchanged. Changing `batchSize` or the prompt order
- * changes which random numbers a prompt gets.
+ * (batches of `batchSize`), and sample j of prompt i draws from its own
+ * stream, seeded by (seed, j, i) ({@link sampleSeed}). So the same (seed,
+ * prompts) reproduce every completion, the k samples of a prompt are
+ * independent draws, raising k keeps the first samples unchanged, and a
+ * prompt's random numbers do not depend on `batchSize` or on the other
+ * prompts of its batch (evaluating the first n prompts draws what a full
+ * run draws for them). The same `batchSize` is still needed for bit-for-bit
+ * equal logits (lib/generate/generate.ts).
  *
  * @module
  */
@@ -34,6 +37,7 @@ import {
 import type { CausalLM } from "../model/decoder.ts";
 import type { ChatMessage, Tokenizer } from "../tokenizer/mod.ts";
 import { encodePrompt } from "../prompt/encode.ts";
+import { deriveSeed } from "../util/random.ts";
 import type { GenerationSettings } from "./types.ts";
 
 /** Options of {@link sampleCompletions}. */
@@ -128,7 +132,7 @@ export function sampleCompletions(
       const completions = generate(model, batch, {
         maxNewTokens,
         sampling,
-        seed: sampleSeed(seed, j, start / batchSize),
+        seeds: batch.map((_, b) => sampleSeed(seed, j, start + b)),
         stopTokens: [...tokenizer.eosIds],
         padTokenId: tokenizer.padId,
       });
@@ -147,23 +151,15 @@ export function sampleCompletions(
 }
 
 /**
- * The seed of sample `sample` of batch `batch`: (base, sample, batch)
- * mixed through murmur3's finaliser, so neighbouring indices give
- * unrelated streams.
+ * The seed of sample `sample` of prompt `prompt` (its index in the prompt
+ * list): (base, sample, prompt) mixed through murmur3's finaliser
+ * (lib/util/random.ts `deriveSeed`), so neighbouring indices give unrelated
+ * streams.
  */
 export function sampleSeed(
   base: number,
   sample: number,
-  batch: number,
+  prompt: number,
 ): number {
-  let h = mix32((base >>> 0) ^ Math.floor(base / 0x100000000));
-  h = mix32((h ^ Math.imul(sample + 1, 0x9e3779b9)) >>> 0);
-  h = mix32((h ^ Math.imul(batch + 1, 0x85ebca6b)) >>> 0);
-  return h;
-}
-
-function mix32(x: number): number {
-  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
-  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
-  return (x ^ (x >>> 16)) >>> 0;
+  return deriveSeed(base, sample, prompt);
 }

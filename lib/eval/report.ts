@@ -9,7 +9,7 @@
  * | `samples.csv` | one row per sample: the completion, the layout's columns, its values |
  * | `summary.md` | the layout's summary (default {@link summaryTable}) |
  * | `reports.json` | the full reports, for {@link readReports} and later paired comparisons |
- * | `settings.json` | the study's run settings, when given |
+ * | `settings.json` | the study's run settings, when given, and the run's `environment` (lib/engine/environment.ts: commit, engine, BLAS kernels and threads, CPU) |
  * | `*.svg` | the layout's charts |
  *
  * ```ts
@@ -35,6 +35,7 @@ import { reportLabel } from "./evaluate.ts";
 import { summaryTable } from "./tables.ts";
 import type { EvalReport, ReportLayout } from "./types.ts";
 import { readJsonFile } from "../util/json_files.ts";
+import { runEnvironment } from "../engine/environment.ts";
 
 /** Paths written by {@link writeReport}. */
 export interface ReportFiles {
@@ -53,8 +54,11 @@ export interface ReportFiles {
 export interface WriteReportOptions {
   /** Write the layout's charts (default true). */
   plots?: boolean;
-  /** The study's run settings (steps, rates, files), written to settings.json. */
-  settings?: unknown;
+  /**
+   * The study's run settings (steps, rates, files, seeds), written to
+   * settings.json with the run's `environment` added.
+   */
+  settings?: object;
 }
 
 /** Writes every report file into `dir` (created if missing); see the module doc. */
@@ -101,9 +105,14 @@ export async function writeReport(
   );
   if (options.settings !== undefined) {
     files.settingsJson = join(dir, "settings.json");
+    // What a reader needs to reproduce the numbers besides the settings.
+    const recorded = {
+      ...options.settings,
+      environment: await runEnvironment(),
+    };
     await writeFileAtomic(
       files.settingsJson,
-      JSON.stringify(options.settings, null, 1) + "\n",
+      JSON.stringify(recorded, null, 1) + "\n",
     );
   }
   if (options.plots ?? true) {

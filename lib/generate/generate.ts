@@ -10,6 +10,14 @@
  * call does not silently shorten what its caller asked for, so callers that
  * want a budget cut to the context compute it (`newTokenBudget`) and say so.
  *
+ * With `seeds`, every row draws from its own stream: its tokens then depend
+ * on its prompt and its seed only, never on which other rows share the
+ * batch or when they stop (with one shared stream, a row's draws shift
+ * whenever another row finishes early). Evaluation samples and GRPO
+ * rollouts use it. The logits themselves can still differ in the last bits
+ * with the batch's padded width (sums over a wider row round differently),
+ * so "the same batch" is still what reproduces bit for bit.
+ *
  * @module
  */
 import { tf } from "../engine/mod.ts";
@@ -36,6 +44,11 @@ export interface GenerateOptions {
   seed?: number;
   /** Or an existing RNG, to continue a stream across calls (e.g. a trainer's). */
   rng?: Rng;
+  /**
+   * Or one seed per prompt: row b draws only from `new Rng(seeds[b])`, so a
+   * row's sample does not depend on the other rows (see the module doc).
+   */
+  seeds?: readonly number[];
   /** Id used to pad prompts and finished rows (never attended to). Default: pad, else eos, else 0. */
   padTokenId?: number;
   /** Called with each new token of each row, as it is chosen. */
@@ -88,8 +101,8 @@ export function generate(
   const stop = new Set(options.stopTokens ?? config.eosTokenIds);
   const pad = options.padTokenId ?? config.padTokenId ??
     config.eosTokenIds[0] ?? 0;
-  const rng = options.rng ?? new Rng(options.seed ?? 0);
   const batch = prompts.length;
+  const rngs = rowStreams(options, batch);
   const width = Math.max(...prompts.map((p) => p.length));
 
   const ids = new Int32Array(batch * width).fill(pad);
@@ -120,7 +133,7 @@ export function generate(
           b * config.vocabSize,
           (b + 1) * config.vocabSize,
         );
-        const token = sampleToken(row, sampling, rng);
+        const token = sampleToken(row, sampling, rngs[b]);
         results[b].tokens.push(token);
         results[b].entropies?.push(entropy(row, entropyTemperature));
         options.onToken?.(b, token, step);
@@ -141,6 +154,23 @@ export function generate(
     cache.dispose();
   }
   return results;
+}
+
+/** The RNG each row draws from: its own with `seeds`, else one shared stream. */
+function rowStreams(options: GenerateOptions, batch: number): Rng[] {
+  if (options.seeds === undefined) {
+    const shared = options.rng ?? new Rng(options.seed ?? 0);
+    return Array.from({ length: batch }, () => shared);
+  }
+  if (options.rng !== undefined || options.seed !== undefined) {
+    throw new Error("generate: give seeds, or seed / rng, not both");
+  }
+  if (options.seeds.length !== batch) {
+    throw new Error(
+      `generate: ${options.seeds.length} seeds for ${batch} prompts (one per prompt)`,
+    );
+  }
+  return options.seeds.map((seed) => new Rng(seed));
 }
 
 /** Entropy (nats) of softmax(logits / temperature). */

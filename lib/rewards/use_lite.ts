@@ -14,6 +14,8 @@
  * bundled tfjs would otherwise overwrite tunebook's tfjs kernels). The
  * worker starts on the first `embed`, loads the model once (about 0.5 s),
  * and does not keep the process alive while idle; `close()` ends it.
+ * A text's vector does not depend on the other texts of the call (the
+ * worker embeds them one at a time), so batching never changes a score.
  *
  * @module
  */

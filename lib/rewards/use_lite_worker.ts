@@ -9,6 +9,15 @@
  * replaces the wasm kernels (OpenBLAS matmul included) and adds its 61
  * weight tensors to `tf.memory()`. A worker has its own globals.
  *
+ * Each text is embedded alone, in a graph call of its own. In one call the
+ * texts are padded to the longest, and a vector then differs in its last
+ * bits (up to 2e-7 measured) with the batch it came in: a reward or a
+ * metric would depend on which other completions, or which cached
+ * references, shared the call, and a resumed GRPO run (empty cache) would
+ * drift from an uninterrupted one. One at a time, a text's vector is a
+ * function of the text; it costs nothing measurable (64 texts: 1.1 s
+ * either way), since padding wastes what batching saves.
+ *
  * @module
  */
 import { parentPort } from "node:worker_threads";
@@ -43,8 +52,12 @@ port.on("message", async ({ id, texts }: Request) => {
       model = undefined;
       throw error;
     });
-    const rows = await (await model).embed(texts);
-    const vectors = rows.map((row) => Float32Array.from(row));
+    const m = await model;
+    const vectors: Float32Array<ArrayBuffer>[] = [];
+    for (const text of texts) {
+      const [row] = await m.embed([text]);
+      vectors.push(Float32Array.from(row));
+    }
     port.postMessage({ id, vectors }, vectors.map((v) => v.buffer));
   } catch (error) {
     port.postMessage({

@@ -84,6 +84,43 @@ export class Rng {
   }
 }
 
+/**
+ * The seed of sub-stream `path` of `base`: (base, path[0], path[1], …) mixed
+ * through murmur3's finaliser, so neighbouring indices give unrelated
+ * streams. A sample seeded with `deriveSeed(seed, sample, prompt)` draws the
+ * same numbers however the samples are batched.
+ *
+ * ```ts
+ * new Rng(deriveSeed(3407, 0, 12)); // sample 0 of prompt 12
+ * ```
+ */
+export function deriveSeed(base: number, ...path: number[]): number {
+  if (!Number.isFinite(base)) {
+    throw new Error(`deriveSeed: base must be a finite number, got ${base}`);
+  }
+  let h = mix32((base >>> 0) ^ Math.floor(base / 0x100000000));
+  path.forEach((index, i) => {
+    if (!Number.isInteger(index) || index < 0) {
+      throw new Error(
+        `deriveSeed: path[${i}] must be a non-negative integer, got ${index}`,
+      );
+    }
+    // A multiplier per position, so (1, 2) and (2, 1) differ.
+    const k = POSITION_KEYS[i % POSITION_KEYS.length];
+    h = mix32((h ^ Math.imul(index + 1, k)) >>> 0);
+  });
+  return h;
+}
+
+/** Odd constants of murmur3 and the golden ratio, one per path position. */
+const POSITION_KEYS = [0x9e3779b9, 0x85ebca6b, 0xc2b2ae35, 0x27d4eb2f];
+
+function mix32(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }

@@ -19,3 +19,53 @@ Deno.test("an explicit backend that cannot start is an error, not a silent cpu f
     /unknown backend "nonsense" \(from options.backend\)/,
   );
 });
+
+/** The engine a fresh process starts with `env`: its BLAS facts, summary and leftover env. */
+async function freshEngine(env: Record<string, string>) {
+  const mod = new URL("../../lib/engine/mod.ts", import.meta.url).href;
+  const code = `import { initEngine } from "${mod}";
+    const info = await initEngine({ verbose: false });
+    console.log(JSON.stringify({ blas: info.blas, summary: info.summary,
+      left: Deno.env.get("OPENBLAS_CORETYPE") ?? null }));`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=ts", code],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  assert.equal(out.code, 0, text.decode(out.stderr));
+  return JSON.parse(text.decode(out.stdout));
+}
+
+function hasAvx2Fma(): boolean {
+  if (Deno.build.arch !== "x86_64") return false;
+  try {
+    const flags = /^flags\s*:(.*)$/m.exec(
+      Deno.readTextFileSync("/proc/cpuinfo"),
+    )?.[1].split(/\s+/) ?? [];
+    return flags.includes("avx2") && flags.includes("fma");
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("OpenBLAS runs the portable Haswell kernels on any AVX2 + FMA x86-64 CPU unless OPENBLAS_CORETYPE says otherwise, and says so", async () => {
+  const info = await initEngine({ verbose: false });
+  if (info.matmul !== "blas") return; // no OpenBLAS here: nothing to pin
+  assert.equal(typeof info.threads, "number");
+  if (Deno.env.get("OPENBLAS_CORETYPE") === undefined) {
+    const pinned = await freshEngine({});
+    if (hasAvx2Fma()) {
+      assert.equal(pinned.blas.coreType, "Haswell");
+      assert.equal(pinned.blas.coreTypeSource, "pinned");
+      assert.match(pinned.summary, /Haswell kernels pinned, \d+ threads?/);
+    } else assert.equal(pinned.blas.coreTypeSource, "detected");
+    assert.equal(pinned.left, null, "the variable is not left set");
+  }
+  const chosen = await freshEngine({ OPENBLAS_CORETYPE: "Prescott" });
+  assert.equal(chosen.blas.coreType, "Prescott");
+  assert.equal(chosen.blas.coreTypeSource, "OPENBLAS_CORETYPE");
+  assert.match(chosen.summary, /Prescott kernels from OPENBLAS_CORETYPE/);
+  assert.match(chosen.blas.config, /^OpenBLAS \d/);
+});

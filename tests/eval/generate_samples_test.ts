@@ -68,6 +68,18 @@ Deno.test("the same seed gives the same completions; each sample index its own",
   );
 });
 
+Deno.test("a prompt's samples depend on (seed, sample, prompt) only: not on batchSize, not on the other prompts", () => {
+  const run = (batchSize: number, list = prompts) =>
+    sampleCompletions(model, tok, list, { ...options, batchSize, k: 2 })
+      .outputs.map((o) => o.samples);
+  const two = run(2);
+  assert.deepEqual(run(1), two);
+  assert.deepEqual(run(3), two);
+  // Evaluating a subset draws what the full list drew for those prompts
+  // (the stream is keyed by the prompt's index, so keep the prefix).
+  assert.deepEqual(run(2, prompts.slice(0, 2)), two.slice(0, 2));
+});
+
 Deno.test("greedy sampling ignores the seed, and bad options are errors", () => {
   const greedy = (seed: number) =>
     sampleCompletions(model, tok, prompts, {
@@ -101,7 +113,7 @@ Deno.test("greedy sampling ignores the seed, and bad options are errors", () => 
   );
 });
 
-Deno.test("sample seeds differ across sample and batch indices", () => {
+Deno.test("sample seeds differ across sample and prompt indices", () => {
   const seeds = new Set<number>();
   for (let j = 0; j < 8; j++) {
     for (let b = 0; b < 8; b++) seeds.add(sampleSeed(0, j, b));

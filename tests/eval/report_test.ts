@@ -6,6 +6,9 @@ import { summaryColumns } from "../../lib/eval/csv.ts";
 import { readReports, writeReport } from "../../lib/eval/report.ts";
 import type { EvalReport } from "../../lib/eval/types.ts";
 import { toyReports } from "./toy_study.ts";
+import { initEngine, tf } from "../../lib/engine/mod.ts";
+
+await initEngine({ verbose: false });
 
 Deno.test("writeReport writes the CSV files, summary, charts and settings; readReports reads them back", async () => {
   const [base, tuned] = await toyReports();
@@ -112,10 +115,23 @@ Deno.test("writeReport writes the CSV files, summary, charts and settings; readR
       await Deno.readTextFile(files.summaryMd),
       /\| Model \| Right \|/,
     );
-    assert.deepEqual(
-      JSON.parse(await Deno.readTextFile(files.settingsJson!)),
-      { steps: 3 },
+    const { environment, ...settings } = JSON.parse(
+      await Deno.readTextFile(files.settingsJson!),
     );
+    assert.deepEqual(settings, { steps: 3 });
+    // What a reader needs to reproduce the numbers: the code, the engine
+    // (with the BLAS kernels and threads that round the products), the CPU.
+    assert.match(
+      environment.tunebook?.commit ?? "0".repeat(40),
+      /^[0-9a-f]{40}$/,
+    );
+    assert.equal(environment.runtime.deno, Deno.version.deno);
+    assert.equal(environment.engine.backend, tf.getBackend());
+    assert.equal(typeof environment.cpu.cores, "number");
+    if (environment.engine.matmul === "blas") {
+      assert.equal(typeof environment.engine.threads, "number");
+      assert.equal(typeof environment.engine.blas.coreType, "string");
+    }
     assert.match(
       await Deno.readTextFile(files.charts["scores.svg"]),
       /^<svg[^>]*xmlns=/,

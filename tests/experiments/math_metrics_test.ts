@@ -103,3 +103,21 @@ Deno.test("frequent answers and the commonest gold: what a guessing model would 
   );
   assert.deepEqual(commonestGold(report), { gold: "6", share: 2 / 3 });
 });
+
+Deno.test("report orders do not depend on the process locale", async () => {
+  const mod = new URL("../../lib/experiments/math/report.ts", import.meta.url);
+  const code = `import { templateAccuracy } from "${mod.href}";
+    const prompts = ["z", "å", "a"].map((template) =>
+      ({ extras: { template }, means: { accuracy: 1 } }));
+    console.log(Object.keys(templateAccuracy({ prompts })).join(" "));`;
+  const order = async (locale: string) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--ext=ts", "--no-check", code],
+      env: { LANG: locale, LC_ALL: locale },
+      stdout: "piped",
+    }).output();
+    return new TextDecoder().decode(out.stdout).trim();
+  };
+  assert.equal(await order("sv_SE.UTF-8"), "a å z");
+  assert.equal(await order("C.UTF-8"), "a å z");
+});

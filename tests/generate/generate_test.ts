@@ -61,6 +61,39 @@ Deno.test("seeded sampling reproduces; another seed differs; tokens stream in or
   assert.deepEqual(streamed, a.map((x) => x.tokens));
 });
 
+Deno.test("with seeds, each row draws from its own stream: a row's sample does not depend on the other rows", () => {
+  const sampling = { temperature: 1.5, topK: 0, topP: 1, minP: 0 };
+  const seeds = [11, 12, 13];
+  const batched = generate(model, prompts, {
+    maxNewTokens: 12,
+    sampling,
+    seeds,
+  });
+  prompts.forEach((p, i) => {
+    const alone = generate(model, [p], {
+      maxNewTokens: 12,
+      sampling,
+      seeds: [seeds[i]],
+    });
+    assert.deepEqual(alone[0].tokens, batched[i].tokens, `prompt ${i}`);
+  });
+  // Another neighbour with another seed leaves row 0 alone.
+  const other = generate(model, [prompts[0], prompts[2]], {
+    maxNewTokens: 12,
+    sampling,
+    seeds: [11, 99],
+  });
+  assert.deepEqual(other[0].tokens, batched[0].tokens);
+  assert.throws(
+    () => generate(model, prompts, { maxNewTokens: 2, seeds: [1, 2] }),
+    /2 seeds for 3 prompts/,
+  );
+  assert.throws(
+    () => generate(model, prompts, { maxNewTokens: 2, seeds, seed: 1 }),
+    /seeds, or seed \/ rng, not both/,
+  );
+});
+
 Deno.test("a stop token ends its row (kept in the output) while other rows continue", () => {
   const greedy = generate(model, prompts, {
     maxNewTokens: 8,

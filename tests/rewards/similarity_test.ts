@@ -48,6 +48,20 @@ Deno.test("USE-lite: a close paraphrase scores far above unrelated text", async 
   assert.deepEqual(await use.embed([]), []);
 });
 
+Deno.test("USE-lite: a text's vector is the same alone and in any batch, bit for bit", async () => {
+  const use = useLiteEmbedder();
+  const short = "A heron fishing in a marsh at sunrise.";
+  const long =
+    "Aehom, the Daryt of Ben S.-Fradfourt and gose whale-masss and dry of giply. She saw his didles and the merter";
+  const [alone] = await use.embed([short]);
+  // Padded to the longer text in one graph call, this vector differed by up
+  // to 2e-7: a reward then depended on its batch and its cache.
+  const [withLong] = await use.embed([short, long]);
+  const [, , inTheMiddle] = await use.embed([POND, long, short, UNRELATED]);
+  assert.deepEqual(withLong, alone);
+  assert.deepEqual(inTheMiddle, alone);
+});
+
 Deno.test("USE-lite runs beside tunebook's tfjs without touching its kernels or memory", async () => {
   await initEngine({ verbose: false });
   await useLiteEmbedder().close?.(); // the next embed loads the model anew

@@ -4,7 +4,8 @@
  * sampling at gemma_haiku's settings, and the answers are scored with gemma_haiku's
  * columns plus ours (./metrics.ts). The Gemini row answers the same prompts
  * through the API with the raw user text, as gemma_haiku did, and is skipped with
- * a message when no key is set.
+ * a message when no key is set (a failing row is the study's to handle:
+ * ./study.ts writes the local results first).
  *
  * @module
  */
@@ -14,6 +15,7 @@ import type { SamplingOptions } from "../../generate/presets.ts";
 import {
   geminiAvailable,
   GeminiClient,
+  type GeminiClientOptions,
   geminiSkipMessage,
   generateBatch,
 } from "../../gemini/mod.ts";
@@ -38,6 +40,9 @@ export interface Variant {
   name: string;
   adapter: string | null;
 }
+
+/** Client options of the Gemini row besides the model (retries, timeout, cache). */
+export type GeminiRowOptions = Omit<GeminiClientOptions, "model">;
 
 /** Progress callbacks. */
 export interface EvalHooks {
@@ -122,6 +127,7 @@ export async function evaluateVariants(
 export async function evaluateGemini(
   settings: HaikuStudySettings,
   hooks: EvalHooks = {},
+  client: GeminiRowOptions = {},
 ): Promise<EvalReport | null> {
   if (!settings.geminiModel) return null;
   if (!geminiAvailable()) {
@@ -129,12 +135,12 @@ export async function evaluateGemini(
     return null;
   }
   const { prompts, trainHaikus } = await evalInputs(settings);
-  const client = new GeminiClient({ model: settings.geminiModel });
-  hooks.onVariant?.(client.model);
+  const gemini = new GeminiClient({ ...client, model: settings.geminiModel });
+  hooks.onVariant?.(gemini.model);
   const texts = prompts.map((p) => promptText(p.prompt));
   const samples: string[][] = prompts.map(() => []);
   for (let j = 0; j < settings.eval.k; j++) {
-    const items = await generateBatch(client, texts, {
+    const items = await generateBatch(gemini, texts, {
       sample: j,
       seed: settings.eval.seed + j,
       progress: { label: `gemini sample ${j + 1}/${settings.eval.k}` },
@@ -145,7 +151,7 @@ export async function evaluateGemini(
     });
   }
   return await evaluateHaikuOutputs(withPrompts(prompts, samples), {
-    ...scoreOptions(settings, trainHaikus, client.model),
+    ...scoreOptions(settings, trainHaikus, gemini.model),
     generation: {
       seed: settings.eval.seed,
       sampling: "Gemini API defaults (raw user text, as gemma_haiku)",

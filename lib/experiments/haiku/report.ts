@@ -75,6 +75,8 @@ export function haikuScoreBars(reports: readonly EvalReport[]): string {
 export interface HaikuLayoutOptions {
   /** Models compared in summary.md, paired by prompt (A − B), when both are reported. */
   paired?: [string, string];
+  /** Markdown paragraphs after the tables (e.g. why the Gemini row is missing). */
+  notes?: readonly string[];
 }
 
 /** The haiku study's {@link ReportLayout}. */
@@ -116,6 +118,7 @@ export function haikuLayout(options: HaikuLayoutOptions = {}): ReportLayout {
           pairedTable(a, b),
         );
       }
+      parts.push(...options.notes ?? []);
       return parts.join("\n\n");
     },
     charts: (reports) => ({ "scores.svg": haikuScoreBars(reports) }),

@@ -5,6 +5,11 @@
  * the paired comparison of fullrun against base, and the plots to
  * results/haiku/<run>/.
  *
+ * The local results are written before the Gemini row is asked for: a bad
+ * key, no network or a failing API cannot cost the run. The row is then
+ * added, or summary.md (and {@link StudyResult.gemini}) says why it is
+ * missing, in one line.
+ *
  * @module
  */
 import { rewardCurves } from "../../eval/charts.ts";
@@ -14,7 +19,14 @@ import { pairedTable } from "../../eval/tables.ts";
 import type { EvalReport } from "../../eval/types.ts";
 import { writeSvg } from "../../plot/mod.ts";
 import { MetricsLog, type MetricsRecord } from "../../train/metrics_log.ts";
-import { evaluateGemini, evaluateVariants, type Variant } from "./evaluate.ts";
+import { geminiSkipMessage } from "../../gemini/mod.ts";
+import { errorKind, messageOf } from "../../util/errors.ts";
+import {
+  evaluateGemini,
+  evaluateVariants,
+  type GeminiRowOptions,
+  type Variant,
+} from "./evaluate.ts";
 import { haikuLayout } from "./report.ts";
 import type { HaikuStudySettings } from "./settings.ts";
 import {
@@ -34,9 +46,23 @@ export interface StudyHooks {
   progress?: boolean;
 }
 
+/** Options of {@link runHaikuStudy} besides the settings. */
+export interface StudyOptions {
+  /** Client options of the Gemini row (retries, timeout, cache). */
+  gemini?: GeminiRowOptions;
+}
+
+/** What became of the Gemini row (null when the settings ask for none). */
+export type GeminiOutcome =
+  | { status: "done"; model: string }
+  | { status: "skipped"; model: string; reason: string }
+  | { status: "failed"; model: string; reason: string };
+
 /** What the study produced. */
 export interface StudyResult {
   reports: EvalReport[];
+  /** The Gemini row's outcome; a failed row is missing from `reports`. */
+  gemini: GeminiOutcome | null;
   /** Markdown of fullrun vs base, paired on the same prompts. */
   paired: string;
   /** Whether fullrun's Haiku Score beats base with a CI that excludes zero. */
@@ -57,6 +83,7 @@ const PIPELINES: readonly StageName[] = [
 export async function runHaikuStudy(
   settings: HaikuStudySettings,
   hooks: StudyHooks = {},
+  options: StudyOptions = {},
 ): Promise<StudyResult> {
   const log = hooks.log ?? ((line: string) => console.log(line));
   for (const stage of STAGES) {
@@ -91,16 +118,79 @@ export async function runHaikuStudy(
     },
     log,
   };
-  const reports = await evaluateVariants(settings, variants, evalHooks);
-  const gemini = await evaluateGemini(settings, evalHooks);
-  if (gemini) reports.push(gemini);
+  const local = await evaluateVariants(settings, variants, evalHooks);
+  const written = await writeResults(settings, local, null);
+  const row = await geminiRow(settings, evalHooks, options.gemini);
+  if (!row.outcome) return written;
+  const reports = row.report ? [...local, row.report] : local;
+  return await writeResults(settings, reports, row.outcome);
+}
 
+/**
+ * The Gemini row, or why there is none. API and settings failures become a
+ * "failed" outcome with a one-line reason (logged); a bug in tunebook
+ * (errorKind "bug") is thrown, after the local results were written.
+ */
+async function geminiRow(
+  settings: HaikuStudySettings,
+  hooks: { onVariant(name: string): void; log(line: string): void },
+  client: GeminiRowOptions = {},
+): Promise<{ report: EvalReport | null; outcome: GeminiOutcome | null }> {
+  const model = settings.geminiModel;
+  if (!model) return { report: null, outcome: null };
+  try {
+    const report = await evaluateGemini(settings, hooks, client);
+    return report ? { report, outcome: { status: "done", model } } : {
+      report: null,
+      outcome: { status: "skipped", model, reason: geminiSkipMessage() },
+    };
+  } catch (error) {
+    if (errorKind(error) === "bug") throw error;
+    const reason = oneLine(messageOf(error));
+    hooks.log(
+      `the Gemini row (${model}) failed; the local results stand: ${reason}`,
+    );
+    return { report: null, outcome: { status: "failed", model, reason } };
+  }
+}
+
+/** The first line of `text`, at most 300 characters. */
+function oneLine(text: string): string {
+  const line = text.split("\n")[0].trim();
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
+}
+
+/** The summary.md paragraph of a Gemini row that is missing. */
+function geminiNote(outcome: GeminiOutcome | null): string[] {
+  if (outcome?.status === "failed") {
+    return [
+      `**Gemini row (${outcome.model}) failed**, so it is not in the table: ${
+        outcome.reason.replace(/\.$/, "")
+      }. ` +
+      "Rerun the task to try again: trained stages are kept and Gemini answers are cached.",
+    ];
+  }
+  if (outcome?.status === "skipped") {
+    return [`**Gemini row:** ${outcome.reason}.`];
+  }
+  return [];
+}
+
+/** Writes every result file of `reports` (the local rows, and Gemini's when there). */
+async function writeResults(
+  settings: HaikuStudySettings,
+  reports: EvalReport[],
+  gemini: GeminiOutcome | null,
+): Promise<StudyResult> {
   const base = reports[0];
-  const fullrun = reports.find((r) => r.model === label("fullrun"))!;
+  const fullrun = reports.find((r) => r.model === fullrunLabel())!;
   const written = await writeReport(
     settings.resultsDir,
     reports,
-    haikuLayout({ paired: [fullrun.model, base.model] }),
+    haikuLayout({
+      paired: [fullrun.model, base.model],
+      notes: geminiNote(gemini),
+    }),
     { settings },
   );
   const paired = pairedTable(fullrun, base);
@@ -112,6 +202,7 @@ export async function runHaikuStudy(
   await writeSvg(curvesPath, rewardCurves(await stageRewards(settings)));
   return {
     reports,
+    gemini,
     paired,
     fullrunBeatsBase,
     files: [
@@ -126,6 +217,10 @@ export async function runHaikuStudy(
       curvesPath,
     ],
   };
+}
+
+function fullrunLabel(): string {
+  return STAGES.find((s) => s.name === "fullrun")!.label;
 }
 
 /** Reward per step of the RL stages along the fullrun path and the other pipelines. */

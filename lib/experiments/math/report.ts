@@ -57,6 +57,13 @@ export function mathResultsTable(reports: readonly EvalReport[]): string {
   return out.join("\n").trimEnd();
 }
 
+/**
+ * One collation for every machine: `localeCompare` without a locale follows
+ * the process's LANG (under sv_SE "å" sorts after "z"), and a table's row
+ * order would then depend on who ran it.
+ */
+const TEXT_ORDER = new Intl.Collator("en-US");
+
 /** Per story template: the mean over its questions of the per-question accuracy. */
 export function templateAccuracy(report: EvalReport): Record<string, number> {
   const byTemplate = new Map<string, number[]>();
@@ -68,7 +75,7 @@ export function templateAccuracy(report: EvalReport): Record<string, number> {
     ]);
   }
   return Object.fromEntries(
-    [...byTemplate].sort(([a], [b]) => a.localeCompare(b)).map((
+    [...byTemplate].sort(([a], [b]) => TEXT_ORDER.compare(a, b)).map((
       [t, list],
     ) => [t, list.reduce((s, v) => s + v, 0) / list.length]),
   );
@@ -86,7 +93,9 @@ export function frequentAnswers(
       counts.set(answer, (counts.get(answer) ?? 0) + 1);
     }
   }
-  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+  return [...counts].sort((a, b) =>
+    b[1] - a[1] || TEXT_ORDER.compare(a[0], b[0])
+  )
     .slice(0, n).map(([answer, count]) => ({ answer, count }));
 }
 
@@ -103,7 +112,9 @@ export function commonestGold(
     counts.set(gold, (counts.get(gold) ?? 0) + 1);
   }
   const [gold, count] =
-    [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
+    [...counts].sort((a, b) =>
+      b[1] - a[1] || TEXT_ORDER.compare(a[0], b[0])
+    )[0];
   return { gold, share: count / report.prompts.length };
 }
 

@@ -3,6 +3,11 @@
  * the prompts encoded by the prompt stage (lib/prompt: chat template with
  * the generation prompt, cut from the left to max_prompt_length).
  *
+ * Completion g of group p draws from its own random stream, seeded by
+ * (the step's seed, p, g): what it samples depends on its prompt and its
+ * place, not on how many rows are generated together or when the other
+ * rows of the batch stop (lib/generate/generate.ts `seeds`).
+ *
  * @module
  */
 import { generate } from "../../generate/generate.ts";
@@ -11,6 +16,7 @@ import type { CausalLM } from "../../model/decoder.ts";
 import { encodePrompt } from "../../prompt/encode.ts";
 import type { PromptExample } from "../../prompt/examples.ts";
 import type { Tokenizer } from "../../tokenizer/mod.ts";
+import { deriveSeed } from "../../util/random.ts";
 
 /** One sampled completion. */
 export interface Rollout {
@@ -32,6 +38,7 @@ export interface RolloutOptions {
   maxCompletionLength: number;
   maxPromptLength: number;
   sampling: SamplingOptions;
+  /** The step's seed; each completion's stream is derived from it. */
   seed: number;
 }
 
@@ -52,7 +59,9 @@ export function rollout(
     maxNewTokens: o.maxCompletionLength,
     sampling: o.sampling,
     stopTokens: [...tok.eosIds],
-    seed: o.seed,
+    seeds: inputs.map((_, i) =>
+      deriveSeed(o.seed, Math.floor(i / o.numGenerations), i % o.numGenerations)
+    ),
     padTokenId: tok.padId,
     recordEntropy: true,
   });
