@@ -9,7 +9,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { REPO_ROOT } from "../helpers/run_script.ts";
+import { pool, REPO_ROOT } from "../helpers/run_script.ts";
 import { type Case, CASES, type Run } from "./cases.ts";
 import { FILE_CASES } from "./cases_files.ts";
 import { TASK_CASES } from "./cases_tasks.ts";
@@ -52,24 +52,6 @@ async function runCase(c: Case, run: Run): Promise<Outcome> {
     stderr: new TextDecoder().decode(out.stderr),
     seconds: (performance.now() - started) / 1000,
   };
-}
-
-/** `work` over `items`, `limit` at a time (the machine has few cores). */
-async function pool<T, R>(
-  items: readonly T[],
-  work: (item: T) => Promise<R>,
-  limit: number,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: limit }, worker));
-  return results;
 }
 
 /** What is wrong with one case's outcome, or null. */

@@ -7,46 +7,16 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { REPO_ROOT, type ScriptRun } from "../helpers/run_script.ts";
+import {
+  pool,
+  REPO_ROOT,
+  runTask,
+  type ScriptRun,
+} from "../helpers/run_script.ts";
 
 const TASKS = Object.keys(
   JSON.parse(Deno.readTextFileSync(`${REPO_ROOT}deno.json`)).tasks,
 );
-
-/** Runs `deno task -q <name> …args` from the repo root (-q: no "Task …" header). */
-async function task(name: string, ...args: string[]): Promise<ScriptRun> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", name, ...args],
-    cwd: REPO_ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: text.decode(out.stdout),
-    stderr: text.decode(out.stderr),
-  };
-}
-
-/** `run` over `items`, at most `limit` at a time, results in order. */
-async function pool<T, R>(
-  items: readonly T[],
-  run: (item: T) => Promise<R>,
-  limit = 4,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await run(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: limit }, worker));
-  return results;
-}
 
 /** Asserts a usage error: exit 2, one stderr line naming the task and `mention`, no stack. */
 function assertUsageError(run: ScriptRun, name: string, mention: string) {
@@ -61,7 +31,7 @@ function assertUsageError(run: ScriptRun, name: string, mention: string) {
 
 Deno.test("every task: --help prints its usage and exits 0", async () => {
   assert.ok(TASKS.length >= 18, `deno.json lists ${TASKS.length} tasks`);
-  const runs = await pool(TASKS, (name) => task(name, "--help"));
+  const runs = await pool(TASKS, (name) => runTask(name, ["--help"]));
   TASKS.forEach((name, i) => {
     const { code, stdout, stderr } = runs[i];
     assert.equal(code, 0, `${name} --help: ${stderr}`);
@@ -75,7 +45,7 @@ Deno.test("every task: --help prints its usage and exits 0", async () => {
 });
 
 Deno.test("every task: an unknown flag is one line naming it, exit 2", async () => {
-  const runs = await pool(TASKS, (name) => task(name, "--bogus-flag"));
+  const runs = await pool(TASKS, (name) => runTask(name, ["--bogus-flag"]));
   TASKS.forEach((name, i) => assertUsageError(runs[i], name, '"--bogus-flag"'));
 });
 
@@ -104,7 +74,7 @@ Deno.test("bad values are one line naming the flag, exit 2, before anything load
     ["bench", ["nope"], '"nope"'],
     ["check", ["lib/"], '"lib/"'],
   ];
-  const runs = await pool(cases, ([name, args]) => task(name, ...args));
+  const runs = await pool(cases, ([name, args]) => runTask(name, args));
   cases.forEach(([name, , mention], i) =>
     assertUsageError(runs[i], name, mention)
   );
@@ -112,7 +82,7 @@ Deno.test("bad values are one line naming the flag, exit 2, before anything load
 
 Deno.test("a missing config file is one line naming it, exit 1", async () => {
   const missing = `${await Deno.makeTempDir()}/none.json`;
-  const run = await task("sft", "--config", missing);
+  const run = await runTask("sft", ["--config", missing]);
   assert.equal(run.code, 1, run.stderr);
   assert.equal(run.stderr.trimEnd().split("\n").length, 1, run.stderr);
   assert.ok(run.stderr.startsWith(`sft: ${missing}: cannot read the config`));
