@@ -46,7 +46,10 @@ export interface PairBatch {
 
 /** Lays out `pairs[i]` for each i of `indices` (see the module comment). */
 export function pairBatch(
-  pairs: readonly EncodedPair[],
+  pairs: readonly Pick<
+    EncodedPair,
+    "promptIds" | "chosenIds" | "rejectedIds"
+  >[],
   indices: readonly number[],
   padId: number,
 ): PairBatch {
