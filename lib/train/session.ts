@@ -1,5 +1,5 @@
 /**
- * What every trainer (SFT, GRPO) does around its steps: claim the output
+ * What every trainer (SFT, GRPO, DPO) does around its steps: claim the output
  * folder (run_folder.ts: lock, resume checks, signals), load the model and
  * tokenizer, attach LoRA or make every weight trainable, build AdamW and the
  * schedule, resume from a checkpoint (weights, optimizer moments, data

@@ -20,6 +20,7 @@ import {
   referenceSums,
 } from "../../lib/train/dpo/batch.ts";
 import { parseDpoConfig } from "../../lib/train/dpo/config.ts";
+import { loadDpoData } from "../../lib/train/dpo/data.ts";
 import { runDpoFromConfig } from "../../lib/train/dpo/from_config.ts";
 import { REFERENCE_FILE } from "../../lib/train/dpo/reference.ts";
 import { MetricsLog } from "../../lib/train/metrics_log.ts";
@@ -125,6 +126,30 @@ Deno.test("dpo config: DPOConfig's names and defaults; errors name the field", (
       message,
     );
   }
+});
+
+Deno.test("dpo data: a data folder with dataset_config and the two splits, sliced", async () => {
+  const root = await Deno.makeTempDir({ prefix: "dpo-data-" });
+  await Deno.mkdir(`${root}/harmless-base`, { recursive: true });
+  const rows = toyPairs(6);
+  const lines = (list: unknown[]) =>
+    list.map((r) => JSON.stringify(r)).join("\n") + "\n";
+  await Deno.writeTextFile(`${root}/harmless-base/train.jsonl`, lines(rows));
+  await Deno.writeTextFile(
+    `${root}/harmless-base/test.jsonl`,
+    lines(rows.slice(4)),
+  );
+  const data = await loadDpoData(parseDpoConfig({
+    train_data: root,
+    eval_data: root,
+    output_dir: "o",
+    dataset_config: "harmless-base",
+    dataset_train_split: "train[:5]",
+  }, "c.json"));
+  assert.equal(data.train.pairs.length, 5);
+  assert.equal(data.eval!.pairs.length, 2);
+  assert.match(data.train.source, /harmless-base\/train\.jsonl$/);
+  await Deno.remove(root, { recursive: true });
 });
 
 Deno.test("dpo batch: [chosen; rejected] in one pass gives the numbers of separate passes", async () => {
@@ -287,8 +312,9 @@ Deno.test("dpo from a started adapter: the reference is that adapter, precompute
   assert.ok(stored.tensors.has("eval.rejected"));
 
   // With the adapter's lora_dropout 0.1 on (masks seeded by step), a run
-  // stopped after step 2 and resumed gives the numbers of one never stopped.
-  const dropout = { ...config, disable_dropout: false };
+  // stopped after step 2 (mid logging window) and resumed gives the numbers
+  // of one never stopped.
+  const dropout = { ...config, disable_dropout: false, logging_steps: 3 };
   await runDpoFromConfig({ ...dropout, output_dir: `${root}/whole` }, "test", {
     progress: false,
   });
@@ -302,7 +328,13 @@ Deno.test("dpo from a started adapter: the reference is that adapter, precompute
     });
   const whole = await metrics(`${root}/whole`);
   assert.deepEqual(await metrics(`${root}/split`), whole);
-  assert.notEqual(whole[0].loss, first(straight.history).loss, "dropout on");
+  assert.deepEqual(whole.map((m) => m.step), [3, 4, 4]);
+  const noDropout = straight.history.slice(0, 3)
+    .reduce((a, m) => a + (m.loss as number), 0) / 3;
+  assert.ok(
+    Math.abs((whole[0].loss as number) - noDropout) > 1e-3,
+    "dropout was on",
+  );
   const weights = async (dir: string) =>
     (await readSafetensors(`${dir}/adapter_model.safetensors`)).tensors;
   const [a, b] = [

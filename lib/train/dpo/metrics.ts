@@ -1,9 +1,10 @@
 /**
  * DPO's logged numbers, as TRL logs them: each step's statistics (means
  * over its micro-batches) averaged over the logging window of
- * `logging_steps` steps, and the evaluation's under `eval_` names, each a
- * mean over the held-out pairs (per-pair statistics) or their batches'
- * tokens (`logits/*`), as TRL's evaluation loop weighs its batches.
+ * `logging_steps` steps, and the evaluation's under `eval_` names: each
+ * batch's value weighted by its pairs (so a per-pair statistic is its mean
+ * over every held-out pair), as transformers' evaluation loop weighs the
+ * loss of a last, smaller batch.
  *
  * The window's sums are part of every checkpoint's counters, so a resumed
  * run logs the numbers an uninterrupted one would.
