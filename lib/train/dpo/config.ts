@@ -8,7 +8,9 @@
  * Left out on purpose (TRL fields refused as unknown): `ld_alpha`,
  * `use_weighting` (WPO needs the log-sum-exp of doubled logits over the
  * vocabulary), `sync_ref_model` (TR-DPO; TRL itself refuses it with PEFT),
- * `padding_free` and the MoE/offloading switches.
+ * `padding_free` and the MoE/offloading switches. `gradient_checkpointing`
+ * keeps the shared default (false; DPOConfig's is true): recomputing layers
+ * only pays where activations would not fit, and the field says so.
  *
  * @module
  */
