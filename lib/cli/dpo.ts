@@ -3,7 +3,7 @@
  * JSON config whose fields follow TRL's DPOConfig and PEFT's LoraConfig,
  * on preference pairs in any of TRL's formats.
  *
- *   deno task dpo --config lib/configs/dpo.json [--resume] [--overwrite]
+ *   deno task dpo --config dpo.json [--resume] [--overwrite]
  *   deno task dpo --config C --max-steps 20 --output-dir /tmp/run   (overrides)
  *
  * @module
