@@ -5,6 +5,7 @@
  * @module
  */
 import { blockBenchmarks } from "./block.ts";
+import { dpoBenchmarks } from "./dpo.ts";
 import { matmulBenchmarks } from "./matmul.ts";
 import { modelBenchmarks } from "./model.ts";
 import { trainBenchmarks } from "./train.ts";
@@ -16,6 +17,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   ...blockBenchmarks,
   ...modelBenchmarks,
   ...trainBenchmarks,
+  ...dpoBenchmarks,
 ];
 
 /** Group names, in run order. */

@@ -7,6 +7,7 @@
  */
 import { fieldsMarkdown } from "../util/config_docs.ts";
 import type { ConfigSpec, FieldTable } from "../util/config_fields.ts";
+import { DPO_CONFIG } from "./dpo/config.ts";
 import { GRPO_CONFIG } from "./grpo/config.ts";
 import { SFT_CONFIG } from "./sft/config.ts";
 
@@ -14,6 +15,7 @@ import { SFT_CONFIG } from "./sft/config.ts";
 export const TRAINER_CONFIGS: Record<string, ConfigSpec<FieldTable>> = {
   sft: SFT_CONFIG,
   grpo: GRPO_CONFIG,
+  dpo: DPO_CONFIG,
 };
 
 /** The README's generated sections: `fields:<trainer>` → its Markdown table. */

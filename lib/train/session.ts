@@ -1,5 +1,5 @@
 /**
- * What every trainer (SFT, GRPO) does around its steps: claim the output
+ * What every trainer (SFT, GRPO, DPO) does around its steps: claim the output
  * folder (run_folder.ts: lock, resume checks, signals), load the model and
  * tokenizer, attach LoRA or make every weight trainable, build AdamW and the
  * schedule, resume from a checkpoint (weights, optimizer moments, data
@@ -57,6 +57,7 @@ const OPTIMIZER_FILE = "optimizer.safetensors";
 export class TrainingSession {
   /** Metrics records of this process (after resume: only the new ones). */
   readonly history: MetricsRecord[] = [];
+  #checkpointFiles: ((dir: string) => Promise<void>)[] = [];
   #bar: Progress | null = null;
   #log: MetricsLog | null = null;
 
@@ -234,8 +235,18 @@ export class TrainingSession {
   }
 
   /**
+   * Has every checkpoint from now on also hold a file of the trainer's own
+   * (`write(dir)` writes it into the folder being filled): state that is
+   * neither weights, optimizer nor counters, such as DPO's precomputed
+   * reference log-probs.
+   */
+  alsoCheckpoint(write: (dir: string) => Promise<void>): void {
+    this.#checkpointFiles.push(write);
+  }
+
+  /**
    * Writes `checkpoint-<step>` with weights, optimizer state, data order,
-   * the trainer's `extra` counters and the run's settings.
+   * the trainer's `extra` counters, its own files and the run's settings.
    */
   async checkpoint(
     step: number,
@@ -253,6 +264,7 @@ export class TrainingSession {
         `${dir}/${OPTIMIZER_FILE}`,
         this.optimizer.state(),
       );
+      for (const write of this.#checkpointFiles) await write(dir);
     }, this.config.saveTotalLimit);
   }
 

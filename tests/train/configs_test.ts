@@ -13,7 +13,7 @@ import { REPO_ROOT } from "../helpers/run_script.ts";
 Deno.test("README's config field tables match the declarations (deno task docs rewrites them)", async () => {
   const readme = await Deno.readTextFile(`${REPO_ROOT}README.md`);
   const sections = fieldTableSections();
-  assert.deepEqual(Object.keys(sections), ["fields:sft", "fields:grpo"]);
+  assert.deepEqual(Object.keys(sections), ["fields:sft", "fields:grpo", "fields:dpo"]);
   assert.equal(
     replaceMarkedSections(readme, sections, "README.md"),
     readme,

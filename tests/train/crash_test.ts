@@ -3,19 +3,23 @@
  * with the weights, metrics and completion tables of a run never stopped,
  * bit for bit. `deno task grpo` is killed (SIGKILL, through
  * TUNEBOOK_CRASH_AT) at every moment of a checkpoint write in turn;
- * `deno task sft` gets a Ctrl-C mid-run and must save, say how to resume
- * and exit 130. Both train the embedded default model for a few steps.
+ * `deno task dpo` likewise, its precomputed reference log-probs carried by
+ * the checkpoints; `deno task sft` gets a Ctrl-C mid-run and must save, say
+ * how to resume and exit 130. All train the embedded default model for a
+ * few steps.
  */
 import assert from "node:assert/strict";
 import { DEFAULT_MODEL_DIR } from "../../lib/model/default_model.ts";
 import { readSafetensors } from "../../lib/safetensors/safetensors.ts";
 import { listCheckpoints } from "../../lib/train/checkpoints.ts";
+import { REFERENCE_FILE } from "../../lib/train/dpo/reference.ts";
 import { MetricsLog } from "../../lib/train/metrics_log.ts";
 import { toyConversations } from "../helpers/chat_model.ts";
 
 const CLI = {
   sft: new URL("../../lib/cli/sft.ts", import.meta.url).pathname,
   grpo: new URL("../../lib/cli/grpo.ts", import.meta.url).pathname,
+  dpo: new URL("../../lib/cli/dpo.ts", import.meta.url).pathname,
 };
 
 /** `deno task <task> --config <root>/config.json …extra`, with `env` added. */
@@ -163,6 +167,53 @@ Deno.test("deno task grpo killed inside each step of a checkpoint write resumes 
   const last = await run("grpo", root, ["--resume"]);
   assert.equal(last.code, 0, last.stderr);
   assert.match(last.stderr, /resuming from .*checkpoint-4 at step 4/);
+  await assertSameRun(straight.out, out);
+  await Deno.remove(straight.root, { recursive: true });
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("deno task dpo killed inside a checkpoint write resumes bit-identical, precomputed reference included", async () => {
+  const config = {
+    lora: { r: 4, lora_alpha: 8 },
+    precompute_ref_log_probs: true,
+    learning_rate: 1e-3,
+    per_device_train_batch_size: 2,
+    max_steps: 4,
+    save_steps: 1,
+    save_total_limit: 1,
+    logging_steps: 1,
+    seed: 3,
+  };
+  const pairs = ["the sea", "a farm", "winter", "a ship"].map((t) => ({
+    prompt: [{ role: "user", content: `Write about ${t}.` }],
+    chosen: [{ role: "assistant", content: `Here is ${t}, calm and slow.` }],
+    rejected: [{ role: "assistant", content: "No." }],
+  }));
+  const straight = await setUp("dpo-straight", config, pairs);
+  const done = await run("dpo", straight.root);
+  assert.equal(done.code, 0, done.stderr);
+
+  const { root, out } = await setUp("dpo-killed", config, pairs);
+  const crash = async (at: string, resume: boolean) => {
+    const r = await run("dpo", root, resume ? ["--resume"] : [], {
+      TUNEBOOK_CRASH_AT: at,
+    });
+    assert.equal(r.signal, "SIGKILL", `${at} was reached:\n${r.stderr}`);
+    return r.stderr;
+  };
+  // checkpoint-2's contents written, its trainer state not.
+  await crash("checkpoint:contents@2", false);
+  assert.deepEqual(await steps(out), [1]);
+  await Deno.stat(`${out}/checkpoint-1/${REFERENCE_FILE}`);
+  // Resumed from checkpoint-1's stored reference; killed with checkpoint-3
+  // in place and checkpoint-2 not yet pruned.
+  const log = await crash("checkpoint:renamed@2", true);
+  assert.match(log, /resuming from .*checkpoint-1 at step 1/);
+  assert.doesNotMatch(log, /precomputing/, "the stored reference is reused");
+  assert.deepEqual(await steps(out), [2, 3]);
+  const last = await run("dpo", root, ["--resume"]);
+  assert.equal(last.code, 0, last.stderr);
+  assert.match(last.stderr, /resuming from .*checkpoint-3 at step 3/);
   await assertSameRun(straight.out, out);
   await Deno.remove(straight.root, { recursive: true });
   await Deno.remove(root, { recursive: true });
