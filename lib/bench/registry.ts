@@ -7,6 +7,7 @@
 import { blockBenchmarks } from "./block.ts";
 import { matmulBenchmarks } from "./matmul.ts";
 import { modelBenchmarks } from "./model.ts";
+import { rewardBenchmarks } from "./reward.ts";
 import { trainBenchmarks } from "./train.ts";
 import type { Benchmark } from "./types.ts";
 
@@ -16,6 +17,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   ...blockBenchmarks,
   ...modelBenchmarks,
   ...trainBenchmarks,
+  ...rewardBenchmarks,
 ];
 
 /** Group names, in run order. */

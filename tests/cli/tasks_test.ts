@@ -58,6 +58,8 @@ Deno.test("bad values are one line naming the flag, exit 2, before anything load
     ["sft", ["--config", "c.json", "--max-steps", "x"], "--max-steps"],
     ["sft", [], "--config is required"],
     ["grpo", ["--config", "c.json", "--max-steps", "0"], "--max-steps"],
+    ["reward", [], "--config is required"],
+    ["reward", ["--config", "c.json", "--max-steps", "-2"], "--max-steps"],
     ["train:demo", ["--steps", "-1"], "--steps"],
     ["train:demo", ["--lr", "abc"], "--lr"],
     ["pretrain", ["--steps", "abc"], "--steps"],
