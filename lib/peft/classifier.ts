@@ -67,9 +67,7 @@ async function loadFullForm(path: string): Promise<LoadedClassifier> {
     head: "score",
   });
   try {
-    if (model.config.head !== "score") {
-      throw new Error(`${dir}: not a sequence classifier`);
-    }
+    // A causal LM folder has no score.weight: refused there, by name.
     const classifier = await SequenceClassifier.fromFolder(model, dir);
     if (!tokenizer) {
       classifier.dispose();
