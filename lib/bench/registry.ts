@@ -8,6 +8,7 @@ import { blockBenchmarks } from "./block.ts";
 import { dpoBenchmarks } from "./dpo.ts";
 import { matmulBenchmarks } from "./matmul.ts";
 import { modelBenchmarks } from "./model.ts";
+import { rewardBenchmarks } from "./reward.ts";
 import { trainBenchmarks } from "./train.ts";
 import type { Benchmark } from "./types.ts";
 
@@ -18,6 +19,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   ...modelBenchmarks,
   ...trainBenchmarks,
   ...dpoBenchmarks,
+  ...rewardBenchmarks,
 ];
 
 /** Group names, in run order. */

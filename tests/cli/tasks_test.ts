@@ -60,6 +60,8 @@ Deno.test("bad values are one line naming the flag, exit 2, before anything load
     ["grpo", ["--config", "c.json", "--max-steps", "0"], "--max-steps"],
     ["dpo", ["--config", "c.json", "--max-steps", "1.5"], "--max-steps"],
     ["dpo", [], "--config is required"],
+    ["reward", [], "--config is required"],
+    ["reward", ["--config", "c.json", "--max-steps", "-2"], "--max-steps"],
     ["train:demo", ["--steps", "-1"], "--steps"],
     ["train:demo", ["--lr", "abc"], "--lr"],
     ["pretrain", ["--steps", "abc"], "--steps"],
