@@ -130,7 +130,7 @@ export const DPO_CASES: Case[] = [
   ),
   dpoData(
     "dpo: chosen a number",
-    "types.jsonl",
+    "dpo_types.jsonl",
     jsonl([{ prompt: "p", chosen: 3, rejected: "b" }]),
     ["line 1", '"chosen" must be a string or a list'],
   ),

@@ -68,7 +68,14 @@ export async function makeFixtures(): Promise<Fixtures> {
     seed: 1,
     context: CONTEXT,
   });
+  // Cases run as a pool after every set-up: two cases writing one name would
+  // test each other's file, so a repeated name is a mistake in the cases.
+  const written = new Set<string>();
   const file = (name: string, content: unknown) => {
+    if (written.has(name)) {
+      throw new Error(`fixture file ${name} written twice`);
+    }
+    written.add(name);
     const path = `${root}/${name}`;
     if (content instanceof Uint8Array) Deno.writeFileSync(path, content);
     else {
