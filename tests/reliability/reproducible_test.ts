@@ -3,11 +3,12 @@
  * 8 and 4).
  *
  * Two fresh processes run `train:haiku --fast` — SFT, four short GRPO
- * stages, the evaluation of six models and a Gemini row answered by a local
- * fake server — into the same folder one after the other, the second while
- * another process keeps a CPU busy. Every file they write must be equal
- * byte for byte: adapters, optimizer states, completions, tables, charts,
- * settings (metrics.jsonl without its wall-clock timings).
+ * stages, a short DPO stage on its own preference set, the evaluation of
+ * seven models and a Gemini row answered by a local fake server — into the
+ * same folder one after the other, the second while another process keeps
+ * a CPU busy. Every file they write must be equal byte for byte: adapters,
+ * optimizer states, completions, preference sets, tables, charts, settings
+ * (metrics.jsonl without its wall-clock timings).
  *
  * Then, on those trained stages, a Gemini row that fails (a bad key through
  * the task, HTTP 500s through the library) leaves the local results written
@@ -100,11 +101,19 @@ Deno.test("train:haiku --fast twice in fresh processes, the second beside a busy
   const a = await snapshot(`${ROOT}/a`);
   const b = await snapshot(`${ROOT}/b`);
   assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort());
-  const stages = ["sft", "rl-sparse", "sft-rl", "sft-rl-sparse", "fullrun"];
+  const stages = [
+    "sft",
+    "rl-sparse",
+    "sft-rl",
+    "sft-rl-sparse",
+    "fullrun",
+    "sft-dpo",
+  ];
   for (const stage of stages) {
     assert.ok(a.has(`checkpoints/${stage}/adapter_model.safetensors`), stage);
   }
   assert.ok(a.has("results/summary.md") && a.has("results/settings.json"));
+  assert.ok(a.has("checkpoints/sft-dpo/preferences.jsonl"));
   const differ = [...a.keys()].filter((path) => a.get(path) !== b.get(path));
   assert.deepEqual(differ, [], "files that differ between the two runs");
   const summary = await Deno.readTextFile(`${ROOT}/b/results/summary.md`);

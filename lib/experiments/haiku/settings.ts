@@ -30,6 +30,18 @@ export interface HaikuStudySettings extends ExperimentPaths {
     beta: number;
     loraRank: number;
   };
+  /** The SFT → DPO stage: its on-policy preference set, then DPO. */
+  dpo: {
+    /** Answers per training topic; its best and worst make the topic's pair. */
+    k: number;
+    /** Sample only the first this many training topics (0: all). */
+    prompts: number;
+    steps: number;
+    learningRate: number;
+    /** Pairs per step (each a chosen and a rejected sequence). */
+    batchSize: number;
+    beta: number;
+  };
   eval: {
     /** Samples per prompt. */
     k: number;
@@ -99,6 +111,31 @@ export function haikuStudySettings(
         beta: 0,
         loraRank: 16,
       },
+    // TRL's DPOConfig: β 0.1, the sigmoid loss, 8 pairs per step. Sized to
+    // cost about one RL stage, preference set included: on the default
+    // model, 4 answers to each of the 365 topics (about 45 GRPO steps of
+    // sampling and scoring), then DPO_STEPS steps on ≤ 365 pairs.
+    dpo: embedded
+      ? {
+        k: 4,
+        prompts: 0,
+        steps: 100,
+        learningRate: 5e-5,
+        batchSize: 8,
+        beta: 0.1,
+      }
+      : {
+        // A 1B model samples far slower: 64 topics × 4 answers is about
+        // one RL stage of sampling (30 steps × 8 completions).
+        k: 4,
+        prompts: 64,
+        steps: 30,
+        // DPOConfig's 1e-6 is for full fine-tuning; TRL's docs suggest
+        // about 1e-5 with adapters.
+        learningRate: 1e-5,
+        batchSize: 4,
+        beta: 0.1,
+      },
     eval: { k: 4, prompts: 0, maxNewTokens: 50, seed: 0 },
     counter: "cmu",
     geminiModel: "gemini-2.5-flash",
@@ -114,6 +151,7 @@ export function haikuStudySettings(
       numGenerations: 4,
       maxCompletionLength: 16,
     },
+    dpo: { ...base.dpo, k: 2, prompts: 8, steps: 2, batchSize: 2 },
     eval: { ...base.eval, k: 1, prompts: 4, maxNewTokens: 20 },
   };
 }
