@@ -125,7 +125,7 @@ Deno.test("haiku study (fast): six stages, seven evaluated models, seed columns,
   const again: string[] = [];
   await runHaikuStudy(settings, { log: (l) => again.push(l), progress: false });
   assert.equal(again.filter((l) => l.includes("already trained")).length, 5);
-  assert.ok(again.includes("stage sft-dpo: dpo (haiku_regular), from sft"));
+  assert.ok(again.includes("stage sft-dpo: dpo, from sft"));
   assert.equal(await Deno.readTextFile(pairsFile), pairs);
 
   // Interrupted after its last checkpoint: the stage resumes with the

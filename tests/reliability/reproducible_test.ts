@@ -20,6 +20,7 @@
 import assert from "node:assert/strict";
 import { initEngine } from "../../lib/engine/mod.ts";
 import { haikuStudySettings } from "../../lib/experiments/haiku/settings.ts";
+import { STAGES } from "../../lib/experiments/haiku/stages.ts";
 import { runHaikuStudy } from "../../lib/experiments/haiku/study.ts";
 import { FakeGemini } from "../gemini/fake_gemini.ts";
 import { runScript, type ScriptRun } from "../helpers/run_script.ts";
@@ -101,15 +102,7 @@ Deno.test("train:haiku --fast twice in fresh processes, the second beside a busy
   const a = await snapshot(`${ROOT}/a`);
   const b = await snapshot(`${ROOT}/b`);
   assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort());
-  const stages = [
-    "sft",
-    "rl-sparse",
-    "sft-rl",
-    "sft-rl-sparse",
-    "fullrun",
-    "sft-dpo",
-  ];
-  for (const stage of stages) {
+  for (const { name: stage } of STAGES) {
     assert.ok(a.has(`checkpoints/${stage}/adapter_model.safetensors`), stage);
   }
   assert.ok(a.has("results/summary.md") && a.has("results/settings.json"));

@@ -55,7 +55,7 @@ export interface Stage {
   /** The stage whose adapter this one continues (null: the base model). */
   from: StageName | null;
   kind: "sft" | "grpo" | "dpo";
-  /** GRPO's reward; DPO's: the one that ranks the answers into pairs. */
+  /** GRPO's reward. */
   reward?: "haiku_sparse" | "haiku_regular";
   /** Row label in the evaluation table (gemma_haiku's model names, shortened). */
   label: string;
@@ -95,8 +95,8 @@ export const STAGES: readonly Stage[] = [
   {
     name: "sft-dpo",
     from: "sft",
+    // Its pairs are ranked by haiku_regular (./preferences.ts).
     kind: "dpo",
-    reward: "haiku_regular",
     label: "SFT → DPO",
   },
 ];
