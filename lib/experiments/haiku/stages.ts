@@ -31,6 +31,7 @@ import { runGrpoFromConfig } from "../../train/grpo/from_config.ts";
 import { runSftFromConfig } from "../../train/sft/from_config.ts";
 import { hasAdapter } from "../../peft/mod.ts";
 import { readJsonFileIfPresent, writeJsonFile } from "../../util/json_files.ts";
+import { InputError } from "../../util/errors.ts";
 import { Progress } from "../../util/progress.ts";
 import {
   describePreferences,
@@ -289,8 +290,8 @@ async function preferenceSet(
     `stage ${stage.name}: preference set: ${describePreferences(report)}`,
   );
   if (report.pairs === 0) {
-    throw new Error(
-      `${file}: no preference pair: every topic's ${report.k} answers scored the same or were the same text; raise dpo.k`,
+    throw new InputError(
+      `${file}: no preference pair: each topic's ${report.k} answers scored the same or were the same text; raise the settings' dpo.k (answers per topic)`,
     );
   }
   await writeJsonFile(`${dir}/${PREFERENCE_REPORT_FILE}`, report);
