@@ -142,15 +142,17 @@ Deno.test("train:haiku with a bad Gemini key: local results written and complete
     /\*\*Gemini row \(gemini-2\.5-flash\) failed\*\*, so it is not in the table: .*API key not valid/,
   );
   assert.doesNotMatch(summary, /\| gemini-2\.5-flash \|/);
-  // The six local rows are the ones the full run wrote, unchanged.
+  // The local rows (base and a pipeline per stage) are the ones the full
+  // run wrote, unchanged.
   const reports = JSON.parse(
     await Deno.readTextFile(`${OUT}/results/reports.json`),
   );
   const full = JSON.parse(
     await Deno.readTextFile(`${ROOT}/a/results/reports.json`),
   );
-  assert.equal(reports.length, 6);
-  assert.deepEqual(reports, full.slice(0, 6));
+  const local = STAGES.length + 1;
+  assert.equal(reports.length, local);
+  assert.deepEqual(reports, full.slice(0, local));
   assert.doesNotMatch(summary + run.stdout + run.stderr, new RegExp(KEY));
 });
 
@@ -191,7 +193,7 @@ Deno.test("the study with a Gemini API answering 500: local results first, the r
       : "";
     assert.match(reason, /500/);
     assert.ok(!reason.includes("\n"), "one line");
-    assert.equal(result.reports.length, 6);
+    assert.equal(result.reports.length, STAGES.length + 1);
     assert.ok(
       lines.some((l) =>
         l.includes("the Gemini row (gemini-2.5-flash) failed") &&
