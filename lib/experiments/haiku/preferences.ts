@@ -74,6 +74,16 @@ export interface HaikuPreferenceReport {
   meanRejected: number;
 }
 
+/** One line: what a preference set holds. */
+export function describePreferences(report: HaikuPreferenceReport): string {
+  const mean = (x: number) => x.toFixed(3);
+  return `${report.pairs} pairs from ${report.prompts} training topics × ${report.k} answers ` +
+    `(${report.ties} ties, ${report.sameText} with the same text skipped); ` +
+    `mean ${report.reward}: chosen ${mean(report.meanChosen)}, rejected ${
+      mean(report.meanRejected)
+    }`;
+}
+
 /** How to sample. */
 export interface PreferenceSampling {
   /** Answers per topic (at least 2). */
