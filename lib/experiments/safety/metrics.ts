@@ -129,31 +129,54 @@ export const PAIR_ROLES = [
 /** One of {@link PAIR_ROLES}. */
 export type PairRole = typeof PAIR_ROLES[number];
 
+/** `rewards/accuracies (harmful)` → `rewards_accuracies_harmful`. */
+function columnOf(label: string): string {
+  return label.replace(/[^a-z]+/gi, "_").replace(/^_|_$/g, "");
+}
+
+/** `rewards_accuracies_harmful` → `rewardsAccuraciesHarmful`. */
+function keyOf(column: string): string {
+  return column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
 /**
- * Builds the pair metrics of a scorer in {@link PAIR_ROLES} order, under
- * its own keys (the CSV files key columns by metric key, so the reward
- * model's and DPO's must differ) and labels.
+ * Builds the pair metrics of a scorer in {@link PAIR_ROLES} order from its
+ * labels of accuracy, margin and the two sides; columns and keys follow
+ * from the labels, so the reward model's and DPO's differ (the CSV files
+ * key columns by metric key).
  */
 function pairMetricSet(
-  names: Record<PairRole, [key: string, label: string, column: string]>,
+  labels: Record<"accuracy" | "margin" | "chosen" | "rejected", string>,
   score: string,
 ): MetricSet {
-  const what: Record<PairRole, string> = {
-    accuracy: `${score} of the chosen reply > of the rejected one`,
-    accuracyHarmful: `the same on the harmful pairs (chosen = the refusal)`,
-    accuracyBenign:
-      `the same on the benign pairs (chosen = the helpful answer)`,
-    margin: `${score} of the chosen reply − of the rejected one`,
-    chosen: `${score} of the chosen reply`,
-    rejected: `${score} of the rejected reply`,
+  const roles: Record<PairRole, [label: string, description: string]> = {
+    accuracy: [
+      labels.accuracy,
+      `${score} of the chosen reply > of the rejected one`,
+    ],
+    accuracyHarmful: [
+      `${labels.accuracy} (harmful)`,
+      "the same on the harmful pairs (chosen = the refusal)",
+    ],
+    accuracyBenign: [
+      `${labels.accuracy} (benign)`,
+      "the same on the benign pairs (chosen = the helpful answer)",
+    ],
+    margin: [
+      labels.margin,
+      `${score} of the chosen reply − of the rejected one`,
+    ],
+    chosen: [labels.chosen, `${score} of the chosen reply`],
+    rejected: [labels.rejected, `${score} of the rejected reply`],
   };
   return defineMetrics(PAIR_ROLES.map((role) => {
-    const [key, label, column] = names[role];
+    const [label, description] = roles[role];
+    const column = columnOf(label);
     return {
-      key,
+      key: keyOf(column),
       label,
       column,
-      description: what[role],
+      description,
       format: role.startsWith("accuracy")
         ? percent
         : { kind: "score", digits: 3 } as const,
@@ -163,34 +186,18 @@ function pairMetricSet(
 
 /** The reward model's pair metrics, under RewardTrainer's names. */
 export const REWARD_PAIR_METRICS = pairMetricSet({
-  accuracy: ["accuracy", "accuracy", "accuracy"],
-  accuracyHarmful: [
-    "accuracyHarmful",
-    "accuracy (harmful)",
-    "accuracy_harmful",
-  ],
-  accuracyBenign: ["accuracyBenign", "accuracy (benign)", "accuracy_benign"],
-  margin: ["margin", "margin", "margin"],
-  chosen: ["rewardChosen", "reward (chosen)", "reward_chosen"],
-  rejected: ["rewardRejected", "reward (rejected)", "reward_rejected"],
+  accuracy: "accuracy",
+  margin: "margin",
+  chosen: "reward (chosen)",
+  rejected: "reward (rejected)",
 }, "the reward model's score");
 
 /** DPO's implicit-reward pair metrics, under DPOTrainer's names. */
 export const DPO_PAIR_METRICS = pairMetricSet({
-  accuracy: ["rewardsAccuracies", "rewards/accuracies", "rewards_accuracies"],
-  accuracyHarmful: [
-    "rewardsAccuraciesHarmful",
-    "rewards/accuracies (harmful)",
-    "rewards_accuracies_harmful",
-  ],
-  accuracyBenign: [
-    "rewardsAccuraciesBenign",
-    "rewards/accuracies (benign)",
-    "rewards_accuracies_benign",
-  ],
-  margin: ["rewardsMargins", "rewards/margins", "rewards_margins"],
-  chosen: ["rewardsChosen", "rewards/chosen", "rewards_chosen"],
-  rejected: ["rewardsRejected", "rewards/rejected", "rewards_rejected"],
+  accuracy: "rewards/accuracies",
+  margin: "rewards/margins",
+  chosen: "rewards/chosen",
+  rejected: "rewards/rejected",
 }, "the implicit reward β·(log π − log π_ref)");
 
 /** The key of `role` in a pair metric set (or report's metrics). */

@@ -16,7 +16,7 @@
  */
 import { actionableMarkers } from "../../data/safety_checks.ts";
 import { estimateBars, scoreBars } from "../../eval/charts.ts";
-import { writeReport } from "../../eval/report.ts";
+import { reportPaths, writeReport } from "../../eval/report.ts";
 import { pairedTable, summaryTable } from "../../eval/tables.ts";
 import type { EvalReport, ReportLayout } from "../../eval/types.ts";
 import { loggedRecords } from "../sft_then_grpo.ts";
@@ -236,19 +236,12 @@ export async function writeSafetyResults(
   reports: SafetyReports,
   training: TrainingFacts = {},
 ): Promise<string[]> {
-  const files = await writeReport(
-    settings.resultsDir,
-    orderedReports(reports),
-    safetyLayout(training, settings),
-    { settings },
+  return reportPaths(
+    await writeReport(
+      settings.resultsDir,
+      orderedReports(reports),
+      safetyLayout(training, settings),
+      { settings },
+    ),
   );
-  return [
-    files.summaryMd,
-    files.summaryCsv,
-    files.perPromptCsv,
-    files.samplesCsv,
-    files.reportsJson,
-    files.settingsJson!,
-    ...Object.values(files.charts),
-  ];
 }
