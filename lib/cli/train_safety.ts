@@ -9,7 +9,8 @@
  * refusals.svg, pairs.svg).
  *
  *   deno task train:safety [--run NAME] [--fast] [--k N]
- *                          [--sft-steps N] [--dpo-steps N] [--reward-steps N]
+ *                          [--sft-steps N] [--dpo-steps N] [--dpo-lr X]
+ *                          [--reward-steps N]
  *
  * A stage whose adapter exists in checkpoints/safety/<run>/ is reused and
  * an interrupted one resumes, so the same command continues a stopped run.
@@ -44,6 +45,7 @@ const { values: args } = startTask({
     k: flag.integer("samples per eval prompt and model", { min: 1 }),
     "sft-steps": flag.integer("SFT steps", { min: 1 }),
     "dpo-steps": flag.integer("DPO steps", { min: 1 }),
+    "dpo-lr": flag.number("DPO learning rate", { above: 0 }),
     "reward-steps": flag.integer("reward-model steps", { min: 1 }),
   },
 });
@@ -54,6 +56,7 @@ const settings = safetySettings({
 settings.k = args.k ?? settings.k;
 settings.sft.steps = args["sft-steps"] ?? settings.sft.steps;
 settings.dpo.steps = args["dpo-steps"] ?? settings.dpo.steps;
+settings.dpo.learningRate = args["dpo-lr"] ?? settings.dpo.learningRate;
 settings.reward.steps = args["reward-steps"] ?? settings.reward.steps;
 
 const started = performance.now();

@@ -190,7 +190,10 @@ Deno.test("safety (fast): trains the three stages, evaluates pairs and generatio
     onLog: () => {},
   });
   assert.deepEqual(started, ["sft", "dpo", "reward"]);
-  const reports = await evaluateSafety(settings, adapters, () => {});
+  const reports = await evaluateSafety(settings, adapters, {
+    log: () => {},
+    progress: false,
+  });
   assert.deepEqual(orderedReports(reports).map((r) => r.model), [
     SAFETY_MODELS.rewardModel,
     SAFETY_MODELS.dpoPairs,

@@ -28,14 +28,13 @@ import { sampleCompletions } from "../../eval/generate_samples.ts";
 import type { EvalReport, PromptOutputs } from "../../eval/types.ts";
 import type { MetricSet } from "../../eval/metrics.ts";
 import { loadSequenceClassifier } from "../../peft/mod.ts";
-import type { EncodedPair } from "../../prompt/preference.ts";
-import { pairSums } from "../../train/dpo/batch.ts";
-import { encodeSplit as encodeDpoSplit } from "../../train/dpo/data.ts";
 import {
-  encodeSplit as encodeRewardSplit,
-  loadPairSplit,
-  type PairSplit,
-} from "../../train/reward/data.ts";
+  type EncodedPair,
+  encodePreferencePairs,
+  type PairEncodingOptions,
+} from "../../prompt/preference.ts";
+import { pairSums } from "../../train/dpo/batch.ts";
+import { loadPairSplit, type PairSplit } from "../../train/reward/data.ts";
 import { evaluatePairs } from "../../train/reward/evaluate.ts";
 import { Progress } from "../../util/progress.ts";
 import { forEachAdapter } from "../sft_then_grpo.ts";
@@ -78,18 +77,27 @@ function studySettings(settings: SafetySettings) {
   };
 }
 
+/** Progress hooks of {@link evaluateSafety}. */
+export interface SafetyEvalHooks {
+  /** A line per step (default: stderr). */
+  log?: (line: string) => void;
+  /** A progress line per model's generations (default true). */
+  progress?: boolean;
+}
+
 /** Evaluates the trained stages; see the module doc. */
 export async function evaluateSafety(
   settings: SafetySettings,
   adapters: SafetyAdapters = safetyAdapters(settings.checkpointsDir),
-  log: (line: string) => void = (line) => console.error(line),
+  hooks: SafetyEvalHooks = {},
 ): Promise<SafetyReports> {
+  const log = hooks.log ?? ((line: string) => console.error(line));
   const rows = evalRows(settings);
   const split = await loadPairSplit(
     `${settings.checkpointsDir}/eval_pairs.jsonl`,
   );
   log(`eval: reward model on ${rows.length} held-out pairs`);
-  const rewardModel = await rewardModelReport(settings, adapters, rows, split);
+  const rewardModel = await rewardModelReport(adapters, rows, split, settings);
   // Σ log π of each held-out reply under SFT (DPO's reference) and SFT → DPO.
   const sums = new Map<
     string,
@@ -101,17 +109,19 @@ export async function evaluateSafety(
     [SAFETY_MODELS.dpo, adapters.dpo],
   ], async (name, model, tokenizer) => {
     if (name !== SAFETY_MODELS.base) {
-      const pairs = alignPairs(
-        rows,
-        encodeDpoSplit(tokenizer, split, {
-          maxLength: SAFETY_MAX_LENGTH,
-          truncationMode: "keep_start",
-        }, model.config.maxPositionEmbeddings),
-      );
+      const pairs = encodeRows(tokenizer, rows, split, {
+        trainer: "dpo",
+        maxLength: SAFETY_MAX_LENGTH,
+        contextLength: model.config.maxPositionEmbeddings,
+        truncationMode: "keep_start",
+      });
       sums.set(name, pairSums(model, pairs, 8, tokenizer.padId));
     }
+    log(`eval: ${name} answers ${rows.length} held-out prompts`);
     const bar = new Progress(`eval ${name}`, rows.length * settings.k, {
       unit: "sample",
+      // Quiet (notebooks): the lines go nowhere.
+      ...(hooks.progress === false ? { write: () => {} } : {}),
     });
     const { outputs, settings: generation } = sampleCompletions(
       model,
@@ -171,19 +181,19 @@ export function implicitRewards(
 
 /** The reward model's scores of every held-out pair, as a report. */
 async function rewardModelReport(
-  settings: SafetySettings,
   adapters: SafetyAdapters,
   rows: readonly SafetyRow[],
   split: PairSplit,
+  settings: SafetySettings,
 ): Promise<EvalReport> {
   const rm = await loadSequenceClassifier(adapters.reward);
   try {
     rm.lora?.eval();
-    const encoded = encodeRewardSplit("eval", rm.tokenizer, split, {
+    const pairs = encodeRows(rm.tokenizer, rows, split, {
+      trainer: "reward",
       maxLength: SAFETY_MAX_LENGTH,
       contextLength: rm.classifier.model.config.maxPositionEmbeddings,
     });
-    const pairs = alignPairs(rows, encoded.pairs);
     const { chosen, rejected } = evaluatePairs(rm.classifier, pairs, {
       batchSize: 8,
       padId: rm.tokenizer.padId,
@@ -232,20 +242,24 @@ async function pairReport(
 }
 
 /**
- * The encoded pairs in row order, found by the `id` each pair keeps from
- * its row; a row whose pair encoding dropped is an error (the scores
- * would no longer line up with the rows).
+ * The held-out pairs tokenised as `options.trainer` (DPO or the reward
+ * trainer) tokenised them in training, in row order (found by the `id`
+ * each pair keeps from its row); a pair the encoding dropped is an error,
+ * as its scores would no longer line up with the rows.
  */
-export function alignPairs(
+export function encodeRows(
+  tokenizer: Parameters<typeof encodePreferencePairs>[0],
   rows: readonly SafetyRow[],
-  pairs: readonly EncodedPair[],
+  split: PairSplit,
+  options: PairEncodingOptions,
 ): EncodedPair[] {
+  const { pairs } = encodePreferencePairs(tokenizer, split.pairs, options);
   const byId = new Map(pairs.map((p) => [String(p.pair.row.id), p]));
   return rows.map((r) => {
     const pair = byId.get(r.id);
     if (!pair) {
       throw new Error(
-        `held-out pair "${r.id}" was dropped when encoded (longer than max_length ${SAFETY_MAX_LENGTH}?)`,
+        `${split.source}: held-out pair "${r.id}" was dropped by the ${options.trainer} encoding (longer than max_length ${options.maxLength}?)`,
       );
     }
     return pair;

@@ -74,10 +74,11 @@ export function safetySettings(
     // Two epochs of the 432 conversations at the other studies' SFT rate.
     sft: { steps: fast ? 2 : 108, learningRate: 2e-3, batchSize: 8 },
     // One epoch of the pairs, β and loss TRL's defaults. DPOConfig's lr
-    // (1e-6) leaves a LoRA on this model where it started; at 5e-4 the
-    // held-out margin passed 3 and the replies lost their words and every
-    // refusal (1.7 % of harmful prompts); 5e-5 and 1.5e-4 moved both
-    // refusal rates down less. 1e-4 sits between those two.
+    // (1e-6) is meant for full models; at 5e-4 (`--dpo-lr 5e-4`) the
+    // held-out margin passed 3 and the replies lost their words and almost
+    // every refusal, on harmful prompts too. Trial runs at 5e-5 and 1.5e-4
+    // lowered both refusal rates, the more the higher the rate; 1e-4 sits
+    // between them.
     dpo: { steps: fast ? 2 : 54, learningRate: 1e-4, batchSize: 8, beta: 0.1 },
     // One epoch; held-out accuracy was 0.93 after 13 steps and 0.95 after
     // 54 (RewardConfig's 1e-4 is for larger models; this LoRA needs more).
