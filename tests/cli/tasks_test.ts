@@ -73,6 +73,8 @@ Deno.test("bad values are one line naming the flag, exit 2, before anything load
     ["data:math", ["--level", "hard"], "--level"],
     ["train:haiku", ["--counter", "syllables"], "--counter"],
     ["train:math", ["--steps", "1e9x"], "--steps"],
+    ["train:safety", ["--k", "0"], "--k"],
+    ["train:safety", ["--dpo-lr", "-1"], "--dpo-lr"],
     ["test", ["--filter"], "--filter"],
     ["test", ["--allow-all"], "--allow-all"],
     ["bench", ["nope"], '"nope"'],

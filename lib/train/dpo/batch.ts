@@ -116,6 +116,38 @@ export function referenceSums(model: CausalLM, batch: PairBatch): Float32Array {
   }
 }
 
+/**
+ * Σ log π over the chosen and over the rejected completion of every pair,
+ * in pair order, `size` pairs per forward pass, under the model as it is
+ * now (the caller sets adapters and dropout): the reference log-probs DPO
+ * precomputes, and what a study reads the implicit rewards β·(log π −
+ * log π_ref) of held-out pairs from.
+ */
+export function pairSums(
+  model: CausalLM,
+  pairs: readonly Pick<
+    EncodedPair,
+    "promptIds" | "chosenIds" | "rejectedIds"
+  >[],
+  size: number,
+  padId: number,
+): { chosen: Float32Array; rejected: Float32Array } {
+  const chosen = new Float32Array(pairs.length);
+  const rejected = new Float32Array(pairs.length);
+  for (let start = 0; start < pairs.length; start += size) {
+    const indices = Array.from(
+      { length: Math.min(size, pairs.length - start) },
+      (_, k) => start + k,
+    );
+    const sums = referenceSums(model, pairBatch(pairs, indices, padId));
+    indices.forEach((i, k) => {
+      chosen[i] = sums[k];
+      rejected[i] = sums[indices.length + k];
+    });
+  }
+  return { chosen, rejected };
+}
+
 /** The first half of a [2B] tensor (chosen rows) and the second (rejected). */
 export function halves(t: tf.Tensor1D): [tf.Tensor1D, tf.Tensor1D] {
   const b = t.shape[0] / 2;

@@ -32,7 +32,7 @@ import {
 } from "../../safetensors/safetensors.ts";
 import { InputError } from "../../util/errors.ts";
 import type { TrainingSession } from "../session.ts";
-import { type PairBatch, pairBatch, referenceSums } from "./batch.ts";
+import { type PairBatch, pairSums, referenceSums } from "./batch.ts";
 import { type DpoConfig, precomputesReference } from "./config.ts";
 
 /** The two sets of pairs a run scores. */
@@ -151,26 +151,13 @@ function precompute(
   size: number,
   padId: number,
 ): { chosen: Float32Array; rejected: Float32Array } {
-  const chosen = new Float32Array(pairs.length);
-  const rejected = new Float32Array(pairs.length);
   lora?.eval();
   if (lora && disableAdapters) lora.disable();
   try {
-    for (let start = 0; start < pairs.length; start += size) {
-      const indices = Array.from(
-        { length: Math.min(size, pairs.length - start) },
-        (_, k) => start + k,
-      );
-      const sums = referenceSums(model, pairBatch(pairs, indices, padId));
-      indices.forEach((i, k) => {
-        chosen[i] = sums[k];
-        rejected[i] = sums[indices.length + k];
-      });
-    }
+    return pairSums(model, pairs, size, padId);
   } finally {
     if (lora && disableAdapters) lora.enable();
   }
-  return { chosen, rejected };
 }
 
 async function writeReference(
