@@ -5,8 +5,10 @@
  * @module
  */
 import { blockBenchmarks } from "./block.ts";
+import { dpoBenchmarks } from "./dpo.ts";
 import { matmulBenchmarks } from "./matmul.ts";
 import { modelBenchmarks } from "./model.ts";
+import { rewardBenchmarks } from "./reward.ts";
 import { trainBenchmarks } from "./train.ts";
 import type { Benchmark } from "./types.ts";
 
@@ -16,6 +18,8 @@ export const BENCHMARKS: readonly Benchmark[] = [
   ...blockBenchmarks,
   ...modelBenchmarks,
   ...trainBenchmarks,
+  ...dpoBenchmarks,
+  ...rewardBenchmarks,
 ];
 
 /** Group names, in run order. */

@@ -14,7 +14,8 @@
  *      `test.jsonl`, `eval_data.json`, `main/train-0000.parquet`;
  *    - no split named anywhere: every data file is `train`.
  *
- * When a folder mixes formats, the most common readable one is used.
+ * When a folder mixes formats, the most common readable one is used
+ * (`train.jsonl` and `train.jsonl.gz` count as different formats).
  *
  * @module
  */
@@ -214,7 +215,17 @@ function dominantFormat(paths: readonly string[]): string[] {
     const ext = extensionOf(p);
     counts.set(ext, (counts.get(ext) ?? 0) + 1);
   }
-  const preference = [".parquet", ".jsonl", ".ndjson", ".json", ".csv"];
+  const preference = [
+    ".parquet",
+    ".jsonl",
+    ".ndjson",
+    ".json",
+    ".csv",
+    ".jsonl.gz",
+    ".ndjson.gz",
+    ".json.gz",
+    ".csv.gz",
+  ];
   const best = [...counts.entries()].sort((a, b) =>
     b[1] - a[1] || preference.indexOf(a[0]) - preference.indexOf(b[0])
   )[0]?.[0];

@@ -41,12 +41,15 @@ export async function chooseInFolder(
 
 /**
  * The rows of several files, in order. With more than one file, each row's
- * location names its file too ("train-00001-of-00002.parquet row 7").
+ * location names its file too ("train-00001-of-00002.parquet row 7"), with
+ * as many parent folders as tell apart files of the same name
+ * ("helpful-base/train.jsonl.gz line 3").
  */
 export async function readAll(files: readonly string[]): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const file of files) {
-    const name = file.slice(file.lastIndexOf("/") + 1);
+  const names = distinctNames(files);
+  for (const [f, file] of files.entries()) {
+    const name = names[f];
     for (const [i, row] of (await readRows(file)).entries()) {
       if (files.length > 1) {
         setRowLocation(row, `${name} ${rowLocation(row, i)}`);
@@ -55,4 +58,15 @@ export async function readAll(files: readonly string[]): Promise<Row[]> {
     }
   }
   return rows;
+}
+
+/** The shortest path endings (whole components) that differ between files. */
+function distinctNames(files: readonly string[]): string[] {
+  const parts = files.map((f) => f.split("/"));
+  const longest = Math.max(1, ...parts.map((p) => p.length));
+  for (let depth = 1; depth < longest; depth++) {
+    const names = parts.map((p) => p.slice(-depth).join("/"));
+    if (new Set(names).size === names.length) return names;
+  }
+  return [...files];
 }

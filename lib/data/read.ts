@@ -1,7 +1,10 @@
 /**
  * Reading the rows of a data file: `.json` (an array of objects, or
  * `{"data": [...]}`, or JSON Lines as many hub datasets store them), `.jsonl` / `.ndjson` (one object per line, blank lines
- * allowed), `.csv` (a header row, then records) and `.parquet`.
+ * allowed), `.csv` (a header row, then records) and `.parquet`. The text
+ * formats may be gzip-compressed (`.jsonl.gz`, as `Anthropic/hh-rlhf` ships
+ * its splits): they are decompressed as they are read, and line numbers
+ * and byte offsets in errors count in the decompressed text.
  *
  * ```ts
  * const rows = await readRows("data/math/eval.jsonl");
@@ -33,6 +36,10 @@ export const DATA_EXTENSIONS = [
   ".ndjson",
   ".csv",
   ".parquet",
+  ".json.gz",
+  ".jsonl.gz",
+  ".ndjson.gz",
+  ".csv.gz",
 ] as const;
 
 /** Whether `path` has an extension {@link readRows} can read. */
@@ -55,12 +62,14 @@ export async function readRows(path: string): Promise<Row[]> {
  */
 export async function* iterateRows(path: string): AsyncGenerator<Row> {
   const lower = path.toLowerCase();
-  if (lower.endsWith(".jsonl") || lower.endsWith(".ndjson")) {
-    yield* iterateJsonl(path);
-  } else if (lower.endsWith(".json")) {
-    yield* readJson(path);
-  } else if (lower.endsWith(".csv")) {
-    yield* readCsv(path);
+  const gzip = lower.endsWith(".gz");
+  const inner = gzip ? lower.slice(0, -3) : lower;
+  if (inner.endsWith(".jsonl") || inner.endsWith(".ndjson")) {
+    yield* iterateJsonl(path, gzip);
+  } else if (inner.endsWith(".json")) {
+    yield* readJson(path, gzip);
+  } else if (inner.endsWith(".csv")) {
+    yield* readCsv(path, gzip);
   } else if (lower.endsWith(".parquet")) {
     yield* iterateParquetRows(path);
   } else {
@@ -72,8 +81,10 @@ export async function* iterateRows(path: string): AsyncGenerator<Row> {
   }
 }
 
-async function* iterateJsonl(path: string): AsyncGenerator<Row> {
-  const file = await openForReading(path);
+async function* iterateJsonl(
+  path: string,
+  gzip: boolean,
+): AsyncGenerator<Row> {
   let lineNumber = 0;
   const parseLine = (bytes: Uint8Array, offset: number): Row | undefined => {
     lineNumber++;
@@ -103,7 +114,7 @@ async function* iterateJsonl(path: string): AsyncGenerator<Row> {
   // sequence) and each decoded strictly, so a bad byte names its line.
   let pending = new Uint8Array(0);
   let offset = 0; // file offset of pending[0]
-  for await (const chunk of file.readable) {
+  for await (const chunk of readChunks(path, gzip)) {
     const joined = new Uint8Array(pending.length + chunk.length);
     joined.set(pending);
     joined.set(chunk, pending.length);
@@ -122,15 +133,15 @@ async function* iterateJsonl(path: string): AsyncGenerator<Row> {
   }
 }
 
-async function* readJson(path: string): AsyncGenerator<Row> {
-  const text = (await readText(path)).replace(/^\uFEFF/, "");
+async function* readJson(path: string, gzip: boolean): AsyncGenerator<Row> {
+  const text = (await readText(path, gzip)).replace(/^\uFEFF/, "");
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     // Many hub datasets store JSON Lines under a .json name.
     if (looksLikeJsonLines(text)) {
-      yield* iterateJsonl(path);
+      yield* iterateJsonl(path, gzip);
       return;
     }
     throw new Error(
@@ -159,10 +170,10 @@ async function* readJson(path: string): AsyncGenerator<Row> {
   }
 }
 
-async function* readCsv(path: string): AsyncGenerator<Row> {
+async function* readCsv(path: string, gzip: boolean): AsyncGenerator<Row> {
   // csv-parse miscounts lines at CRLF inside quoted cells; with plain LF
   // its line count is exact (and cells hold LF line breaks either way).
-  const text = (await readText(path)).replaceAll("\r\n", "\n");
+  const text = (await readText(path, gzip)).replaceAll("\r\n", "\n");
   let records: { record: Record<string, string>; info: { lines: number } }[];
   try {
     records = parseCsv(text, {
@@ -244,14 +255,57 @@ async function openForReading(path: string): Promise<Deno.FsFile> {
   }
 }
 
-async function readText(path: string): Promise<string> {
-  let bytes: Uint8Array;
+async function readText(path: string, gzip: boolean): Promise<string> {
+  let bytes: Uint8Array<ArrayBuffer>;
   try {
     bytes = await Deno.readFile(path);
   } catch (error) {
     throw notReadable(path, error);
   }
+  if (gzip) {
+    const stream = new Blob([bytes]).stream()
+      .pipeThrough(new DecompressionStream("gzip"));
+    try {
+      bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+    } catch (error) {
+      throw notGzip(path, error);
+    }
+  }
   return decodeUtf8(bytes, path);
+}
+
+/** The bytes of a file as they are read, decompressed when `gzip`. */
+async function* readChunks(
+  path: string,
+  gzip: boolean,
+): AsyncGenerator<Uint8Array> {
+  const file = await openForReading(path);
+  const stream = gzip
+    ? file.readable.pipeThrough(new DecompressionStream("gzip"))
+    : file.readable;
+  const reader = stream.getReader();
+  try {
+    while (true) {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (error) {
+        throw gzip ? notGzip(path, error) : notReadable(path, error);
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
+
+/** A corrupt or truncated gzip stream (its own TypeError would read as a bug). */
+function notGzip(path: string, error: unknown): Error {
+  return new Error(
+    `${path}: not a valid gzip file: ${(error as Error).message}`,
+    { cause: error },
+  );
 }
 
 function notReadable(path: string, error: unknown): Error {

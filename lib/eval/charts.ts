@@ -295,3 +295,47 @@ export function grpoRewardChart(
     height: options.height,
   });
 }
+
+/** Options of {@link metricCurves}. */
+export interface MetricCurvesOptions {
+  title: string;
+  subtitle?: string;
+  yLabel?: string;
+  xLabel?: string;
+  height?: number;
+}
+
+/**
+ * Logged metrics against the step, a line per key of `keys` (TRL's names
+ * as the trainers log them: `loss`, `eval_loss`, `rewards/accuracies`, …);
+ * records without a key add no point to its line.
+ */
+export function metricCurves(
+  records: readonly Record<string, unknown>[],
+  keys: readonly string[],
+  options: MetricCurvesOptions,
+): string {
+  const points = records.flatMap((record) =>
+    keys.flatMap((metric) => {
+      const value = record[metric];
+      return typeof record.step === "number" && typeof value === "number"
+        ? [{ step: record.step, metric, value }]
+        : [];
+    })
+  );
+  if (points.length === 0) {
+    throw new Error(
+      `metricCurves: no record has ${keys.join(", ")} (${options.title})`,
+    );
+  }
+  return lineChart(points, {
+    x: "step",
+    y: "value",
+    series: "metric",
+    title: options.title,
+    subtitle: options.subtitle,
+    xLabel: options.xLabel ?? "step",
+    yLabel: options.yLabel ?? "value",
+    height: options.height,
+  });
+}

@@ -50,6 +50,19 @@ export interface ReportFiles {
   charts: Record<string, string>;
 }
 
+/** Every path of `files`, in the module doc's order (for a study's "wrote …" line). */
+export function reportPaths(files: ReportFiles): string[] {
+  return [
+    files.summaryMd,
+    files.summaryCsv,
+    files.perPromptCsv,
+    files.samplesCsv,
+    files.reportsJson,
+    ...(files.settingsJson ? [files.settingsJson] : []),
+    ...Object.values(files.charts),
+  ];
+}
+
 /** Options of {@link writeReport}. */
 export interface WriteReportOptions {
   /** Write the layout's charts (default true). */

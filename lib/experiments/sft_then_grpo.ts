@@ -98,6 +98,47 @@ export async function writeStageData(
 export const STUDY_RESUME_HINT =
   "run the same command again to continue from there";
 
+/** What a trainer's `…FromConfig` entry point takes besides its config. */
+export interface StageRunOptions {
+  onLog: (record: MetricsRecord) => void;
+  progress: boolean;
+  resume: boolean;
+  resumeHint: string;
+}
+
+/**
+ * Trains one stage of a study unless its final adapter (`output_dir`) is
+ * written: `run` is a trainer's `…FromConfig` (SFT, GRPO, DPO, reward),
+ * resumed from the newest checkpoint when an earlier run was interrupted.
+ * Returns whether it trained or skipped.
+ */
+export async function trainStage(
+  run: (
+    raw: Record<string, unknown>,
+    source: string,
+    options: StageRunOptions,
+  ) => Promise<unknown>,
+  config: Record<string, unknown> & { output_dir: string },
+  source: string,
+  options: {
+    /** Called before a stage that trains (not one that is skipped). */
+    onStart?: () => void;
+    onLog?: (record: MetricsRecord) => void;
+    progress: boolean;
+  },
+): Promise<"trained" | "skipped"> {
+  const dir = config.output_dir;
+  if (await hasAdapter(dir)) return "skipped";
+  options.onStart?.();
+  await run(config, source, {
+    onLog: (r) => options.onLog?.(r),
+    progress: options.progress,
+    resume: (await latestCheckpoint(dir)) !== null,
+    resumeHint: STUDY_RESUME_HINT,
+  });
+  return "trained";
+}
+
 /** Trains the stages of `plan` that have no final adapter yet. */
 export async function trainSftThenGrpo(
   plan: SftThenGrpoPlan,
@@ -105,29 +146,25 @@ export async function trainSftThenGrpo(
 ): Promise<StageAdapters> {
   const adapters = stageAdapters(plan.checkpointsDir);
   const progress = hooks.progress ?? hooks.onLog === undefined;
-  if (!(await hasAdapter(adapters.sft))) {
-    await runSftFromConfig(
-      { ...plan.sft, output_dir: adapters.sft },
-      `${plan.name} sft`,
-      {
-        onLog: (r) => hooks.onLog?.("sft", r),
-        progress,
-        resume: (await latestCheckpoint(adapters.sft)) !== null,
-        resumeHint: STUDY_RESUME_HINT,
-      },
-    );
-  }
-  if (await hasAdapter(adapters.grpo)) return adapters;
-  await runGrpoFromConfig(
-    { ...plan.grpo, output_dir: adapters.grpo, init_adapter: adapters.sft },
-    `${plan.name} grpo`,
+  await trainStage(
+    runSftFromConfig,
+    { ...plan.sft, output_dir: adapters.sft },
+    `${plan.name} sft`,
+    { onLog: (r) => hooks.onLog?.("sft", r), progress },
+  );
+  await trainStage(
+    (raw, source, options) =>
+      runGrpoFromConfig(raw, source, {
+        ...options,
+        rewardContext: plan.rewardContext,
+      }),
     {
-      rewardContext: plan.rewardContext,
-      onLog: (r) => hooks.onLog?.("grpo", r),
-      progress,
-      resume: (await latestCheckpoint(adapters.grpo)) !== null,
-      resumeHint: STUDY_RESUME_HINT,
+      ...plan.grpo,
+      output_dir: adapters.grpo,
+      init_adapter: adapters.sft,
     },
+    `${plan.name} grpo`,
+    { onLog: (r) => hooks.onLog?.("grpo", r), progress },
   );
   return adapters;
 }
@@ -149,13 +186,29 @@ export async function forEachStageModel<T>(
   adapters: StageAdapters,
   fn: (stage: StageModel, model: CausalLM, tokenizer: Tokenizer) => Promise<T>,
 ): Promise<T[]> {
+  return await forEachAdapter(modelDir, [
+    ["base", null],
+    ["SFT", adapters.sft],
+    ["SFT → GRPO", adapters.grpo],
+  ], fn);
+}
+
+/**
+ * Loads the starting model once and calls `fn` with each `[name, adapter
+ * folder]` of `stages` in order (null: the base model alone), the adapter
+ * attached for the call and removed afterwards; returns `fn`'s results in
+ * that order.
+ */
+export async function forEachAdapter<N extends string, T>(
+  modelDir: string,
+  stages: readonly (readonly [N, string | null])[],
+  fn: (stage: N, model: CausalLM, tokenizer: Tokenizer) => Promise<T>,
+): Promise<T[]> {
   const { model, tokenizer, dir } = await loadPretrained(modelDir);
   if (!tokenizer) throw new Error(`${dir}: no tokenizer`);
-  const paths = { base: null, SFT: adapters.sft, "SFT → GRPO": adapters.grpo };
   const results: T[] = [];
   try {
-    for (const stage of STAGE_MODELS) {
-      const path = paths[stage];
+    for (const [stage, path] of stages) {
       const lora = path ? await loadAdapter(path, model) : null;
       try {
         results.push(await fn(stage, model, tokenizer));
@@ -177,8 +230,16 @@ export async function forEachStageModel<T>(
 export async function loggedGrpoRecords(
   adapters: StageAdapters,
 ): Promise<MetricsRecord[]> {
+  return await loggedRecords(adapters.grpo);
+}
+
+/**
+ * The metrics records of a stage's output folder (its metrics.jsonl), or
+ * none when the stage has not logged yet.
+ */
+export async function loggedRecords(dir: string): Promise<MetricsRecord[]> {
   try {
-    return await MetricsLog.read(`${adapters.grpo}/metrics.jsonl`);
+    return await MetricsLog.read(`${dir}/metrics.jsonl`);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return [];
     throw error;

@@ -57,6 +57,13 @@ export interface ModelConfig {
   ropeLocalTheta: number;
   maxPositionEmbeddings: number;
   tieWordEmbeddings: boolean;
+  /**
+   * What sits on the decoder: the LM head (`…ForCausalLM`), or a score head
+   * read at one position (`…ForSequenceClassification`, a reward model;
+   * sequence_classifier.ts), whose checkpoint has `score.weight` and no
+   * `lm_head.weight`.
+   */
+  head: "lm" | "score";
   attentionBias: boolean;
   mlpBias: boolean;
   bosTokenId: number | null;
@@ -95,7 +102,7 @@ class Reader extends FieldReader {
 }
 
 const SUPPORTED =
-  "Gemma3ForCausalLM (gemma3_text) and LlamaForCausalLM (llama)";
+  "Gemma3ForCausalLM (gemma3_text) and LlamaForCausalLM (llama), and their ForSequenceClassification forms";
 
 /**
  * Parses a `config.json` object. `source` names the file in error messages.
@@ -108,6 +115,8 @@ export function parseConfig(
     throw new ConfigError(source, "(root)", "must be a JSON object");
   }
   let root = json as Json;
+  // The multimodal config names the architecture above its text_config.
+  const head = headOf(root);
   // A multimodal Gemma 3 config nests the decoder under text_config.
   if (root.model_type === "gemma3" && typeof root.text_config === "object") {
     root = { ...(root.text_config as Json), model_type: "gemma3_text" };
@@ -117,11 +126,17 @@ export function parseConfig(
   const archs = Array.isArray(root.architectures)
     ? root.architectures as string[]
     : [];
-  if (modelType === "gemma3_text" || archs.includes("Gemma3ForCausalLM")) {
-    return parseGemma3(r, root);
+  if (
+    modelType === "gemma3_text" || archs.includes("Gemma3ForCausalLM") ||
+    archs.includes("Gemma3TextForSequenceClassification")
+  ) {
+    return { ...parseGemma3(r, root), head };
   }
-  if (modelType === "llama" || archs.includes("LlamaForCausalLM")) {
-    return parseLlama(r, root);
+  if (
+    modelType === "llama" || archs.includes("LlamaForCausalLM") ||
+    archs.includes("LlamaForSequenceClassification")
+  ) {
+    return { ...parseLlama(r, root), head };
   }
   throw new ConfigError(
     source,
@@ -165,6 +180,19 @@ function common(r: Reader) {
   };
 }
 
+/**
+ * "score" when `architectures` names a sequence classifier (transformers
+ * writes `LlamaForSequenceClassification`, `Gemma3TextForSequenceClassification`).
+ */
+function headOf(json: Json): "lm" | "score" {
+  const archs = Array.isArray(json.architectures) ? json.architectures : [];
+  return archs.some((a) =>
+      typeof a === "string" && a.endsWith("ForSequenceClassification")
+    )
+    ? "score"
+    : "lm";
+}
+
 /** Reads `rope_scaling` (or the newer `rope_parameters`) into a {@link RopeScaling}. */
 function ropeScaling(r: Reader, field: string, value: unknown): RopeScaling {
   if (value === undefined || value === null) return { type: "default" };
@@ -193,7 +221,7 @@ function ropeScaling(r: Reader, field: string, value: unknown): RopeScaling {
   );
 }
 
-function parseLlama(r: Reader, raw: Json): ModelConfig {
+function parseLlama(r: Reader, raw: Json): Omit<ModelConfig, "head"> {
   const c = common(r);
   r.mustBeNull(
     "sliding_window",
@@ -236,7 +264,7 @@ function parseLlama(r: Reader, raw: Json): ModelConfig {
   };
 }
 
-function parseGemma3(r: Reader, raw: Json): ModelConfig {
+function parseGemma3(r: Reader, raw: Json): Omit<ModelConfig, "head"> {
   const c = common(r);
   r.mustBeNull(
     "attn_logit_softcapping",

@@ -157,6 +157,11 @@ export class CausalLM {
    * heap variable, or a frozen host matrix when the head is offloaded.
    */
   head(): tf.Variable | HostMatrix {
+    if (this.config.head === "score") {
+      throw new Error(
+        "this model is a sequence classifier (a score head, no LM head): it scores sequences and cannot give token logits; load it with loadSequenceClassifier",
+      );
+    }
     const name = this.config.tieWordEmbeddings ? EMBEDDING : "lm_head.weight";
     return this.weights.get(name) ?? this.hostWeights.get(name)!;
   }

@@ -33,6 +33,12 @@ export interface LoadOptions {
   offload?: OffloadMode;
   /** Called after each tensor with (done, total) for progress display. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Load the decoder for a score head (a causal checkpoint read as a
+   * sequence classifier: its `lm_head.weight` is left out, as transformers
+   * does). Default: what `architectures` in config.json says.
+   */
+  head?: "score";
 }
 
 /** Reads and validates `config.json` in `folder`, merging eos ids from `generation_config.json`. */
@@ -75,6 +81,7 @@ export async function loadModel(
   options: LoadOptions = {},
 ): Promise<CausalLM> {
   const config = await loadConfig(folder);
+  if (options.head) config.head = options.head;
   const host = planOffload(config, { ...options, source: folder });
   const checkpoint = await ShardedCheckpoint.open(folder);
   try {
@@ -117,6 +124,10 @@ export interface SaveOptions {
   dtype?: FloatDtype;
   /** Extra generation_config.json fields (eos ids are always written). */
   generationConfig?: Record<string, unknown>;
+  /** config.json fields set over the model's own (a classifier's architectures, labels). */
+  config?: Record<string, unknown>;
+  /** Tensors written after the decoder's, by name (a classifier's `score.weight`). */
+  extraTensors?: Map<string, { shape: number[]; data: Float32Array }>;
 }
 
 /** Writes a model as a Hugging Face checkpoint folder that transformers can load. */
@@ -137,10 +148,17 @@ export async function saveModel(
       dtype,
     }]),
   );
+  for (const [name, t] of options.extraTensors ?? []) {
+    tensors.set(name, { ...t, dtype });
+  }
   await writeSafetensors(`${folder}/model.safetensors`, tensors, {
     metadata: { format: "pt" },
   });
-  const config = { ...model.config.raw, torch_dtype: torchDtype };
+  const config = {
+    ...model.config.raw,
+    ...options.config,
+    torch_dtype: torchDtype,
+  };
   await writeFileAtomic(
     `${folder}/config.json`,
     JSON.stringify(config, null, 2) + "\n",

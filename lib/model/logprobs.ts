@@ -10,10 +10,12 @@
  * Every next-token log-prob of a sequence — the LM loss, GRPO's policy and
  * reference log-probs, scoring — goes through {@link batchLogProbs} (or
  * {@link sequenceLogProbs} for ids already on the heap), optionally at a
- * sampling temperature.
+ * sampling temperature; DPO's `logits/*` metrics come from the same pass
+ * ({@link batchLogProbsAndMeanLogits}).
  *
  * @module
  */
+import { detach } from "../engine/detach.ts";
 import { tf } from "../engine/mod.ts";
 import type { TokenBatch } from "./batch.ts";
 import type { CausalLM } from "./decoder.ts";
@@ -166,16 +168,76 @@ export function sequenceLogProbs(
   attentionMask?: ArrayLike<number>,
   options: LogProbOptions = {},
 ): tf.Tensor2D {
-  const { temperature = 1, chunk = DEFAULT_CHUNK } = options;
-  return tf.tidy(() => {
-    const [b, t] = ids.shape;
-    const hidden = model.forward(ids, { attentionMask });
-    let inputs: tf.Tensor = tf.slice(hidden, [0, 0, 0], [b, t - 1, -1]);
-    // logits / T = (h / T)·Wᵀ: scale the hidden states, never the vocabulary.
-    if (temperature > 0 && temperature !== 1) {
-      inputs = tf.div(inputs, temperature);
-    }
-    const targets = tf.slice(ids, [0, 1], [b, t - 1]);
-    return tokenLogProbs(model, inputs, targets, chunk) as tf.Tensor2D;
+  return tf.tidy(() =>
+    nextTokenOutputs(model, ids, attentionMask, options, false).logps
+  );
+}
+
+/** Next-token log-probs and, per position, the vocabulary mean of the logits. */
+export interface LogProbsAndMeanLogits {
+  /** [B, L − 1], as {@link batchLogProbs} (differentiable). */
+  logps: tf.Tensor2D;
+  /**
+   * [B, L − 1]: the mean over the vocabulary of the logit vector that
+   * predicts token t + 1 (TRL's `logits/chosen`), without gradient.
+   */
+  meanLogits: tf.Tensor2D;
+}
+
+/**
+ * {@link batchLogProbs} from the same forward pass as the vocabulary mean
+ * of each position's logits. The mean needs no [.., V] tensor:
+ * mean_v(h·w_v) = h·w̄ with w̄ the mean row of the head.
+ */
+export function batchLogProbsAndMeanLogits(
+  model: CausalLM,
+  b: TokenBatch,
+  options: LogProbOptions = {},
+): LogProbsAndMeanLogits {
+  const [logps, meanLogits] = tf.tidy(() => {
+    const out = nextTokenOutputs(
+      model,
+      tf.tensor2d(b.ids, [b.batch, b.length], "int32"),
+      b.attentionMask,
+      options,
+      true,
+    );
+    return [out.logps, out.meanLogits!];
   });
+  return { logps, meanLogits };
+}
+
+function nextTokenOutputs(
+  model: CausalLM,
+  ids: tf.Tensor2D,
+  attentionMask: ArrayLike<number> | undefined,
+  options: LogProbOptions,
+  withMeanLogits: boolean,
+): { logps: tf.Tensor2D; meanLogits?: tf.Tensor2D } {
+  const { temperature = 1, chunk = DEFAULT_CHUNK } = options;
+  const [b, t] = ids.shape;
+  const hidden = model.forward(ids, { attentionMask });
+  let inputs: tf.Tensor = tf.slice(hidden, [0, 0, 0], [b, t - 1, -1]);
+  // logits / T = (h / T)·Wᵀ: scale the hidden states, never the vocabulary.
+  if (temperature > 0 && temperature !== 1) {
+    inputs = tf.div(inputs, temperature);
+  }
+  const targets = tf.slice(ids, [0, 1], [b, t - 1]);
+  const logps = tokenLogProbs(model, inputs, targets, chunk) as tf.Tensor2D;
+  if (!withMeanLogits) return { logps };
+  return { logps, meanLogits: vocabularyMeanLogits(model, detach(inputs)) };
+}
+
+/** h·w̄ for hidden states [..., D] → [...], w̄ the head's mean row. */
+function vocabularyMeanLogits(model: CausalLM, x: tf.Tensor): tf.Tensor2D {
+  const head = model.head();
+  const d = model.config.hiddenSize;
+  const meanRow = head instanceof HostMatrix
+    ? head.times(tf.fill([1, head.rows], 1 / head.rows) as tf.Tensor2D)
+    : tf.mean(detach(head as tf.Tensor2D), 0, true) as tf.Tensor2D;
+  const flat = tf.reshape(x, [-1, d]) as tf.Tensor2D;
+  return tf.reshape(
+    tf.matMul(flat, meanRow, false, true),
+    x.shape.slice(0, -1) as [number, number],
+  ) as tf.Tensor2D;
 }

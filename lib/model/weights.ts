@@ -31,7 +31,11 @@ export function linearNames(i: number): string[] {
   ];
 }
 
-/** Every tensor a checkpoint of this config must provide, with shapes. */
+/**
+ * Every tensor of the decoder a checkpoint of this config must provide, with
+ * shapes. A sequence classifier (`head: "score"`) has no `lm_head.weight`;
+ * its `score.weight` belongs to sequence_classifier.ts, not to the decoder.
+ */
 export function weightSpecs(c: ModelConfig): WeightSpec[] {
   const d = c.hiddenSize,
     q = c.numHeads * c.headDim,
@@ -80,7 +84,7 @@ export function weightSpecs(c: ModelConfig): WeightSpec[] {
     linear("mlp.down_proj", d, c.intermediateSize, c.mlpBias);
   }
   specs.push({ name: "model.norm.weight", shape: [d], init: normInit });
-  if (!c.tieWordEmbeddings) {
+  if (!c.tieWordEmbeddings && c.head === "lm") {
     specs.push({
       name: "lm_head.weight",
       shape: [c.vocabSize, d],
@@ -96,7 +100,10 @@ const IGNORABLE = [/\.rotary_emb\.inv_freq$/];
 /**
  * Maps checkpoint names onto the model's names: drops the multimodal prefix
  * (`language_model.`) and, for tied models, a redundant `lm_head.weight`.
- * Returns the names that are missing, unexpected or misshapen as one error.
+ * For a sequence classifier, `score.weight` is read by its own loader and a
+ * causal checkpoint's `lm_head.weight` is not used (transformers drops it
+ * the same way when it loads a causal LM as a classifier). Returns the
+ * names that are missing, unexpected or misshapen as one error.
  */
 export function matchCheckpoint(
   c: ModelConfig,
@@ -133,7 +140,10 @@ export function matchCheckpoint(
     mapping.set(spec.name, stored);
     byModelName.delete(spec.name);
   }
-  if (c.tieWordEmbeddings) byModelName.delete("lm_head.weight");
+  if (c.tieWordEmbeddings || c.head === "score") {
+    byModelName.delete("lm_head.weight");
+  }
+  if (c.head === "score") byModelName.delete("score.weight");
   for (const [name, stored] of byModelName) {
     if (!IGNORABLE.some((re) => re.test(name))) {
       problems.push(`unexpected tensor "${stored}"`);

@@ -57,7 +57,11 @@ export interface ExecuteOptions {
   output: string;
   /** Sets TUNEBOOK_FAST=1 for the kernel; otherwise 0, whatever the caller's env says. */
   fast: boolean;
-  /** Per-cell time limit in seconds (default 600). */
+  /**
+   * Per-cell time limit in seconds; -1: none. Default: 600 in fast mode, none
+   * with full settings, where one cell trains a whole study (the haiku
+   * notebook's took over 10 minutes on two busy cores) and shows its progress.
+   */
   cellTimeoutSeconds?: number;
   /** The `jupyter` command (default: {@link findJupyter}). */
   jupyter?: string;
@@ -165,7 +169,9 @@ export function nbconvertCommand(
       "--execute",
       "--allow-errors",
       `--ExecutePreprocessor.kernel_name=${KERNEL_NAME}`,
-      `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 600}`,
+      `--ExecutePreprocessor.timeout=${
+        options.cellTimeoutSeconds ?? (options.fast ? 600 : -1)
+      }`,
       // per-cell timestamps would make every re-run a diff
       "--ExecutePreprocessor.record_timing=False",
       "--output-dir",

@@ -19,16 +19,33 @@ import {
 export const ADAPTER_CONFIG_FILE = "adapter_config.json";
 
 /**
+ * PEFT's `task_type` of a tunebook adapter: a causal LM, or a sequence
+ * classifier (a reward model: LoRA on the decoder plus the whole `score`
+ * head, lib/model/sequence_classifier.ts).
+ */
+export type PeftTaskType = "CAUSAL_LM" | "SEQ_CLS";
+
+/**
+ * What `PeftModelForSequenceClassification` sets `modules_to_save` to when
+ * the LoraConfig has none: PEFT 5d602fdb `src/peft/peft_model.py` appends
+ * `["classifier", "score"]` before wrapping, and save_pretrained writes the
+ * list so. Only `score` exists on a Llama or Gemma classifier.
+ */
+export const SEQ_CLS_MODULES_TO_SAVE = ["classifier", "score"];
+
+/**
  * The fields PEFT's LoraConfig.to_dict() writes (PeftConfig's plus
- * LoraConfig's, without runtime_config), for a plain LoRA on a causal LM.
- * `modules` are the resolved targets, used when the config says
- * "all-linear": PEFT expands that shorthand before saving, and writes the
- * layers' short names.
+ * LoraConfig's, without runtime_config), for a plain LoRA on a causal LM
+ * or, with `taskType` "SEQ_CLS", on a sequence classifier (its score head
+ * saved whole through `modules_to_save`). `modules` are the resolved
+ * targets, used when the config says "all-linear": PEFT expands that
+ * shorthand before saving, and writes the layers' short names.
  */
 export function peftConfigObject(
   lora: LoraConfig,
   modules: readonly string[],
   baseModel: string,
+  taskType: PeftTaskType = "CAUSAL_LM",
 ): Record<string, unknown> {
   const targets = lora.targetModules;
   const targetModules = targets === "all-linear"
@@ -56,14 +73,16 @@ export function peftConfigObject(
     lora_dropout: lora.dropout,
     megatron_config: null,
     megatron_core: "megatron.core",
-    modules_to_save: null,
+    modules_to_save: taskType === "SEQ_CLS"
+      ? [...SEQ_CLS_MODULES_TO_SAVE]
+      : null,
     peft_type: "LORA",
     qalora_group_size: 16,
     r: lora.r,
     rank_pattern: {},
     revision: null,
     target_modules: targetModules,
-    task_type: "CAUSAL_LM",
+    task_type: taskType,
     trainable_token_indices: null,
     use_dora: false,
     use_qalora: false,
@@ -90,6 +109,8 @@ export function peftConfigText(object: Record<string, unknown>): string {
 export interface PeftAdapterConfig {
   lora: LoraConfig;
   baseModel: string | null;
+  /** CAUSAL_LM, or SEQ_CLS for a reward model's adapter (with its score head). */
+  taskType: PeftTaskType;
 }
 
 /** init_lora_weights values that change the base weights, so the adapter is meaningless on the original base model. */
@@ -115,14 +136,19 @@ export function parsePeftAdapterConfig(
     );
   }
   const taskType = reader.string("task_type", "CAUSAL_LM");
-  if (taskType !== "CAUSAL_LM") {
+  if (taskType !== "CAUSAL_LM" && taskType !== "SEQ_CLS") {
     throw reader.error(
       "task_type",
       `is ${
         JSON.stringify(taskType)
-      }; tunebook loads causal-LM adapters only ("CAUSAL_LM")`,
+      }; tunebook loads causal-LM adapters ("CAUSAL_LM") and reward-model adapters ("SEQ_CLS")`,
     );
   }
+  // A SEQ_CLS adapter saves its score head whole; PEFT adds "classifier"
+  // and "score" itself, so null means the same.
+  const headOnly = (v: unknown) =>
+    v === null ||
+    (Array.isArray(v) && v.every((m) => SEQ_CLS_MODULES_TO_SAVE.includes(m)));
   const unsupported = (
     field: string,
     isDefault: (v: unknown) => boolean,
@@ -153,8 +179,10 @@ export function parsePeftAdapterConfig(
   );
   unsupported(
     "modules_to_save",
-    isEmpty,
-    "saving whole modules (modules_to_save)",
+    taskType === "SEQ_CLS" ? headOnly : isEmpty,
+    taskType === "SEQ_CLS"
+      ? "saving whole modules other than the score head (modules_to_save)"
+      : "saving whole modules (modules_to_save)",
   );
   unsupported(
     "fan_in_fan_out",
@@ -201,6 +229,7 @@ export function parsePeftAdapterConfig(
       init: init === "gaussian" ? "gaussian" : "default",
     },
     baseModel: typeof baseModel === "string" ? baseModel : null,
+    taskType,
   };
 }
 

@@ -20,10 +20,17 @@ import {
   parsePeftAdapterConfig,
   peftConfigObject,
   peftConfigText,
+  type PeftTaskType,
   resolveFileTargets,
 } from "./adapter_config.ts";
 import type { LoraConfig } from "./config.ts";
-import { loraKeyShapes, parsePeftKey, peftKey } from "./keys.ts";
+import {
+  loraKeyShapes,
+  parsePeftKey,
+  PEFT_SCORE_KEY,
+  peftKey,
+  scoreKeyOf,
+} from "./keys.ts";
 import { applyLora, type LoraAdapters } from "./lora.ts";
 
 /** The weights file name PEFT uses. */
@@ -43,6 +50,11 @@ export async function hasAdapter(dir: string): Promise<boolean> {
 export interface SaveAdapterOptions {
   /** Hub id or path of the base model, written as base_model_name_or_path. */
   baseModel: string;
+  /**
+   * A reward model's score head [1, hidden], trained whole: saved as
+   * `base_model.model.score.weight` with task_type SEQ_CLS.
+   */
+  score?: tf.Variable;
 }
 
 /** Writes `lora` to the folder `dir` (created if needed) in PEFT's format. */
@@ -60,6 +72,9 @@ export async function saveAdapter(
     lora: lora.config,
     baseModel: options.baseModel,
     tensors,
+    score: options.score
+      ? await options.score.data() as Float32Array
+      : undefined,
   });
 }
 
@@ -70,6 +85,8 @@ export interface AdapterContents {
   baseModel: string;
   /** Float32 data by PEFT key; keys and sizes must be {@link loraKeyShapes}'. */
   tensors: Map<string, Float32Array>;
+  /** A reward model's score head (hidden values); makes the adapter SEQ_CLS. */
+  score?: Float32Array;
 }
 
 /**
@@ -94,6 +111,17 @@ export async function writeAdapter(
       );
     }
   }
+  if (contents.score) {
+    const hidden = contents.model.hiddenSize;
+    if (contents.score.length !== hidden) {
+      throw new Error(
+        `writeAdapter: the score head has ${contents.score.length} values, expected ${hidden} (one label)`,
+      );
+    }
+    // PEFT saves modules_to_save under the module's own name (the wrapper
+    // and adapter name stripped), after the LoRA matrices.
+    tensors.set(PEFT_SCORE_KEY, { shape: [1, hidden], data: contents.score });
+  }
   const modules = [...shapes.keys()].filter((k) => k.endsWith(".lora_A.weight"))
     .map((k) => parsePeftKey(k)!.module);
   await Deno.mkdir(dir, { recursive: true });
@@ -101,23 +129,40 @@ export async function writeAdapter(
   await writeFileAtomic(
     `${dir}/${ADAPTER_CONFIG_FILE}`,
     peftConfigText(
-      peftConfigObject(contents.lora, modules, contents.baseModel),
+      peftConfigObject(
+        contents.lora,
+        modules,
+        contents.baseModel,
+        contents.score ? "SEQ_CLS" : "CAUSAL_LM",
+      ),
     ),
   );
 }
 
 /** Options of {@link loadAdapter}. */
-export interface LoadAdapterOptions {
+export interface LoadAdapterOptions extends ReadAdapterOptions {
   /** Seeds dropout masks if the adapter is trained further (default 0). */
   seed?: number;
+}
+
+/** Options of {@link readAdapter}. */
+export interface ReadAdapterOptions {
+  /**
+   * The task types accepted (default CAUSAL_LM only): a reward model's
+   * trainer also takes SEQ_CLS adapters, whose score head is read too.
+   */
+  taskTypes?: readonly PeftTaskType[];
 }
 
 /** An adapter folder read and checked against a model, not yet attached. */
 export interface ReadAdapter {
   lora: LoraConfig;
   baseModel: string | null;
+  taskType: PeftTaskType;
   /** Float32 values by module name. */
   matrices: Map<string, { a: LoadedTensor; b: LoadedTensor }>;
+  /** The score head [1, hidden] of a SEQ_CLS adapter, else null. */
+  score: LoadedTensor | null;
 }
 
 /**
@@ -127,13 +172,24 @@ export interface ReadAdapter {
 export async function readAdapter(
   dir: string,
   model: ModelConfig,
+  options: ReadAdapterOptions = {},
 ): Promise<ReadAdapter> {
   const configPath = `${dir}/${ADAPTER_CONFIG_FILE}`;
   const weightsPath = `${dir}/${ADAPTER_WEIGHTS_FILE}`;
-  const { lora, baseModel } = parsePeftAdapterConfig(
+  const { lora, baseModel, taskType } = parsePeftAdapterConfig(
     await readJson(configPath),
     configPath,
   );
+  const accepted = options.taskTypes ?? ["CAUSAL_LM"];
+  if (!accepted.includes(taskType)) {
+    throw new Error(
+      taskType === "SEQ_CLS"
+        ? `${configPath}: field "task_type" is "SEQ_CLS": a reward model's adapter (LoRA plus a score head), which scores text rather than generating it; use it as a reward model (the "reward_model" reward)`
+        : `${configPath}: field "task_type" is "${taskType}", expected ${
+          accepted.join(" or ")
+        }`,
+    );
+  }
   const modules = resolveFileTargets(lora, model, configPath);
   const expected = loraKeyShapes(model, lora);
 
@@ -150,7 +206,12 @@ export async function readAdapter(
     // Stored key → the key tunebook names it by (adapter name stripped).
     const byCanonical = new Map<string, string>();
     const adapterNames = new Set<string>();
+    let scoreKey: string | null = null;
     for (const stored of file.names()) {
+      if (taskType === "SEQ_CLS" && scoreKeyOf(stored)) {
+        scoreKey = stored;
+        continue;
+      }
       const parsed = parsePeftKey(normaliseKey(stored));
       if (!parsed) {
         throw new Error(
@@ -198,13 +259,29 @@ export async function readAdapter(
         );
       }
     }
+    let score: LoadedTensor | null = null;
+    if (taskType === "SEQ_CLS") {
+      const want = [1, model.hiddenSize];
+      if (!scoreKey) {
+        throw new Error(
+          `${weightsPath}: missing tensor "${PEFT_SCORE_KEY}" (shape [${want}]), the score head ${configPath} (task_type SEQ_CLS) implies`,
+        );
+      }
+      const found = file.info(scoreKey).shape;
+      if (found.join() !== want.join()) {
+        throw new Error(
+          `${weightsPath}: tensor "${scoreKey}" has shape [${found}], expected [${want}] (one label on hidden size ${model.hiddenSize})`,
+        );
+      }
+      score = await file.read(scoreKey);
+    }
     const matrices = new Map<string, { a: LoadedTensor; b: LoadedTensor }>();
     for (const module of modules) {
       const a = await file.read(byCanonical.get(peftKey(module, "lora_A"))!);
       const b = await file.read(byCanonical.get(peftKey(module, "lora_B"))!);
       matrices.set(module, { a, b });
     }
-    return { lora, baseModel, matrices };
+    return { lora, baseModel, taskType, matrices, score };
   } finally {
     file.close();
   }
@@ -212,15 +289,25 @@ export async function readAdapter(
 
 /**
  * Reads a PEFT LoRA folder, checks it against `model` and attaches it.
- * The adapters start in eval mode.
+ * The adapters start in eval mode. A SEQ_CLS adapter's score head (when
+ * `taskTypes` admits one) is not attached here: {@link readAdapter} reads it.
  */
 export async function loadAdapter(
   dir: string,
   model: CausalLM,
   options: LoadAdapterOptions = {},
 ): Promise<LoraAdapters> {
-  const read = await readAdapter(dir, model.config);
-  const lora = applyLora(model, read.lora, { seed: options.seed ?? 0 });
+  const read = await readAdapter(dir, model.config, options);
+  return attachAdapter(model, read, { seed: options.seed ?? 0 });
+}
+
+/** Attaches an adapter already read (and checked) by {@link readAdapter}. */
+export function attachAdapter(
+  model: CausalLM,
+  read: ReadAdapter,
+  options: { seed: number },
+): LoraAdapters {
+  const lora = applyLora(model, read.lora, { seed: options.seed });
   const byKey = new Map(lora.parameters());
   for (const [module, { a, b }] of read.matrices) {
     for (const [matrix, t] of [["lora_A", a], ["lora_B", b]] as const) {

@@ -16,6 +16,23 @@ import { type LoraConfig, resolveTargets } from "./config.ts";
 /** What PEFT puts before a module name. */
 export const PEFT_PREFIX = "base_model.model.";
 
+/**
+ * Where a SEQ_CLS adapter keeps its score head: PEFT saves `modules_to_save`
+ * under the module's name with `.modules_to_save.<adapter>` stripped
+ * (PEFT 5d602fdb `ModulesToSaveWrapper.adapter_state_dict` in
+ * `src/peft/utils/other.py`, called from `get_peft_model_state_dict`).
+ */
+export const PEFT_SCORE_KEY = `${PEFT_PREFIX}score.weight`;
+
+/**
+ * Whether a stored key is the score head: the saved form, or PEFT's
+ * in-memory form with the wrapper (`score.modules_to_save.default.weight`).
+ */
+export function scoreKeyOf(key: string): boolean {
+  return key === PEFT_SCORE_KEY ||
+    /^base_model\.model\.score\.modules_to_save\.[^.]+\.weight$/.test(key);
+}
+
 /** One of LoRA's two matrices. */
 export type LoraMatrix = "lora_A" | "lora_B";
 

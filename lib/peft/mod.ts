@@ -1,7 +1,8 @@
 /**
  * LoRA adapters in PEFT's format: configuration and target matching,
  * attaching adapters to a model, dropout, merging, and saving/loading the
- * `adapter_config.json` + `adapter_model.safetensors` folders PEFT uses.
+ * `adapter_config.json` + `adapter_model.safetensors` folders PEFT uses —
+ * for causal LMs, and for reward models (SEQ_CLS, with the score head).
  *
  * @module
  */
@@ -22,7 +23,9 @@ export {
   type LoraMatrix,
   parsePeftKey,
   PEFT_PREFIX,
+  PEFT_SCORE_KEY,
   peftKey,
+  scoreKeyOf,
 } from "./keys.ts";
 export { applyLora, type ApplyLoraOptions, LoraAdapters } from "./lora.ts";
 export {
@@ -31,16 +34,25 @@ export {
   type PeftAdapterConfig,
   peftConfigObject,
   peftConfigText,
+  type PeftTaskType,
+  SEQ_CLS_MODULES_TO_SAVE,
 } from "./adapter_config.ts";
 export {
   ADAPTER_WEIGHTS_FILE,
   type AdapterContents,
+  attachAdapter,
   hasAdapter,
   loadAdapter,
   type LoadAdapterOptions,
   type ReadAdapter,
   readAdapter,
+  type ReadAdapterOptions,
   saveAdapter,
   type SaveAdapterOptions,
   writeAdapter,
 } from "./format.ts";
+export {
+  type ClassifierLoadOptions,
+  type LoadedClassifier,
+  loadSequenceClassifier,
+} from "./classifier.ts";

@@ -1,7 +1,8 @@
 /**
  * The prompt stage: dataset rows → prompts (text or conversations) →
- * token ids, the reference projects' system prompts, and the tags a
- * tagged answer is read back with. Rollouts, evaluation, chat, batch
+ * token ids, preference pairs → the ids DPO and reward-model training see
+ * (and a reward model scores), the reference projects' system prompts, and
+ * the tags a tagged answer is read back with. Rollouts, evaluation, chat, batch
  * answers and bench:gsm8k all build and encode prompts here.
  *
  * ```ts
@@ -15,6 +16,29 @@
 export { type Prompt, promptText } from "./prompt.ts";
 export { type PromptExample, promptExamples } from "./examples.ts";
 export { encodePrompt } from "./encode.ts";
+export {
+  describePairReport,
+  type DroppedPair,
+  type DropReason,
+  type EncodedPair,
+  encodePreferencePair,
+  encodePreferencePairs,
+  type PairEncodingOptions,
+  type PairEncodingReport,
+  type PreferenceTrainer,
+} from "./preference.ts";
+export {
+  type Completion,
+  encodeForScoring,
+  eosTokenOf,
+  type LengthLimit,
+  lengthLimit,
+  type PairEncoder,
+  promptSequenceIds,
+  type ScoringOptions,
+  type SequenceIds,
+  sequenceIds,
+} from "./scoring.ts";
 export {
   extractTagged,
   isStrictFormat,

@@ -18,6 +18,7 @@ export {
   type PerSampleSpec,
   requireColumn,
   type RewardFunction,
+  type RewardParts,
   type RewardSample,
   RewardSampleError,
   type RewardValue,
@@ -112,3 +113,18 @@ export {
   countWordSyllables,
   HAIKU_PATTERN,
 } from "./syllables.ts";
+export {
+  type RewardModelOptions,
+  rewardModelReward,
+  type RewardNormalization,
+  tokenizerDifference,
+  zScores,
+} from "./reward_model.ts";
+export { type HybridOptions, hybridReward } from "./hybrid.ts";
+export {
+  GAP_HEURISTIC_DEFAULTS,
+  GAP_TOXIC_WORDS,
+  type GapHeuristicOptions,
+  gapHeuristicReward,
+  gapHeuristicScore,
+} from "./gemma_alignment.ts";

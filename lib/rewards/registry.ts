@@ -22,14 +22,33 @@
  * | `rubric_overlap_proxy` | `column`                                                   |
  * | `rubric_judge`         | `question_column`, `rubric_column` (needs a judge)         |
  * | `rubric_embedding`     | `embedder`, `column`, `floor`, `ceil` (embedding grader)   |
+ * | `reward_model`         | `path`, `base_model`, `batch_size`, `normalize` (none, batch), `max_length`, `eos_token` |
+ * | `gemma_alignment_heuristic` | `toxicity_threshold`, `toxicity_weight`, `length_penalty`, `repetition_penalty` |
+ * | `hybrid`               | `components` (entries as here, with `weight`), `normalize`, `clip` |
+ *
+ * A `reward_model` entry needs its model loaded first ({@link loadRewardModels},
+ * which GRPO's from_config does): loading is asynchronous, building is not.
  *
  * `embedder` is `"use-lite"` (offline default) or `"minilm"` /
  * `"minilm:<folder or hub id>"` (all-MiniLM-L6-v2 through transformers.js).
  *
  * @module
  */
+import type { LoadedClassifier } from "../peft/mod.ts";
 import type { Tokenizer } from "../tokenizer/mod.ts";
 import { FieldReader, type Json } from "../util/fields.ts";
+import {
+  GAP_HEURISTIC_DEFAULTS,
+  gapHeuristicReward,
+} from "./gemma_alignment.ts";
+import { hybridReward } from "./hybrid.ts";
+import {
+  rewardModelKey,
+  rewardModelReward,
+  tokenizerDifference,
+} from "./reward_model.ts";
+
+export { loadRewardModels, rewardModelKey } from "./reward_model.ts";
 import {
   approximateFormatReward,
   ee596MatchFormatReward,
@@ -58,13 +77,17 @@ import { useLiteEmbedder } from "./use_lite.ts";
 
 /** What some rewards need from the run. */
 export interface RewardContext {
-  /** For token-length rewards. */
+  /** The policy's tokenizer: for token-length rewards, and to check a reward model's. */
   tokenizer?: Tokenizer;
   /** For `rubric_judge`: a function from a judge prompt to the judge's reply. */
   judge?: (prompt: string) => Promise<string>;
+  /** For `reward_model`: the models {@link loadRewardModels} loaded, by {@link rewardModelKey}. */
+  rewardModels?: ReadonlyMap<string, LoadedClassifier>;
 }
 
 type Factory = (r: FieldReader, ctx: RewardContext) => RewardFunction;
+
+const NORMALIZE = ["none", "batch"] as const;
 
 const COUNTERS = ["cmu", "pyphen"] as const;
 const STYLES = ["think", "reasoning"] as const;
@@ -189,6 +212,79 @@ const FACTORIES: Record<string, Factory> = {
       rubricColumn: r.string("rubric_column", "rubric"),
     });
   },
+  reward_model: (r, ctx) => {
+    r.onlyKnown([
+      "path",
+      "base_model",
+      "batch_size",
+      "normalize",
+      "max_length",
+      "eos_token",
+    ]);
+    const key = rewardModelKey(r.json);
+    const rm = ctx.rewardModels?.get(key);
+    if (!rm) {
+      throw r.error(
+        "path",
+        `(${
+          JSON.stringify(r.json.path)
+        }) is not loaded: load reward models with loadRewardModels before building the rewards`,
+      );
+    }
+    const policy = ctx.tokenizer;
+    const difference = policy && tokenizerDifference(rm.tokenizer, policy);
+    if (difference) {
+      throw r.error(
+        "path",
+        `is a reward model whose tokenizer (${rm.tokenizer.folder}) differs from the policy's (${policy.folder}) in its ${difference}: train the reward model on the policy's base model`,
+      );
+    }
+    return rewardModelReward(rm, {
+      batchSize: r.positiveInt("batch_size", 8),
+      normalize: r.oneOf("normalize", NORMALIZE, "none"),
+      maxLength: r.has("max_length") ? r.positiveInt("max_length") : null,
+      eosToken: r.has("eos_token") ? r.string("eos_token") : undefined,
+    });
+  },
+  gemma_alignment_heuristic: (r) => {
+    const fields = {
+      toxicityThreshold: "toxicity_threshold",
+      toxicityWeight: "toxicity_weight",
+      lengthPenalty: "length_penalty",
+      repetitionPenalty: "repetition_penalty",
+    } as const;
+    r.onlyKnown(Object.values(fields));
+    const options = { ...GAP_HEURISTIC_DEFAULTS };
+    for (const [key, json] of Object.entries(fields)) {
+      // Non-negative penalties keep the value in [0, 1].
+      options[key as keyof typeof fields] = r.numberIn(
+        json,
+        0,
+        Infinity,
+        GAP_HEURISTIC_DEFAULTS[key as keyof typeof fields],
+      );
+    }
+    return gapHeuristicReward(options);
+  },
+  hybrid: (r, ctx) => {
+    r.onlyKnown(["components", "normalize", "clip"]);
+    const entries = hybridComponents(r);
+    const components = entries.map(({ name, settings }, i) =>
+      rewardFromConfig(
+        name,
+        settings,
+        r.source,
+        `${r.prefix}components[${i}]`,
+        ctx,
+      )
+    );
+    return hybridReward({
+      components,
+      weights: entries.map((e) => e.weight),
+      normalize: r.oneOf("normalize", NORMALIZE, "none"),
+      clip: r.has("clip") ? r.numberIn("clip", 0, Infinity) : null,
+    });
+  },
   rubric_embedding: (r) => {
     r.onlyKnown(["embedder", "column", "floor", "ceil"]);
     return rubricEmbeddingReward(embedderOf(r), {
@@ -198,6 +294,37 @@ const FACTORIES: Record<string, Factory> = {
     });
   },
 };
+
+/** A hybrid's `components`: each a registry entry with a weight. */
+function hybridComponents(
+  r: FieldReader,
+): { name: string; weight: number; settings: Json }[] {
+  const list = r.json.components;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw r.error(
+      "components",
+      'must be a non-empty list of rewards ({"name": …, "weight"?: …, …settings})',
+    );
+  }
+  return list.map((item, i) => {
+    const c = FieldReader.of(item, r.source, `${r.prefix}components[${i}].`);
+    const name = c.string("name");
+    if (name === "hybrid") {
+      throw c.error(
+        "name",
+        "is hybrid: a hybrid's components are plain rewards",
+      );
+    }
+    if (c.has("normalize")) {
+      throw c.error(
+        "normalize",
+        'is set on a component, but a hybrid has one normalisation: set "normalize" on the hybrid',
+      );
+    }
+    const { name: _n, weight: _w, ...settings } = c.json;
+    return { name, weight: c.number("weight", 1), settings };
+  });
+}
 
 /** The registered reward names. */
 export function rewardNames(): string[] {

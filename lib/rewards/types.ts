@@ -56,6 +56,19 @@ export interface RewardFunction {
   score(
     samples: readonly RewardSample[],
   ): RewardValue[] | Promise<RewardValue[]>;
+  /**
+   * For a combination of rewards (`hybrid`): its values and each
+   * component's, in one pass; {@link scoreRewards} uses it instead of
+   * `score` and returns the components as `parts`, which trainers log
+   * beside the combination (`rewards/<component>/mean`).
+   */
+  scoreWithParts?(samples: readonly RewardSample[]): Promise<RewardParts>;
+}
+
+/** A combination's values and its components' (names and values in order). */
+export interface RewardParts {
+  values: RewardValue[];
+  parts: { names: string[]; values: RewardValue[][] };
 }
 
 /** An error raised while scoring one identified sample. */
@@ -140,6 +153,8 @@ export interface ScoredRewards {
    * {@link ScoreOptions.allNull}).
    */
   total: RewardValue[];
+  /** The components of combined rewards (`hybrid`), for logging: not in `total` again. */
+  parts: { names: string[]; values: RewardValue[][] };
 }
 
 /** Options for {@link scoreRewards}. */
@@ -184,10 +199,23 @@ export async function scoreRewards(
   const settled = await Promise.allSettled(
     fns.map((fn) => runOne(fn, samples, options.localizeErrors ?? true)),
   );
-  const values = settled.map((result) => {
+  const results = settled.map((result) => {
     if (result.status === "rejected") throw result.reason;
     return result.value;
   });
+  const values = results.map((r) => r.values);
+  const parts = {
+    names: results.flatMap((r) => r.parts?.names ?? []),
+    values: results.flatMap((r) => r.parts?.values ?? []),
+  };
+  const clash = parts.names.find((n, i) =>
+    fns.some((fn) => fn.name === n) || parts.names.indexOf(n) !== i
+  );
+  if (clash) {
+    throw new Error(
+      `two rewards are named "${clash}" (a combination's component and another reward); names key the logged metrics, give each its own`,
+    );
+  }
   const total = samples.map((sample, i) => {
     let sum = 0;
     let any = false;
@@ -209,17 +237,22 @@ export async function scoreRewards(
   });
   const names = fns.map((fn) => fn.name);
   const byName = Object.fromEntries(names.map((n, f) => [n, values[f]]));
-  return { names, values, byName, weights: w, total };
+  return { names, values, byName, weights: w, total, parts };
 }
 
 async function runOne(
   fn: RewardFunction,
   samples: readonly RewardSample[],
   localize: boolean,
-): Promise<RewardValue[]> {
+): Promise<{ values: RewardValue[]; parts?: RewardParts["parts"] }> {
   let out: unknown;
+  let parts: RewardParts["parts"] | undefined;
   try {
-    out = await fn.score(samples);
+    if (fn.scoreWithParts) {
+      const both = await fn.scoreWithParts(samples);
+      out = both.values;
+      parts = both.parts;
+    } else out = await fn.score(samples);
   } catch (error) {
     throw await failure(fn, samples, error, localize);
   }
@@ -254,7 +287,7 @@ async function runOne(
       );
     }
   });
-  return out as RewardValue[];
+  return { values: out as RewardValue[], parts };
 }
 
 async function failure(

@@ -50,6 +50,13 @@ export interface StartOptions {
    * "continue with --resume"; a study that resumes by being run again says so).
    */
   resumeHint?: string;
+  /**
+   * Names at the top of the output folder that the caller wrote there for
+   * this run (the haiku study builds its DPO stage's preference set in the
+   * stage's folder): left in place by a fresh start and --overwrite, and
+   * not taken for someone else's files.
+   */
+  keep?: readonly string[];
 }
 
 /** The tokenizer files a full fine-tune's final folder carries. */
@@ -103,6 +110,7 @@ export class RunFolder {
     private readonly releaseLock: () => void,
     private readonly watch: InterruptWatch,
     private readonly resumeHint: string,
+    private readonly keep: readonly string[],
   ) {}
 
   /**
@@ -152,6 +160,7 @@ export class RunFolder {
         releaseLock,
         watch,
         options.resumeHint ?? "continue with --resume",
+        options.keep ?? [],
       );
     } catch (error) {
       releaseLock();
@@ -180,7 +189,7 @@ export class RunFolder {
    */
   async begin(): Promise<MetricsLog> {
     if (this.signal) throw this.interruption("before training began");
-    const { ours, checkpoints } = await contents(this.dir);
+    const { ours, checkpoints } = await contents(this.dir, this.keep);
     // A fresh start removes everything an earlier run left; a resume only
     // the half-written or half-removed entries of a killed process.
     const stale = ours.filter((name) =>
@@ -238,7 +247,7 @@ async function chooseStart(
     return { dir: checkpoint, step: state.globalStep, state };
   };
   if (typeof options.resume === "string") return await at(options.resume);
-  const found = await contents(dir);
+  const found = await contents(dir, options.keep ?? []);
   const latest = found.checkpoints.at(-1);
   if (options.resume) {
     if (!latest) {
@@ -303,18 +312,18 @@ async function checkSettings(
 }
 
 /**
- * What `dir` holds: tunebook's entries (`ours`, the lock file aside), the
+ * What `dir` holds: tunebook's entries (`ours`, the lock file and `keep` aside), the
  * complete checkpoints, and entries tunebook does not write (`foreign`).
  * Without a sign of a run (metrics.jsonl, a checkpoint, a temporary), even
  * names tunebook writes are someone else's: a model folder also has a
  * config.json and a model.safetensors.
  */
-async function contents(dir: string) {
+async function contents(dir: string, keep: readonly string[]) {
   const ours: string[] = [], foreign: string[] = [];
   let runSigns = 0;
   for await (const entry of Deno.readDir(dir)) {
     const name = entry.name;
-    if (name === LOCK_FILE) continue;
+    if (name === LOCK_FILE || keep.includes(name)) continue;
     const checkpoint = entry.isDirectory && CHECKPOINT.test(name);
     const temporary = TEMPORARY.some((p) => p.test(name));
     if (checkpoint || temporary || name === "metrics.jsonl") runSigns++;

@@ -1,5 +1,5 @@
 /**
- * What every trainer (SFT, GRPO) does around its steps: claim the output
+ * What every trainer (SFT, GRPO, DPO) does around its steps: claim the output
  * folder (run_folder.ts: lock, resume checks, signals), load the model and
  * tokenizer, attach LoRA or make every weight trainable, build AdamW and the
  * schedule, resume from a checkpoint (weights, optimizer moments, data
@@ -9,6 +9,11 @@
  * A trainer opens the session, checks its data, calls `begin()` (the first
  * write to the folder) and ends each optimizer step with `afterStep()`,
  * which checkpoints when due and stops the run cleanly on SIGINT/SIGTERM.
+ *
+ * A trainer whose model has a head of its own (the reward model's score,
+ * score_head.ts) passes a {@link HeadFactory}: the decoder then loads
+ * without its LM head, and the head's parameters join the optimizer, the
+ * checkpoints and the saved weights.
  *
  * @module
  */
@@ -43,6 +48,33 @@ export type SessionConfig = Omit<
   "trainData" | "batchSize" | "gradientAccumulationSteps" | "loggingSteps"
 >;
 
+/** A head trained with the decoder, made by a {@link HeadFactory}. */
+export interface TrainedHead {
+  /** Its parameters by name; they follow the decoder's in the optimizer. */
+  readonly params: [string, tf.Variable][];
+  /** Writes the run's trained weights (decoder or adapter, and the head) to `dir`. */
+  save(dir: string): Promise<void>;
+  /** Frees the head's variables. */
+  dispose(): void;
+}
+
+/** What a head is made from, once the decoder (and any LoRA) is loaded. */
+export interface HeadContext {
+  model: CausalLM;
+  lora: LoraAdapters | null;
+  tokenizer: Tokenizer;
+  /** The folder the model was loaded from. */
+  modelDir: string;
+  /** The weights to continue from: the checkpoint resumed, else init_adapter; null: fresh. */
+  from: string | null;
+  config: SessionConfig;
+}
+
+/** Makes a trainer's head (see the module doc). */
+export interface HeadFactory {
+  create(context: HeadContext): Promise<TrainedHead>;
+}
+
 /** How to start (`resume`, `overwrite`: see run_folder.ts). */
 export interface SessionOptions extends StartOptions {
   /** Called with every metrics record (notebooks plot live from it). */
@@ -57,6 +89,7 @@ const OPTIMIZER_FILE = "optimizer.safetensors";
 export class TrainingSession {
   /** Metrics records of this process (after resume: only the new ones). */
   readonly history: MetricsRecord[] = [];
+  #checkpointFiles: ((dir: string) => Promise<void>)[] = [];
   #bar: Progress | null = null;
   #log: MetricsLog | null = null;
 
@@ -72,18 +105,21 @@ export class TrainingSession {
     readonly optimizer: AdamW,
     readonly resumeFrom: { dir: string; step: number } | null,
     private readonly folder: RunFolder,
+    private readonly head: TrainedHead | null,
   ) {}
 
   /**
    * Claims the output folder and loads everything; `name` prefixes console
    * lines ("sft", "grpo"), `fields` is the trainer's config table (its
-   * fields are recorded in every checkpoint and checked on resume).
+   * fields are recorded in every checkpoint and checked on resume), `head`
+   * a head trained with the decoder (the reward model's score).
    */
   static async open(
     name: string,
     config: SessionConfig,
     options: SessionOptions,
     fields: FieldTable,
+    head?: HeadFactory,
   ): Promise<TrainingSession> {
     const record = await runRecord(name, config, fields);
     const folder = await RunFolder.claim(
@@ -93,7 +129,7 @@ export class TrainingSession {
       record,
     );
     try {
-      return await TrainingSession.#load(name, config, options, folder);
+      return await TrainingSession.#load(name, config, options, folder, head);
     } catch (error) {
       folder.release();
       throw error;
@@ -105,13 +141,14 @@ export class TrainingSession {
     config: SessionConfig,
     options: SessionOptions,
     folder: RunFolder,
+    head?: HeadFactory,
   ): Promise<TrainingSession> {
     const resumeFrom = folder.resumeFrom;
     // Full fine-tuning trains every weight, so none may live off the heap.
-    const { model, tokenizer, dir } = await loadPretrained(
-      config.model,
-      config.lora ? {} : { trainable: true, offload: "none" },
-    );
+    const { model, tokenizer, dir } = await loadPretrained(config.model, {
+      ...(config.lora ? {} : { trainable: true, offload: "none" as const }),
+      ...(head ? { head: "score" as const } : {}),
+    });
     if (!tokenizer) {
       model.dispose();
       throw new Error(
@@ -129,7 +166,11 @@ export class TrainingSession {
     }
     if (config.lora) {
       lora = adapterDir
-        ? await loadAdapter(adapterDir, model, { seed: config.seed })
+        ? await loadAdapter(adapterDir, model, {
+          seed: config.seed,
+          // A head's run saves SEQ_CLS adapters, and may start from an SFT one.
+          taskTypes: head ? ["CAUSAL_LM", "SEQ_CLS"] : ["CAUSAL_LM"],
+        })
         : applyLora(model, { ...config.lora, init: "default" }, {
           seed: config.seed,
         });
@@ -140,7 +181,27 @@ export class TrainingSession {
     } else if (resumeFrom) {
       await loadFullWeights(model, resumeFrom.dir);
     }
-    const params = lora ? lora.parameters() : model.namedWeights();
+    let trained: TrainedHead | null = null;
+    try {
+      trained = head
+        ? await head.create({
+          model,
+          lora,
+          tokenizer,
+          modelDir: dir,
+          from: adapterDir ?? null,
+          config,
+        })
+        : null;
+    } catch (error) {
+      lora?.remove();
+      model.dispose();
+      throw error;
+    }
+    const params = [
+      ...(lora ? lora.parameters() : model.namedWeights()),
+      ...(trained?.params ?? []),
+    ];
     const optimizer = new AdamW(params, {
       lr: config.learningRate,
       beta1: config.adamBeta1,
@@ -169,6 +230,7 @@ export class TrainingSession {
       optimizer,
       resumeFrom && { dir: resumeFrom.dir, step: resumeFrom.step },
       folder,
+      trained,
     );
   }
 
@@ -234,8 +296,18 @@ export class TrainingSession {
   }
 
   /**
+   * Has every checkpoint from now on also hold a file of the trainer's own
+   * (`write(dir)` writes it into the folder being filled): state that is
+   * neither weights, optimizer nor counters, such as DPO's precomputed
+   * reference log-probs.
+   */
+  alsoCheckpoint(write: (dir: string) => Promise<void>): void {
+    this.#checkpointFiles.push(write);
+  }
+
+  /**
    * Writes `checkpoint-<step>` with weights, optimizer state, data order,
-   * the trainer's `extra` counters and the run's settings.
+   * the trainer's `extra` counters, its own files and the run's settings.
    */
   async checkpoint(
     step: number,
@@ -253,6 +325,7 @@ export class TrainingSession {
         `${dir}/${OPTIMIZER_FILE}`,
         this.optimizer.state(),
       );
+      for (const write of this.#checkpointFiles) await write(dir);
     }, this.config.saveTotalLimit);
   }
 
@@ -281,6 +354,11 @@ export class TrainingSession {
 
   /** Writes the trained weights (PEFT adapter, or the full model with its tokenizer). */
   async saveWeights(dir: string): Promise<void> {
+    if (this.head) {
+      await this.head.save(dir);
+      if (!this.lora) await copyTokenizer(this.modelDir, dir);
+      return;
+    }
     if (this.lora) {
       await saveAdapter(dir, this.lora, { baseModel: this.config.model });
       return;
@@ -292,6 +370,7 @@ export class TrainingSession {
   /** Frees the optimizer, adapters and model, and releases the output folder. */
   dispose(): void {
     this.optimizer.dispose();
+    this.head?.dispose();
     this.lora?.remove();
     this.model.dispose();
     this.folder.release();

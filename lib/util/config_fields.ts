@@ -238,6 +238,31 @@ export const field = {
     } as Field<T>;
   },
 
+  /**
+   * A list of finite numbers (a single number reads as a one-element
+   * list), e.g. DPO's `loss_weights`.
+   */
+  numberList<O extends Common<number[]>>(
+    json: string,
+    o: O,
+  ): Field<Opt<O, number[]>> {
+    return make(json, "number list", o, (r, fallback) => {
+      const v = r.json[json];
+      if (v === undefined || v === null) {
+        if (fallback !== undefined) return fallback;
+        throw r.error(json, "is missing (expected a list of numbers)");
+      }
+      const list = Array.isArray(v) ? v : [v];
+      if (!list.every((x) => typeof x === "number" && Number.isFinite(x))) {
+        throw r.error(
+          json,
+          `must be a list of finite numbers, got ${JSON.stringify(v)}`,
+        );
+      }
+      return list as number[];
+    }) as Field<Opt<O, number[]>>;
+  },
+
   /** A nested object with its own fields; null when absent. */
   section<T extends FieldTable>(
     json: string,

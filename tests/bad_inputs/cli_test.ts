@@ -11,11 +11,19 @@
 import assert from "node:assert/strict";
 import { pool, REPO_ROOT } from "../helpers/run_script.ts";
 import { type Case, CASES, type Run } from "./cases.ts";
+import { DPO_CASES } from "./cases_dpo.ts";
 import { FILE_CASES } from "./cases_files.ts";
 import { TASK_CASES } from "./cases_tasks.ts";
+import { REWARD_CASES } from "./cases_reward.ts";
 import { makeFixtures } from "./fixtures.ts";
 
-const ALL = [...CASES, ...TASK_CASES, ...FILE_CASES];
+const ALL = [
+  ...CASES,
+  ...TASK_CASES,
+  ...FILE_CASES,
+  ...DPO_CASES,
+  ...REWARD_CASES,
+];
 
 /** The script of each deno.json task ("deno run -A lib/cli/x.ts"). */
 const SCRIPTS: Record<string, string> = Object.fromEntries(

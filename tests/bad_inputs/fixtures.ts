@@ -9,6 +9,7 @@ import { initEngine } from "../../lib/engine/mod.ts";
 import { loadPretrained } from "../../lib/model/pretrained.ts";
 import { applyLora, saveAdapter } from "../../lib/peft/mod.ts";
 import { runSftFromConfig } from "../../lib/train/sft/from_config.ts";
+import { runRewardFromConfig } from "../../lib/train/reward/from_config.ts";
 import { writeTinyChatModel } from "../helpers/chat_model.ts";
 
 /** The model's context: short enough that a long row does not fit. */
@@ -20,6 +21,8 @@ export interface Fixtures {
   model: string;
   adapter: string;
   checkpoint: string;
+  /** A reward model (SEQ_CLS adapter) on `model`, written by deno task reward's trainer. */
+  rewardModel: string;
   /** Writes `content` (text, bytes or JSON) to `root/name` and returns the path. */
   file(name: string, content: string | Uint8Array | unknown): string;
   /** A fresh output path under root (never created here). */
@@ -57,7 +60,7 @@ const conversation = (topic: string) => ({
   ],
 });
 
-/** Builds every fixture (about two seconds: one tiny SFT step for a checkpoint). */
+/** Builds every fixture (about two seconds: one tiny SFT step for a checkpoint, one reward-model step). */
 export async function makeFixtures(): Promise<Fixtures> {
   await initEngine({ verbose: false });
   const root = await Deno.makeTempDir({ prefix: "bad-inputs-" });
@@ -65,7 +68,14 @@ export async function makeFixtures(): Promise<Fixtures> {
     seed: 1,
     context: CONTEXT,
   });
+  // Cases run as a pool after every set-up: two cases writing one name would
+  // test each other's file, so a repeated name is a mistake in the cases.
+  const written = new Set<string>();
   const file = (name: string, content: unknown) => {
+    if (written.has(name)) {
+      throw new Error(`fixture file ${name} written twice`);
+    }
+    written.add(name);
     const path = `${root}/${name}`;
     if (content instanceof Uint8Array) Deno.writeFileSync(path, content);
     else {
@@ -133,6 +143,23 @@ export async function makeFixtures(): Promise<Fixtures> {
     { progress: false },
   );
 
+  const rewardModel = `${root}/reward-model`;
+  await runRewardFromConfig(
+    {
+      model,
+      train_data: file(
+        "pairs.jsonl",
+        jsonl([{ prompt: "Say rain", chosen: " rain", rejected: " snow" }]),
+      ),
+      output_dir: rewardModel,
+      lora,
+      max_steps: 1,
+      save_steps: 0,
+    },
+    "fixture",
+    { progress: false },
+  );
+
   const copyDir = (from: string, name: string, change: (d: string) => void) => {
     const dir = `${root}/${name}`;
     Deno.mkdirSync(dir);
@@ -149,6 +176,7 @@ export async function makeFixtures(): Promise<Fixtures> {
     model,
     adapter,
     checkpoint: `${run}/checkpoint-1`,
+    rewardModel,
     file,
     out,
     sftConfig,

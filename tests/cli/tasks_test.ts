@@ -30,7 +30,7 @@ function assertUsageError(run: ScriptRun, name: string, mention: string) {
 }
 
 Deno.test("every task: --help prints its usage and exits 0", async () => {
-  assert.ok(TASKS.length >= 18, `deno.json lists ${TASKS.length} tasks`);
+  assert.ok(TASKS.length >= 19, `deno.json lists ${TASKS.length} tasks`);
   const runs = await pool(TASKS, (name) => runTask(name, ["--help"]));
   TASKS.forEach((name, i) => {
     const { code, stdout, stderr } = runs[i];
@@ -58,6 +58,10 @@ Deno.test("bad values are one line naming the flag, exit 2, before anything load
     ["sft", ["--config", "c.json", "--max-steps", "x"], "--max-steps"],
     ["sft", [], "--config is required"],
     ["grpo", ["--config", "c.json", "--max-steps", "0"], "--max-steps"],
+    ["dpo", ["--config", "c.json", "--max-steps", "1.5"], "--max-steps"],
+    ["dpo", [], "--config is required"],
+    ["reward", [], "--config is required"],
+    ["reward", ["--config", "c.json", "--max-steps", "-2"], "--max-steps"],
     ["train:demo", ["--steps", "-1"], "--steps"],
     ["train:demo", ["--lr", "abc"], "--lr"],
     ["pretrain", ["--steps", "abc"], "--steps"],
@@ -69,6 +73,8 @@ Deno.test("bad values are one line naming the flag, exit 2, before anything load
     ["data:math", ["--level", "hard"], "--level"],
     ["train:haiku", ["--counter", "syllables"], "--counter"],
     ["train:math", ["--steps", "1e9x"], "--steps"],
+    ["train:safety", ["--k", "0"], "--k"],
+    ["train:safety", ["--dpo-lr", "-1"], "--dpo-lr"],
     ["test", ["--filter"], "--filter"],
     ["test", ["--allow-all"], "--allow-all"],
     ["bench", ["nope"], '"nope"'],

@@ -242,7 +242,7 @@ Deno.test("split words in file and folder names; gemma_haiku's folder; a lone fi
       chooseDataFiles(["README.md", "a.txt"], { split: "train", source: "x" }),
     {
       message:
-        "x has no data files (readable: .json, .jsonl, .ndjson, .csv, .parquet)",
+        "x has no data files (readable: .json, .jsonl, .ndjson, .csv, .parquet, .json.gz, .jsonl.gz, .ndjson.gz, .csv.gz)",
     },
   );
   assert.equal(canonicalSplit("EVAL"), "test");

@@ -287,3 +287,75 @@ Deno.test("unknown extensions and missing files are named", async () => {
     (e: Error) => e.message.startsWith("x.txt: unsupported data file type"),
   );
 });
+
+async function gzipBytes(
+  bytes: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array> {
+  const stream = new Blob([bytes]).stream()
+    .pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+Deno.test("gzip: .jsonl.gz, .json.gz and .csv.gz read as their text format, line numbers kept", async () => {
+  await withTempDir(async (dir) => {
+    const encode = (text: string) => new TextEncoder().encode(text);
+    assert.equal(isDataFile("harmless-base/train.jsonl.gz"), true);
+    assert.equal(isDataFile("model.safetensors.gz"), false);
+    const jsonl = await Deno.readFile(`${FIXTURES}gsm8k.jsonl`);
+    await Deno.writeFile(`${dir}/g.jsonl.gz`, await gzipBytes(jsonl));
+    const plain = await readRows(`${FIXTURES}gsm8k.jsonl`);
+    const rows = await readRows(`${dir}/g.jsonl.gz`);
+    assert.deepEqual(rows, plain);
+    assert.deepEqual(rows.map((r, i) => rowLocation(r, i)), [
+      "line 1",
+      "line 3",
+      "line 4",
+    ]);
+    await Deno.writeFile(
+      `${dir}/a.json.gz`,
+      await gzipBytes(encode('[{"q": "one"}, {"q": "two"}]')),
+    );
+    assert.deepEqual(await readRows(`${dir}/a.json.gz`), [
+      { q: "one" },
+      { q: "two" },
+    ]);
+    await Deno.writeFile(
+      `${dir}/c.csv.gz`,
+      await gzipBytes(encode('q,a\r\nhi,"two\r\nlines"\r\n')),
+    );
+    const csv = await readRows(`${dir}/c.csv.gz`);
+    assert.deepEqual(csv, [{ q: "hi", a: "two\nlines" }]);
+    assert.equal(rowLocation(csv[0], 0), "line 2 (record 1)");
+    // A bad line inside the compressed text is named by its line.
+    await Deno.writeFile(
+      `${dir}/bad.jsonl.gz`,
+      await gzipBytes(encode('{"a": 1}\n{"a": \n')),
+    );
+    await assert.rejects(
+      readRows(`${dir}/bad.jsonl.gz`),
+      (e: Error) =>
+        e.message.startsWith(`${dir}/bad.jsonl.gz line 2: invalid JSON: `),
+    );
+  });
+});
+
+Deno.test("gzip: a corrupt or truncated stream is an error naming the file", async () => {
+  await withTempDir(async (dir) => {
+    const whole = await gzipBytes(
+      new TextEncoder().encode('{"a": 1}\n'.repeat(50)),
+    );
+    await Deno.writeFile(`${dir}/cut.jsonl.gz`, whole.subarray(0, 20));
+    await assert.rejects(
+      readRows(`${dir}/cut.jsonl.gz`),
+      (e: Error) =>
+        !(e instanceof TypeError) &&
+        e.message.startsWith(`${dir}/cut.jsonl.gz: not a valid gzip file: `),
+    );
+    await Deno.writeTextFile(`${dir}/plain.json.gz`, '[{"a": 1}]');
+    await assert.rejects(
+      readRows(`${dir}/plain.json.gz`),
+      (e: Error) =>
+        e.message.startsWith(`${dir}/plain.json.gz: not a valid gzip file: `),
+    );
+  });
+});

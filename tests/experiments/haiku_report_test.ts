@@ -45,7 +45,7 @@ Deno.test("summary.csv has gemma_haiku's columns first and the report's numbers"
   const [base, tuned] = await twoReports();
   const dir = await Deno.makeTempDir({ prefix: "eval_report_" });
   try {
-    const layout = haikuLayout({ paired: ["tuned", "base"] });
+    const layout = haikuLayout({ paired: [["tuned", "base"]] });
     const files = await writeReport(`${dir}/run`, [base, tuned], layout);
     const text = await Deno.readTextFile(files.summaryCsv);
     const header = text.split("\n")[0].split(",");

@@ -3,7 +3,18 @@ import { parse } from "csv-parse/sync";
 import { initEngine } from "../../lib/engine/mod.ts";
 import { evaluateGemini } from "../../lib/experiments/haiku/evaluate.ts";
 import { haikuStudySettings } from "../../lib/experiments/haiku/settings.ts";
+import {
+  PREFERENCE_FILE,
+  runStage,
+  stageDir,
+  STAGES,
+} from "../../lib/experiments/haiku/stages.ts";
 import { runHaikuStudy } from "../../lib/experiments/haiku/study.ts";
+import {
+  latestCheckpoint,
+  readTrainerState,
+} from "../../lib/train/checkpoints.ts";
+import { MetricsLog } from "../../lib/train/metrics_log.ts";
 import { FakeGemini } from "../gemini/fake_gemini.ts";
 
 await initEngine({ verbose: false });
@@ -17,7 +28,7 @@ async function tempSettings() {
   return { root, settings };
 }
 
-Deno.test("haiku study (fast): five stages, six evaluated models, seed columns, reruns keep finished stages", async () => {
+Deno.test("haiku study (fast): six stages, seven evaluated models, seed columns, reruns keep finished stages", async () => {
   const { root, settings } = await tempSettings();
   const lines: string[] = [];
   const result = await runHaikuStudy(settings, {
@@ -31,6 +42,7 @@ Deno.test("haiku study (fast): five stages, six evaluated models, seed columns, 
     "SFT → RL regular",
     "SFT → RL sparse",
     "fullrun (SFT → RL sparse → RL regular)",
+    "SFT → DPO",
   ]);
   const csv = parse(
     await Deno.readTextFile(`${settings.resultsDir}/summary.csv`),
@@ -46,6 +58,7 @@ Deno.test("haiku study (fast): five stages, six evaluated models, seed columns, 
     "total_samples",
     "error",
   ]);
+  assert.equal(csv.length, 7);
   for (const row of csv) {
     assert.equal(
       Number(row.total_samples),
@@ -56,9 +69,74 @@ Deno.test("haiku study (fast): five stages, six evaluated models, seed columns, 
     assert.ok((await Deno.stat(file)).size > 0, file);
   }
   assert.match(result.paired, /Haiku Score/);
+  assert.match(result.pairedDpo, /Haiku Score/);
+  const summary = await Deno.readTextFile(`${settings.resultsDir}/summary.md`);
+  assert.match(summary, /### SFT → DPO against SFT, paired by prompt/);
+
+  // The preference set lives in the stage's folder, and its counts reach
+  // the results: every sampled training topic gave a pair, a tie or two
+  // equal texts.
+  const dpoDir = stageDir(settings, "sft-dpo");
+  const prefs = result.preferences!;
+  assert.equal(prefs.prompts, settings.dpo.prompts);
+  assert.equal(prefs.k, settings.dpo.k);
+  assert.equal(prefs.pairs + prefs.ties + prefs.sameText, prefs.prompts);
+  assert.ok(prefs.pairs > 0);
+  const pairsFile = `${dpoDir}/${PREFERENCE_FILE}`;
+  const rows = (await Deno.readTextFile(pairsFile)).trim().split("\n");
+  assert.equal(rows.length, prefs.pairs);
+  assert.deepEqual(
+    JSON.parse(
+      await Deno.readTextFile(
+        `${settings.resultsDir}/preferences_sft-dpo.json`,
+      ),
+    ),
+    prefs,
+  );
+  assert.match(
+    summary,
+    new RegExp(`SFT → DPO\\*\\* trained on .*: ${prefs.pairs} pairs from`),
+  );
+
+  // DPO continued the SFT adapter against itself as the reference: before
+  // the first update policy and reference agree, so the sigmoid loss is
+  // ln 2 and both implicit rewards 0 (with the base model as reference they
+  // would be β × the log-ratio SFT moved, and the loss would not be ln 2).
+  const first = (await MetricsLog.read(`${dpoDir}/metrics.jsonl`))[0];
+  assert.ok(
+    Math.abs((first.loss as number) - Math.LN2) < 1e-5,
+    `${first.loss}`,
+  );
+  for (const side of ["chosen", "rejected"]) {
+    const reward = first[`rewards/${side}`] as number;
+    assert.ok(Math.abs(reward) < 1e-5, `rewards/${side} ${reward}`);
+  }
+  const checkpoint = (await latestCheckpoint(dpoDir))!;
+  const recorded = (await readTrainerState(checkpoint.dir)).config!;
+  assert.equal(recorded.init_adapter, stageDir(settings, "sft"));
+  assert.equal(recorded.beta, 0.1);
+  assert.deepEqual(recorded.loss_type, ["sigmoid"]);
+  assert.equal(recorded.max_steps, settings.dpo.steps);
+
+  // A rerun after the five older stages finished trains only SFT → DPO,
+  // from the same (seeded) preference set.
+  const pairs = await Deno.readTextFile(pairsFile);
+  await Deno.remove(dpoDir, { recursive: true });
   const again: string[] = [];
   await runHaikuStudy(settings, { log: (l) => again.push(l), progress: false });
   assert.equal(again.filter((l) => l.includes("already trained")).length, 5);
+  assert.ok(again.includes("stage sft-dpo: dpo, from sft"));
+  assert.equal(await Deno.readTextFile(pairsFile), pairs);
+
+  // Interrupted after its last checkpoint: the stage resumes with the
+  // complete preference set kept, then counts as trained.
+  await Deno.remove(`${dpoDir}/adapter_model.safetensors`);
+  const resumed: string[] = [];
+  const dpo = STAGES.find((s) => s.name === "sft-dpo")!;
+  const hooks = { log: (l: string) => resumed.push(l), progress: false };
+  assert.equal(await runStage(settings, dpo, hooks), "trained");
+  assert.match(resumed.join("\n"), /preference set kept: \d+ pairs/);
+  assert.equal(await runStage(settings, dpo, hooks), "skipped");
   await Deno.remove(root, { recursive: true });
 });
 

@@ -1,10 +1,12 @@
 /**
  * The one batch type and the one log-prob path: layouts of the builders,
  * the counted next-token positions, log-probs at a sampling temperature,
- * and host scoring equal to the differentiable path.
+ * host scoring equal to the differentiable path, and the vocabulary-mean
+ * logits DPO logs.
  */
 import assert from "node:assert/strict";
 import { initEngine, tf } from "../../lib/engine/mod.ts";
+import { loadOpenBlas } from "../../lib/engine/blas.ts";
 import {
   attendedTokens,
   padBatch,
@@ -12,7 +14,10 @@ import {
   targetMask,
 } from "../../lib/model/batch.ts";
 import { CausalLM } from "../../lib/model/decoder.ts";
-import { batchLogProbs } from "../../lib/model/logprobs.ts";
+import {
+  batchLogProbs,
+  batchLogProbsAndMeanLogits,
+} from "../../lib/model/logprobs.ts";
 import { scoreBatch } from "../../lib/model/score.ts";
 import { tinyLlamaConfig } from "../helpers/tiny_models.ts";
 
@@ -91,4 +96,41 @@ Deno.test("batchLogProbs: log-softmax of logits / T at the next token; scoreBatc
   assert.ok(at1.some((v, i) => Math.abs(v - at07[i]) > 1e-3));
   tf.dispose([ids, logits]);
   model.dispose();
+});
+
+Deno.test("batchLogProbsAndMeanLogits: the same log-probs, and each position's logits averaged over the vocabulary (heap and host heads)", () => {
+  const b = promptCompletionBatch([
+    { promptIds: [5, 6, 7], completionIds: [8, 9, 11] },
+    { promptIds: [12, 13], completionIds: [14] },
+  ], 0);
+  const offloads = loadOpenBlas().ok
+    ? (["none", "frozen-linears"] as const)
+    : (["none"] as const);
+  for (const offload of offloads) {
+    const model = CausalLM.random(tinyLlamaConfig(), {
+      seed: 2,
+      std: 0.3,
+      offload,
+    });
+    const ids = tf.tensor2d(b.ids, [b.batch, b.length], "int32");
+    const want = tf.tidy(() =>
+      tf.mean(
+        model.logits(model.forward(ids, { attentionMask: b.attentionMask })),
+        -1,
+      ).arraySync()
+    ) as number[][];
+    const { logps, meanLogits } = batchLogProbsAndMeanLogits(model, b);
+    assert.deepEqual(logps.dataSync(), scoreBatch(model, b));
+    const got = meanLogits.arraySync() as number[][];
+    for (let r = 0; r < b.batch; r++) {
+      for (let t = 0; t < b.length - 1; t++) {
+        assert.ok(
+          Math.abs(got[r][t] - want[r][t]) < 1e-5,
+          `${offload}: row ${r}, position ${t}: ${got[r][t]} vs ${want[r][t]}`,
+        );
+      }
+    }
+    tf.dispose([ids, logps, meanLogits]);
+    model.dispose();
+  }
 });

@@ -113,3 +113,17 @@ Deno.test("a missing or stale kernel spec is refused before Jupyter starts", asy
     await Deno.remove(stale, { recursive: true });
   }
 });
+
+Deno.test("cells have 600 s in fast mode and no limit with full settings (a cell may train a whole study)", () => {
+  const timeout = (fast: boolean, cellTimeoutSeconds?: number) =>
+    nbconvertCommand("a.ipynb", {
+      output: "/tmp/out/a.ipynb",
+      fast,
+      cellTimeoutSeconds,
+    }, undefined).args.find((a) =>
+      a.startsWith("--ExecutePreprocessor.timeout=")
+    );
+  assert.equal(timeout(true), "--ExecutePreprocessor.timeout=600");
+  assert.equal(timeout(false), "--ExecutePreprocessor.timeout=-1");
+  assert.equal(timeout(false, 30), "--ExecutePreprocessor.timeout=30");
+});

@@ -3,11 +3,12 @@
  * 8 and 4).
  *
  * Two fresh processes run `train:haiku --fast` — SFT, four short GRPO
- * stages, the evaluation of six models and a Gemini row answered by a local
- * fake server — into the same folder one after the other, the second while
- * another process keeps a CPU busy. Every file they write must be equal
- * byte for byte: adapters, optimizer states, completions, tables, charts,
- * settings (metrics.jsonl without its wall-clock timings).
+ * stages, a short DPO stage on its own preference set, the evaluation of
+ * seven models and a Gemini row answered by a local fake server — into the
+ * same folder one after the other, the second while another process keeps
+ * a CPU busy. Every file they write must be equal byte for byte: adapters,
+ * optimizer states, completions, preference sets, tables, charts, settings
+ * (metrics.jsonl without its wall-clock timings).
  *
  * Then, on those trained stages, a Gemini row that fails (a bad key through
  * the task, HTTP 500s through the library) leaves the local results written
@@ -19,6 +20,7 @@
 import assert from "node:assert/strict";
 import { initEngine } from "../../lib/engine/mod.ts";
 import { haikuStudySettings } from "../../lib/experiments/haiku/settings.ts";
+import { STAGES } from "../../lib/experiments/haiku/stages.ts";
 import { runHaikuStudy } from "../../lib/experiments/haiku/study.ts";
 import { FakeGemini } from "../gemini/fake_gemini.ts";
 import { runScript, type ScriptRun } from "../helpers/run_script.ts";
@@ -100,11 +102,11 @@ Deno.test("train:haiku --fast twice in fresh processes, the second beside a busy
   const a = await snapshot(`${ROOT}/a`);
   const b = await snapshot(`${ROOT}/b`);
   assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort());
-  const stages = ["sft", "rl-sparse", "sft-rl", "sft-rl-sparse", "fullrun"];
-  for (const stage of stages) {
+  for (const { name: stage } of STAGES) {
     assert.ok(a.has(`checkpoints/${stage}/adapter_model.safetensors`), stage);
   }
   assert.ok(a.has("results/summary.md") && a.has("results/settings.json"));
+  assert.ok(a.has("checkpoints/sft-dpo/preferences.jsonl"));
   const differ = [...a.keys()].filter((path) => a.get(path) !== b.get(path));
   assert.deepEqual(differ, [], "files that differ between the two runs");
   const summary = await Deno.readTextFile(`${ROOT}/b/results/summary.md`);
@@ -140,15 +142,17 @@ Deno.test("train:haiku with a bad Gemini key: local results written and complete
     /\*\*Gemini row \(gemini-2\.5-flash\) failed\*\*, so it is not in the table: .*API key not valid/,
   );
   assert.doesNotMatch(summary, /\| gemini-2\.5-flash \|/);
-  // The six local rows are the ones the full run wrote, unchanged.
+  // The local rows (base and a pipeline per stage) are the ones the full
+  // run wrote, unchanged.
   const reports = JSON.parse(
     await Deno.readTextFile(`${OUT}/results/reports.json`),
   );
   const full = JSON.parse(
     await Deno.readTextFile(`${ROOT}/a/results/reports.json`),
   );
-  assert.equal(reports.length, 6);
-  assert.deepEqual(reports, full.slice(0, 6));
+  const local = STAGES.length + 1;
+  assert.equal(reports.length, local);
+  assert.deepEqual(reports, full.slice(0, local));
   assert.doesNotMatch(summary + run.stdout + run.stderr, new RegExp(KEY));
 });
 
@@ -189,7 +193,7 @@ Deno.test("the study with a Gemini API answering 500: local results first, the r
       : "";
     assert.match(reason, /500/);
     assert.ok(!reason.includes("\n"), "one line");
-    assert.equal(result.reports.length, 6);
+    assert.equal(result.reports.length, STAGES.length + 1);
     assert.ok(
       lines.some((l) =>
         l.includes("the Gemini row (gemini-2.5-flash) failed") &&

@@ -12,7 +12,13 @@ const sample = (completion: string): RewardSample => ({
 });
 
 Deno.test("registry: every name that needs no run context builds from its defaults", () => {
-  const needsSettings = new Set(["length", "soft_overlong", "rubric_judge"]);
+  const needsSettings = new Set([
+    "length",
+    "soft_overlong",
+    "rubric_judge",
+    "reward_model",
+    "hybrid",
+  ]);
   for (const name of rewardNames().filter((n) => !needsSettings.has(n))) {
     const fn = rewardFromConfig(name, {}, "test.json", "rewards[0]");
     assert.equal(typeof fn.score, "function", name);

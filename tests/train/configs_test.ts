@@ -6,6 +6,7 @@ import {
 import { parseGrpoConfig } from "../../lib/train/grpo/config.ts";
 import { grpoRewards } from "../../lib/train/grpo/from_config.ts";
 import { parseSftConfig } from "../../lib/train/sft/config.ts";
+import { parseRewardConfig } from "../../lib/train/reward/config.ts";
 import type { FieldTable } from "../../lib/util/config_fields.ts";
 import { replaceMarkedSections } from "../../lib/util/marked_sections.ts";
 import { REPO_ROOT } from "../helpers/run_script.ts";
@@ -13,7 +14,12 @@ import { REPO_ROOT } from "../helpers/run_script.ts";
 Deno.test("README's config field tables match the declarations (deno task docs rewrites them)", async () => {
   const readme = await Deno.readTextFile(`${REPO_ROOT}README.md`);
   const sections = fieldTableSections();
-  assert.deepEqual(Object.keys(sections), ["fields:sft", "fields:grpo"]);
+  assert.deepEqual(Object.keys(sections), [
+    "fields:sft",
+    "fields:grpo",
+    "fields:dpo",
+    "fields:reward",
+  ]);
   assert.equal(
     replaceMarkedSections(readme, sections, "README.md"),
     readme,
@@ -52,6 +58,18 @@ Deno.test("trainer configs: the shared fields keep each trainer's TRL defaults",
     "g.json",
   );
   assert.equal(grpo.learningRate, 1e-6);
+  // RewardConfig: lr 1e-4 with or without LoRA, logging 10, max_length 1024,
+  // dropout off, no centring, no eos_token override; TrainingArguments' 3 epochs.
+  for (const extra of [{}, { lora: {} }]) {
+    const reward = parseRewardConfig({ ...base, ...extra }, "r.json");
+    assert.equal(reward.learningRate, 1e-4);
+    assert.equal(reward.loggingSteps, 10);
+    assert.equal(reward.maxLength, 1024);
+    assert.equal(reward.disableDropout, true);
+    assert.equal(reward.centerRewardsCoefficient, null);
+    assert.equal(reward.eosToken, null);
+    assert.equal(reward.numTrainEpochs, 3);
+  }
   assert.equal(grpo.loggingSteps, 1);
   assert.equal(grpo.lora, null);
   assert.deepEqual(

@@ -236,6 +236,25 @@ Deno.test("a folder with files tunebook did not write is never taken, with or wi
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("files the caller wrote for the run (keep) are neither refused nor removed, and nothing else is let in", async () => {
+  const { root, raw, out } = await setUp({ max_steps: 2, save_steps: 1 });
+  await Deno.mkdir(out);
+  await Deno.writeTextFile(`${out}/pairs.jsonl`, "mine");
+  const keep = ["pairs.jsonl"];
+  await sft(raw, {}, { keep, stopAfterStep: 1 });
+  await sft(raw, {}, { keep, resume: true });
+  assert.ok(await exists(`${out}/adapter_model.safetensors`));
+  await sft(raw, {}, { keep, overwrite: true });
+  assert.equal(await Deno.readTextFile(`${out}/pairs.jsonl`), "mine");
+  // Kept names are the caller's only: another file is still refused.
+  await Deno.writeTextFile(`${out}/notes.txt`, "mine");
+  await assert.rejects(
+    () => sft(raw, {}, { keep, overwrite: true }),
+    /notes\.txt was not written by tunebook/,
+  );
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("two runs into one folder: the second refuses, naming the first's pid and host", async () => {
   const { root, raw } = await setUp({ max_steps: 4 });
   const results = await Promise.allSettled([sft(raw), sft(raw)]);

@@ -6,7 +6,7 @@
  * syllable counter the numbers come from.
  *
  * ```ts
- * await writeReport("results/haiku/main", reports, haikuLayout({ paired: ["fullrun", "base"] }));
+ * await writeReport("results/haiku/main", reports, haikuLayout({ paired: [["fullrun", "base"]] }));
  * console.log(haikuSummaryTable(reports));
  * ```
  *
@@ -73,8 +73,8 @@ export function haikuScoreBars(reports: readonly EvalReport[]): string {
 
 /** Options of {@link haikuLayout}. */
 export interface HaikuLayoutOptions {
-  /** Models compared in summary.md, paired by prompt (A − B), when both are reported. */
-  paired?: [string, string];
+  /** Pairs of models compared in summary.md, paired by prompt (A − B), when both are reported. */
+  paired?: readonly (readonly [string, string])[];
   /** Markdown paragraphs after the tables (e.g. why the Gemini row is missing). */
   notes?: readonly string[];
 }
@@ -109,10 +109,11 @@ export function haikuLayout(options: HaikuLayoutOptions = {}): ReportLayout {
     },
     summaryMarkdown: (reports) => {
       const parts = [haikuSummaryTable(reports)];
-      const [a, b] = (options.paired ?? []).map((name) =>
-        reports.find((r) => r.model === name)
-      );
-      if (a && b) {
+      for (const pair of options.paired ?? []) {
+        const [a, b] = pair.map((name) =>
+          reports.find((r) => r.model === name)
+        );
+        if (!a || !b) continue;
         parts.push(
           `### ${a.model} against ${b.model}, paired by prompt`,
           pairedTable(a, b),

@@ -1,9 +1,10 @@
 /**
  * The haiku study end to end (gemma_haiku, `train_models.py` + `full_eval.py` +
- * `gemini_eval.py`): train the five stages, evaluate the base model, each
- * pipeline's result and Gemini on the same prompts, and write the table,
- * the paired comparison of fullrun against base, and the plots to
- * results/haiku/<run>/.
+ * `gemini_eval.py`), with SFT → DPO beside gemma_haiku's pipelines: train
+ * the six stages, evaluate the base model, each pipeline's result and Gemini
+ * on the same prompts, and write the table, the paired comparisons of
+ * fullrun against base and of SFT → DPO against SFT, the DPO stage's
+ * preference set counts and the plots to results/haiku/<run>/.
  *
  * The local results are written before the Gemini row is asked for: a bad
  * key, no network or a failing API cannot cost the run. The row is then
@@ -21,6 +22,7 @@ import { writeSvg } from "../../plot/mod.ts";
 import { MetricsLog, type MetricsRecord } from "../../train/metrics_log.ts";
 import { geminiSkipMessage } from "../../gemini/mod.ts";
 import { errorKind, messageOf } from "../../util/errors.ts";
+import { writeJsonFile } from "../../util/json_files.ts";
 import {
   evaluateGemini,
   evaluateVariants,
@@ -30,6 +32,11 @@ import {
 import { haikuLayout } from "./report.ts";
 import type { HaikuStudySettings } from "./settings.ts";
 import {
+  describePreferences,
+  type HaikuPreferenceReport,
+} from "./preferences.ts";
+import {
+  readPreferenceReport,
   runStage,
   type Stage,
   stageDir,
@@ -65,18 +72,30 @@ export interface StudyResult {
   gemini: GeminiOutcome | null;
   /** Markdown of fullrun vs base, paired on the same prompts. */
   paired: string;
+  /** Markdown of SFT → DPO vs SFT, paired on the same prompts. */
+  pairedDpo: string;
+  /** The SFT → DPO stage's preference set: pairs, ties, mean rewards (null: its report is missing). */
+  preferences: HaikuPreferenceReport | null;
   /** Whether fullrun's Haiku Score beats base with a CI that excludes zero. */
   fullrunBeatsBase: boolean;
   files: string[];
 }
 
-/** The pipelines' final stages, in gemma_haiku's table order. */
+/** The pipelines' final stages, in gemma_haiku's table order, then ours. */
 const PIPELINES: readonly StageName[] = [
   "sft",
   "rl-sparse",
   "sft-rl",
   "sft-rl-sparse",
   "fullrun",
+  "sft-dpo",
+];
+
+/** Each comparison paired by prompt: [A, B, the file of A − B]. */
+const PAIRED: readonly [StageName | "base", StageName | "base", string][] = [
+  ["fullrun", "base", "paired_fullrun_vs_base.md"],
+  // Whether DPO on its own samples improved the model it started from.
+  ["sft-dpo", "sft", "paired_sft-dpo_vs_sft.md"],
 ];
 
 /** Trains every stage (skipping finished ones), then evaluates and writes the results. */
@@ -96,6 +115,7 @@ export async function runHaikuStudy(
         );
         hooks.onStageStart?.(s);
       },
+      log,
       onLog: hooks.onLog,
       progress: hooks.progress,
     });
@@ -103,11 +123,10 @@ export async function runHaikuStudy(
       log(`stage ${stage.name}: already trained, kept`);
     }
   }
-  const label = (name: StageName) => STAGES.find((s) => s.name === name)!.label;
   const variants: Variant[] = [
     { name: "base", adapter: null },
     ...PIPELINES.map((name) => ({
-      name: label(name),
+      name: labelOf(name),
       adapter: stageDir(settings, name),
     })),
   ];
@@ -176,34 +195,54 @@ function geminiNote(outcome: GeminiOutcome | null): string[] {
   return [];
 }
 
+/** The summary.md paragraph on the DPO stage's preference set. */
+function preferenceNote(report: HaikuPreferenceReport | null): string {
+  return report
+    ? `**SFT → DPO** trained on the SFT adapter's own answers: ${
+      describePreferences(report)
+    }.`
+    : "**SFT → DPO:** its preference set's report is missing from the stage folder.";
+}
+
 /** Writes every result file of `reports` (the local rows, and Gemini's when there). */
 async function writeResults(
   settings: HaikuStudySettings,
   reports: EvalReport[],
   gemini: GeminiOutcome | null,
 ): Promise<StudyResult> {
-  const base = reports[0];
-  const fullrun = reports.find((r) => r.model === fullrunLabel())!;
+  const row = (name: StageName | "base") => {
+    const model = name === "base" ? "base" : labelOf(name);
+    return reports.find((r) => r.model === model)!;
+  };
+  const preferences = await readPreferenceReport(settings, "sft-dpo");
   const written = await writeReport(
     settings.resultsDir,
     reports,
     haikuLayout({
-      paired: [fullrun.model, base.model],
-      notes: geminiNote(gemini),
+      paired: PAIRED.map(([a, b]) => [row(a).model, row(b).model]),
+      notes: [preferenceNote(preferences), ...geminiNote(gemini)],
     }),
     { settings },
   );
-  const paired = pairedTable(fullrun, base);
-  const haiku = compareReports(fullrun, base).haiku;
+  const tables: string[] = [], pairedPaths: string[] = [];
+  for (const [a, b, file] of PAIRED) {
+    tables.push(pairedTable(row(a), row(b)));
+    pairedPaths.push(`${settings.resultsDir}/${file}`);
+    await Deno.writeTextFile(pairedPaths.at(-1)!, tables.at(-1) + "\n");
+  }
+  const [paired, pairedDpo] = tables;
+  const haiku = compareReports(row("fullrun"), row("base")).haiku;
   const fullrunBeatsBase = haiku !== null && haiku.difference.low > 0;
-  const pairedPath = `${settings.resultsDir}/paired_fullrun_vs_base.md`;
-  await Deno.writeTextFile(pairedPath, paired + "\n");
+  const preferencesPath = `${settings.resultsDir}/preferences_sft-dpo.json`;
+  await writeJsonFile(preferencesPath, preferences);
   const curvesPath = `${settings.resultsDir}/reward_curves.svg`;
   await writeSvg(curvesPath, rewardCurves(await stageRewards(settings)));
   return {
     reports,
     gemini,
     paired,
+    pairedDpo,
+    preferences,
     fullrunBeatsBase,
     files: [
       written.summaryCsv,
@@ -213,14 +252,15 @@ async function writeResults(
       written.reportsJson,
       written.settingsJson!,
       ...Object.values(written.charts),
-      pairedPath,
+      ...pairedPaths,
+      preferencesPath,
       curvesPath,
     ],
   };
 }
 
-function fullrunLabel(): string {
-  return STAGES.find((s) => s.name === "fullrun")!.label;
+function labelOf(name: StageName): string {
+  return STAGES.find((s) => s.name === name)!.label;
 }
 
 /** Reward per step of the RL stages along the fullrun path and the other pipelines. */

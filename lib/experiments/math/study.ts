@@ -17,7 +17,7 @@
 import { writeSvg } from "../../plot/mod.ts";
 import type { MetricsRecord } from "../../train/metrics_log.ts";
 import { grpoRewardChart } from "../../eval/charts.ts";
-import { writeReport } from "../../eval/report.ts";
+import { reportPaths, writeReport } from "../../eval/report.ts";
 import type { EvalReport } from "../../eval/types.ts";
 import {
   loggedGrpoRecords,
@@ -83,14 +83,5 @@ export async function writeMathResults(
       await loggedGrpoRecords(stageAdapters(settings.checkpointsDir)),
     ),
   );
-  return [
-    files.summaryMd,
-    files.summaryCsv,
-    files.perPromptCsv,
-    files.samplesCsv,
-    files.reportsJson,
-    files.settingsJson!,
-    ...Object.values(files.charts),
-    rewards,
-  ];
+  return [...reportPaths(files), rewards];
 }

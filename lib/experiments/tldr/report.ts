@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { writeReport } from "../../eval/report.ts";
+import { reportPaths, writeReport } from "../../eval/report.ts";
 import { pairedTable, summaryTable } from "../../eval/tables.ts";
 import type { EvalReport, ReportLayout } from "../../eval/types.ts";
 import { histogram } from "../../plot/mod.ts";
@@ -85,13 +85,5 @@ export async function writeTldrResults(
     tldrLayout(settings),
     { settings },
   );
-  return [
-    files.summaryMd,
-    files.summaryCsv,
-    files.perPromptCsv,
-    files.samplesCsv,
-    files.reportsJson,
-    files.settingsJson!,
-    ...Object.values(files.charts),
-  ];
+  return reportPaths(files);
 }

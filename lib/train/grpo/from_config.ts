@@ -20,6 +20,7 @@ import {
 } from "../../gemini/mod.ts";
 import { resolveModelSource } from "../../model/source.ts";
 import {
+  loadRewardModels,
   type RewardContext,
   rewardFromConfig,
 } from "../../rewards/registry.ts";
@@ -39,8 +40,10 @@ export async function loadGrpoPrompts(
 /**
  * The reward functions of `config.rewards`, in order. What `context` does
  * not give is made when a reward needs it: the model's tokenizer for
- * token-length rewards, and a Gemini judge for `rubric_judge` when
- * GEMINI_API_KEY is set (without one, that reward's factory says so).
+ * token-length rewards and to check a reward model's against, a Gemini
+ * judge for `rubric_judge` when GEMINI_API_KEY is set (without one, that
+ * reward's factory says so). Reward models must be in
+ * `context.rewardModels` ({@link runGrpoFromConfig} loads them).
  */
 export async function grpoRewards(
   config: Pick<GrpoConfig, "rewards" | "model">,
@@ -52,15 +55,18 @@ export async function grpoRewards(
     (needsJudge && geminiAvailable()
       ? geminiJudge(new GeminiClient())
       : undefined);
-  const needsTokenizer = config.rewards.some((r) =>
-    r.settings.unit === "tokens" || r.name === "soft_overlong"
-  );
+  // A reward model's tokenizer is checked against the policy's.
+  const needsTokenizer = (context.rewardModels?.size ?? 0) > 0 ||
+    config.rewards.some((r) =>
+      r.settings.unit === "tokens" || r.name === "soft_overlong"
+    );
   const tokenizer = context.tokenizer ??
     (needsTokenizer
       ? await loadTokenizer((await resolveModelSource(config.model)).dir)
       : undefined);
   return config.rewards.map((spec, i) =>
     rewardFromConfig(spec.name, spec.settings, source, `rewards[${i}]`, {
+      ...context,
       tokenizer,
       judge,
     })
@@ -89,8 +95,20 @@ export async function runGrpoFromConfig(
 ): Promise<GrpoConfigResult> {
   const config = parseGrpoConfig(raw, source);
   const { rewardContext, ...runOptions } = options;
-  const rewards = await grpoRewards(config, source, rewardContext);
-  const prompts = await loadGrpoPrompts(config);
-  const result = await runGrpo(config, prompts, { ...runOptions, rewards });
-  return { ...result, config };
+  const rewardModels = rewardContext?.rewardModels ??
+    await loadRewardModels(config.rewards, source);
+  try {
+    const rewards = await grpoRewards(config, source, {
+      ...rewardContext,
+      rewardModels,
+    });
+    const prompts = await loadGrpoPrompts(config);
+    const result = await runGrpo(config, prompts, { ...runOptions, rewards });
+    return { ...result, config };
+  } finally {
+    // Only what was loaded here; the caller's own models stay theirs.
+    if (!rewardContext?.rewardModels) {
+      for (const rm of rewardModels.values()) rm.dispose();
+    }
+  }
 }

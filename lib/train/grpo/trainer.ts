@@ -151,7 +151,10 @@ export async function runGrpo(
         reward: mean(totals),
         reward_std: rewardStd,
         frac_reward_zero_std: fracZeroStd,
-        ...rewardColumns(scored.names, scored.values),
+        ...rewardColumns(
+          [...scored.names, ...scored.parts.names],
+          [...scored.values, ...scored.parts.values],
+        ),
         ...completionStats(rollouts),
         entropy: mean(rollouts.flatMap((r) => r.entropies)),
         "time/generate": (generated - started) / 1000,
@@ -189,8 +192,8 @@ export async function runGrpo(
             step,
             rollouts,
             samples,
-            scored.names,
-            scored.values,
+            [...scored.names, ...scored.parts.names],
+            [...scored.values, ...scored.parts.values],
             totals,
             advantages,
           );
