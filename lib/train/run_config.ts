@@ -191,3 +191,50 @@ export function checkScheduleFields(
     );
   }
 }
+
+/**
+ * The length and evaluation fields of the trainers that pass over a dataset
+ * in epochs (SFT, DPO, reward models; GRPO counts steps), declared once:
+ * `unit` names what an epoch passes over and `evalUnit` what an evaluation
+ * batch holds, for the docs.
+ */
+export function epochFields(unit: string, evalUnit: string) {
+  return {
+    maxSteps: field.integer("max_steps", {
+      default: 0,
+      doc: "optimizer steps; 0: num_train_epochs decides",
+    }),
+    numTrainEpochs: field.number("num_train_epochs", {
+      min: 0,
+      max: 1e6,
+      default: 3,
+      doc: `passes over the ${unit} when max_steps is 0`,
+    }),
+    evalSteps: field.integer("eval_steps", {
+      default: 0,
+      doc:
+        "evaluate every this many steps (0: only at the end, with eval_data)",
+    }),
+    evalBatchSize: field.integer("per_device_eval_batch_size", {
+      min: 1,
+      default: 8,
+      doc: `${evalUnit} per evaluation batch`,
+    }),
+  };
+}
+
+/**
+ * The rules of an epoch-based run that span fields: the schedule's (see
+ * {@link checkScheduleFields}) and a length from max_steps or epochs.
+ */
+export function checkEpochRunFields(
+  config:
+    & Pick<TrainingRunConfig, "schedule" | "warmupSteps" | "warmupRatio">
+    & { maxSteps: number; numTrainEpochs: number },
+  reader: FieldReader,
+): void {
+  checkScheduleFields(config, config.maxSteps, reader);
+  if (config.maxSteps === 0 && config.numTrainEpochs === 0) {
+    throw reader.error("max_steps", "or num_train_epochs must be positive");
+  }
+}

@@ -21,7 +21,7 @@ import {
   parseConfig,
   withDefaults,
 } from "../../util/config_fields.ts";
-import { checkScheduleFields, RUN_FIELDS } from "../run_config.ts";
+import { checkEpochRunFields, epochFields, RUN_FIELDS } from "../run_config.ts";
 import { DPO_LOSS_TYPES, type DpoLossType, F_DIVERGENCES } from "./loss.ts";
 
 /** DPO's fields: the shared run fields (with DPOConfig's defaults) plus its own. */
@@ -114,25 +114,7 @@ export const DPO_FIELDS = {
     default: true,
     doc: "train without LoRA dropout, as TRL disables every dropout",
   }),
-  maxSteps: field.integer("max_steps", {
-    default: 0,
-    doc: "optimizer steps; 0: num_train_epochs decides",
-  }),
-  numTrainEpochs: field.number("num_train_epochs", {
-    min: 0,
-    max: 1e6,
-    default: 3,
-    doc: "passes over the training pairs when max_steps is 0",
-  }),
-  evalSteps: field.integer("eval_steps", {
-    default: 0,
-    doc: "evaluate every this many steps (0: only at the end, with eval_data)",
-  }),
-  evalBatchSize: field.integer("per_device_eval_batch_size", {
-    min: 1,
-    default: 8,
-    doc: "pairs per evaluation batch",
-  }),
+  ...epochFields("training pairs", "pairs"),
 };
 
 /** The DPO config: its fields and the rules that span several of them. */
@@ -140,10 +122,7 @@ export const DPO_CONFIG = defineConfig({
   name: "DPO",
   fields: DPO_FIELDS,
   check(config, reader) {
-    checkScheduleFields(config, config.maxSteps, reader);
-    if (config.maxSteps === 0 && config.numTrainEpochs === 0) {
-      throw reader.error("max_steps", "or num_train_epochs must be positive");
-    }
+    checkEpochRunFields(config, reader);
     const types = config.lossType;
     if (types.length === 0) {
       throw reader.error("loss_type", "must name at least one loss type");

@@ -18,7 +18,7 @@ import {
   parseConfig,
   withDefaults,
 } from "../../util/config_fields.ts";
-import { checkScheduleFields, RUN_FIELDS } from "../run_config.ts";
+import { checkEpochRunFields, epochFields, RUN_FIELDS } from "../run_config.ts";
 
 /** The reward trainer's fields: the shared run fields (RewardConfig's defaults) plus its own. */
 export const REWARD_FIELDS = {
@@ -53,25 +53,7 @@ export const REWARD_FIELDS = {
     doc:
       "string appended to text completions (default: the tokenizer's eos_token)",
   }),
-  maxSteps: field.integer("max_steps", {
-    default: 0,
-    doc: "optimizer steps; 0: num_train_epochs decides",
-  }),
-  numTrainEpochs: field.number("num_train_epochs", {
-    min: 0,
-    max: 1e6,
-    default: 3,
-    doc: "passes over the training pairs when max_steps is 0",
-  }),
-  evalSteps: field.integer("eval_steps", {
-    default: 0,
-    doc: "evaluate every this many steps (0: only at the end, with eval_data)",
-  }),
-  evalBatchSize: field.integer("per_device_eval_batch_size", {
-    min: 1,
-    default: 8,
-    doc: "pairs per evaluation batch",
-  }),
+  ...epochFields("training pairs", "pairs"),
 };
 
 /** The reward config: its fields and the rules that span several of them. */
@@ -79,10 +61,7 @@ export const REWARD_CONFIG = defineConfig({
   name: "Reward",
   fields: REWARD_FIELDS,
   check(config, reader) {
-    checkScheduleFields(config, config.maxSteps, reader);
-    if (config.maxSteps === 0 && config.numTrainEpochs === 0) {
-      throw reader.error("max_steps", "or num_train_epochs must be positive");
-    }
+    checkEpochRunFields(config, reader);
   },
 });
 

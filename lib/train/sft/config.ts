@@ -15,7 +15,7 @@ import {
   parseConfig,
   withDefaults,
 } from "../../util/config_fields.ts";
-import { checkScheduleFields, RUN_FIELDS } from "../run_config.ts";
+import { checkEpochRunFields, epochFields, RUN_FIELDS } from "../run_config.ts";
 
 /** SFT's fields: the shared run fields (with SFTConfig's defaults) plus its own. */
 export const SFT_FIELDS = {
@@ -40,25 +40,7 @@ export const SFT_FIELDS = {
     default: false,
     doc: "pack several examples into each max_length sequence",
   }),
-  maxSteps: field.integer("max_steps", {
-    default: 0,
-    doc: "optimizer steps; 0: num_train_epochs decides",
-  }),
-  numTrainEpochs: field.number("num_train_epochs", {
-    min: 0,
-    max: 1e6,
-    default: 3,
-    doc: "passes over the training data when max_steps is 0",
-  }),
-  evalSteps: field.integer("eval_steps", {
-    default: 0,
-    doc: "evaluate every this many steps (0: only at the end, with eval_data)",
-  }),
-  evalBatchSize: field.integer("per_device_eval_batch_size", {
-    min: 1,
-    default: 8,
-    doc: "sequences per evaluation batch",
-  }),
+  ...epochFields("training data", "sequences"),
 };
 
 /** The SFT config: its fields and the rule that spans two of them. */
@@ -66,10 +48,7 @@ export const SFT_CONFIG = defineConfig({
   name: "SFT",
   fields: SFT_FIELDS,
   check(config, reader) {
-    checkScheduleFields(config, config.maxSteps, reader);
-    if (config.maxSteps === 0 && config.numTrainEpochs === 0) {
-      throw reader.error("max_steps", "or num_train_epochs must be positive");
-    }
+    checkEpochRunFields(config, reader);
   },
 });
 
