@@ -156,6 +156,26 @@ export class SequenceClassifier {
     });
   }
 
+  /**
+   * The head at every position [B, L] (differentiable): a value model's
+   * V(prefix ≤ t) per token. Padding positions are the caller's to mask.
+   */
+  tokenScores(batch: TokenBatch): tf.Tensor2D {
+    return tf.tidy(() => {
+      const { batch: b, length } = batch;
+      const ids = tf.tensor2d(batch.ids, [b, length], "int32");
+      const hidden = this.model.forward(ids, {
+        attentionMask: batch.attentionMask,
+      });
+      const d = this.model.config.hiddenSize;
+      const flat = tf.reshape(hidden, [b * length, d]) as tf.Tensor2D;
+      return tf.reshape(
+        tf.matMul(flat, this.score, false, true),
+        [b, length],
+      ) as tf.Tensor2D;
+    });
+  }
+
   /** Scores of a batch as host values, without a gradient. */
   scoreValues(batch: TokenBatch): Float32Array {
     const t = this.scores(batch);

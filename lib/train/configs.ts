@@ -9,6 +9,7 @@ import { fieldsMarkdown } from "../util/config_docs.ts";
 import type { ConfigSpec, FieldTable } from "../util/config_fields.ts";
 import { DPO_CONFIG } from "./dpo/config.ts";
 import { GRPO_CONFIG } from "./grpo/config.ts";
+import { PPO_CONFIG } from "./ppo/config.ts";
 import { REWARD_CONFIG } from "./reward/config.ts";
 import { SFT_CONFIG } from "./sft/config.ts";
 
@@ -18,6 +19,7 @@ export const TRAINER_CONFIGS: Record<string, ConfigSpec<FieldTable>> = {
   grpo: GRPO_CONFIG,
   dpo: DPO_CONFIG,
   reward: REWARD_CONFIG,
+  ppo: PPO_CONFIG,
 };
 
 /** The README's generated sections: `fields:<trainer>` → its Markdown table. */

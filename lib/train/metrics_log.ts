@@ -76,3 +76,14 @@ export class MetricsLog {
     });
   }
 }
+
+/** A record with its non-integer numbers rounded to 6 decimals, for the log. */
+export function roundRecord(record: MetricsRecord): MetricsRecord {
+  const out: MetricsRecord = { step: record.step };
+  for (const [k, v] of Object.entries(record)) {
+    out[k] = typeof v === "number" && !Number.isInteger(v)
+      ? Math.round(v * 1e6) / 1e6
+      : v;
+  }
+  return out;
+}

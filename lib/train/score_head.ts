@@ -15,7 +15,7 @@
  *
  * ```ts
  * const head = new ScoreHeadFactory();
- * const session = await TrainingSession.open("reward", config, options, FIELDS, head);
+ * const session = await TrainingSession.open("reward", config, options, FIELDS, { head });
  * head.classifier!.scores(batch);
  * ```
  *

@@ -11,9 +11,12 @@
  * which checkpoints when due and stops the run cleanly on SIGINT/SIGTERM.
  *
  * A trainer whose model has a head of its own (the reward model's score,
- * score_head.ts) passes a {@link HeadFactory}: the decoder then loads
- * without its LM head, and the head's parameters join the optimizer, the
- * checkpoints and the saved weights.
+ * score_head.ts) passes a {@link HeadFactory} as `head`: the decoder then
+ * loads without its LM head, and the head's parameters join the optimizer,
+ * the checkpoints and the saved weights. A second model trained beside
+ * the policy (PPO's value model) is a `companion`: its parameters follow
+ * the policy's in the one optimizer, and it saves itself into every
+ * checkpoint and the final folder next to the policy's weights.
  *
  * @module
  */
@@ -38,7 +41,8 @@ import type { MetricsLog, MetricsRecord } from "./metrics_log.ts";
 import { AdamW, defaultDecayFilter } from "./optimizer.ts";
 import { loadOptimizerState, saveOptimizerState } from "./optimizer_state.ts";
 import type { TrainingRunConfig } from "./run_config.ts";
-import { RunFolder, type StartOptions, TOKENIZER_FILES } from "./run_folder.ts";
+import { copyTokenizer, loadFullWeights } from "./full_weights.ts";
+import { RunFolder, type StartOptions } from "./run_folder.ts";
 import { runRecord } from "./run_record.ts";
 import type { ScheduleOptions } from "./schedule.ts";
 
@@ -75,6 +79,16 @@ export interface HeadFactory {
   create(context: HeadContext): Promise<TrainedHead>;
 }
 
+/**
+ * What a trainer trains besides the decoder (see the module doc): a head
+ * of the decoder, or a companion model whose `save` writes beside the
+ * policy's weights (`create` gets the checkpoint resumed from as `from`).
+ */
+export interface SessionParts {
+  head?: HeadFactory;
+  companion?: HeadFactory;
+}
+
 /** How to start (`resume`, `overwrite`: see run_folder.ts). */
 export interface SessionOptions extends StartOptions {
   /** Called with every metrics record (notebooks plot live from it). */
@@ -106,20 +120,21 @@ export class TrainingSession {
     readonly resumeFrom: { dir: string; step: number } | null,
     private readonly folder: RunFolder,
     private readonly head: TrainedHead | null,
+    private readonly companion: TrainedHead | null,
   ) {}
 
   /**
    * Claims the output folder and loads everything; `name` prefixes console
    * lines ("sft", "grpo"), `fields` is the trainer's config table (its
-   * fields are recorded in every checkpoint and checked on resume), `head`
-   * a head trained with the decoder (the reward model's score).
+   * fields are recorded in every checkpoint and checked on resume), `parts`
+   * what is trained besides the decoder ({@link SessionParts}).
    */
   static async open(
     name: string,
     config: SessionConfig,
     options: SessionOptions,
     fields: FieldTable,
-    head?: HeadFactory,
+    parts: SessionParts = {},
   ): Promise<TrainingSession> {
     const record = await runRecord(name, config, fields);
     const folder = await RunFolder.claim(
@@ -129,7 +144,7 @@ export class TrainingSession {
       record,
     );
     try {
-      return await TrainingSession.#load(name, config, options, folder, head);
+      return await TrainingSession.#load(name, config, options, folder, parts);
     } catch (error) {
       folder.release();
       throw error;
@@ -141,8 +156,9 @@ export class TrainingSession {
     config: SessionConfig,
     options: SessionOptions,
     folder: RunFolder,
-    head?: HeadFactory,
+    parts: SessionParts,
   ): Promise<TrainingSession> {
+    const { head, companion } = parts;
     const resumeFrom = folder.resumeFrom;
     // Full fine-tuning trains every weight, so none may live off the heap.
     const { model, tokenizer, dir } = await loadPretrained(config.model, {
@@ -182,18 +198,17 @@ export class TrainingSession {
       await loadFullWeights(model, resumeFrom.dir);
     }
     let trained: TrainedHead | null = null;
+    let partner: TrainedHead | null = null;
     try {
+      const context = { model, lora, tokenizer, modelDir: dir, config };
       trained = head
-        ? await head.create({
-          model,
-          lora,
-          tokenizer,
-          modelDir: dir,
-          from: adapterDir ?? null,
-          config,
-        })
+        ? await head.create({ ...context, from: adapterDir ?? null })
+        : null;
+      partner = companion
+        ? await companion.create({ ...context, from: resumeFrom?.dir ?? null })
         : null;
     } catch (error) {
+      trained?.dispose();
       lora?.remove();
       model.dispose();
       throw error;
@@ -201,6 +216,7 @@ export class TrainingSession {
     const params = [
       ...(lora ? lora.parameters() : model.namedWeights()),
       ...(trained?.params ?? []),
+      ...(partner?.params ?? []),
     ];
     const optimizer = new AdamW(params, {
       lr: config.learningRate,
@@ -231,6 +247,7 @@ export class TrainingSession {
       resumeFrom && { dir: resumeFrom.dir, step: resumeFrom.step },
       folder,
       trained,
+      partner,
     );
   }
 
@@ -352,8 +369,12 @@ export class TrainingSession {
     }
   }
 
-  /** Writes the trained weights (PEFT adapter, or the full model with its tokenizer). */
+  /**
+   * Writes the trained weights (PEFT adapter, or the full model with its
+   * tokenizer), and the companion's.
+   */
   async saveWeights(dir: string): Promise<void> {
+    await this.companion?.save(dir);
     if (this.head) {
       await this.head.save(dir);
       if (!this.lora) await copyTokenizer(this.modelDir, dir);
@@ -370,27 +391,10 @@ export class TrainingSession {
   /** Frees the optimizer, adapters and model, and releases the output folder. */
   dispose(): void {
     this.optimizer.dispose();
+    this.companion?.dispose();
     this.head?.dispose();
     this.lora?.remove();
     this.model.dispose();
     this.folder.release();
-  }
-}
-
-async function loadFullWeights(model: CausalLM, dir: string): Promise<void> {
-  const { model: saved } = await loadPretrained(dir, { offload: "none" });
-  for (const [name, v] of model.namedWeights()) {
-    v.assign(saved.weights.get(name)!);
-  }
-  saved.dispose();
-}
-
-async function copyTokenizer(from: string, to: string): Promise<void> {
-  for (const file of TOKENIZER_FILES) {
-    try {
-      await Deno.copyFile(`${from}/${file}`, `${to}/${file}`);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
   }
 }

@@ -15,6 +15,7 @@ import { DPO_CASES } from "./cases_dpo.ts";
 import { FILE_CASES } from "./cases_files.ts";
 import { TASK_CASES } from "./cases_tasks.ts";
 import { REWARD_CASES } from "./cases_reward.ts";
+import { PPO_CASES } from "./cases_ppo.ts";
 import { makeFixtures } from "./fixtures.ts";
 
 const ALL = [
@@ -23,6 +24,7 @@ const ALL = [
   ...FILE_CASES,
   ...DPO_CASES,
   ...REWARD_CASES,
+  ...PPO_CASES,
 ];
 
 /** The script of each deno.json task ("deno run -A lib/cli/x.ts"). */

@@ -4,7 +4,8 @@ import {
   TRAINER_CONFIGS,
 } from "../../lib/train/configs.ts";
 import { parseGrpoConfig } from "../../lib/train/grpo/config.ts";
-import { grpoRewards } from "../../lib/train/grpo/from_config.ts";
+import { buildRewards } from "../../lib/rewards/from_config.ts";
+import { parsePpoConfig } from "../../lib/train/ppo/config.ts";
 import { parseSftConfig } from "../../lib/train/sft/config.ts";
 import { parseRewardConfig } from "../../lib/train/reward/config.ts";
 import type { FieldTable } from "../../lib/util/config_fields.ts";
@@ -19,6 +20,7 @@ Deno.test("README's config field tables match the declarations (deno task docs r
     "fields:grpo",
     "fields:dpo",
     "fields:reward",
+    "fields:ppo",
   ]);
   assert.equal(
     replaceMarkedSections(readme, sections, "README.md"),
@@ -100,18 +102,24 @@ Deno.test("trainer configs: the shared fields keep each trainer's TRL defaults",
 Deno.test("the example configs in lib/configs parse, name files that exist and rewards that build", async () => {
   const names = [...Deno.readDirSync(`${REPO_ROOT}lib/configs`)]
     .map((e) => e.name).filter((n) => n.endsWith(".json")).sort();
-  assert.deepEqual(names, ["grpo_haiku.json", "sft_haiku.json"]);
+  assert.deepEqual(names, [
+    "grpo_haiku.json",
+    "ppo_haiku.json",
+    "sft_haiku.json",
+  ]);
   for (const name of names) {
     const path = `${REPO_ROOT}lib/configs/${name}`;
     const raw = JSON.parse(await Deno.readTextFile(path));
     const config = name.startsWith("grpo_")
       ? parseGrpoConfig(raw, path)
+      : name.startsWith("ppo_")
+      ? parsePpoConfig(raw, path)
       : parseSftConfig(raw, path);
     for (const file of [config.trainData, raw.eval_data].filter(Boolean)) {
       await Deno.stat(`${REPO_ROOT}${file}`);
     }
     if ("rewards" in config) {
-      const rewards = await grpoRewards(config, path);
+      const rewards = await buildRewards(config, path);
       assert.equal(rewards.length, config.rewards.length);
     }
   }

@@ -7,7 +7,6 @@
  *
  * @module
  */
-import type { FieldReader, Json } from "../../util/fields.ts";
 import {
   type ConfigOf,
   defineConfig,
@@ -17,16 +16,9 @@ import {
   withDefaults,
 } from "../../util/config_fields.ts";
 import { checkScheduleFields, RUN_FIELDS } from "../run_config.ts";
+import { REWARDS_FIELD } from "../../rewards/from_config.ts";
 import type { ScaleRewards } from "./advantages.ts";
 import type { LossType } from "./loss.ts";
-
-/** One reward function of the run: a registry name, its settings and weight. */
-export interface RewardSpec {
-  name: string;
-  weight: number;
-  /** Settings passed to the reward's factory (everything but name and weight). */
-  settings: Json;
-}
 
 const LOSS_TYPES = [
   "grpo",
@@ -47,11 +39,7 @@ export const GRPO_FIELDS = {
     learningRate: 1e-6,
     loggingSteps: 1,
   }),
-  rewards: field.list("rewards", {
-    shape: '{"name": …, "weight"?: …, …settings}',
-    entry: rewardEntry,
-    doc: "reward functions from lib/rewards/registry.ts, summed with weights",
-  }),
+  rewards: REWARDS_FIELD,
   numGenerations: field.integer("num_generations", {
     min: 1,
     default: 8,
@@ -177,14 +165,4 @@ export type GrpoConfig = ConfigOf<typeof GRPO_FIELDS>;
 /** Validates a parsed JSON GRPO config; `source` names the file in errors. */
 export function parseGrpoConfig(json: unknown, source: string): GrpoConfig {
   return parseConfig(GRPO_CONFIG, json, source);
-}
-
-/** One `rewards` entry: the name and weight; the rest goes to the registry. */
-function rewardEntry(entry: FieldReader): RewardSpec {
-  const { name: _name, weight: _weight, ...settings } = entry.json;
-  return {
-    name: entry.string("name"),
-    weight: entry.number("weight", 1),
-    settings,
-  };
 }

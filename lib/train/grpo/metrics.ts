@@ -6,7 +6,7 @@
  */
 import type { RewardSample } from "../../rewards/types.ts";
 import { std } from "./advantages.ts";
-import type { Rollout } from "./rollout.ts";
+import type { Rollout } from "../rollout.ts";
 
 /** One row of the completions table. */
 export interface CompletionRow {

@@ -19,12 +19,8 @@
  * @module
  */
 import type { SamplingOptions } from "../../generate/presets.ts";
-import {
-  type RewardFunction,
-  type RewardSample,
-  scoreRewards,
-} from "../../rewards/types.ts";
-import { MetricsLog, type MetricsRecord } from "../metrics_log.ts";
+import { type RewardFunction, scoreRewards } from "../../rewards/types.ts";
+import { MetricsLog, type MetricsRecord, roundRecord } from "../metrics_log.ts";
 import { learningRate } from "../schedule.ts";
 import { type SessionOptions, TrainingSession } from "../session.ts";
 import { groupAdvantages } from "./advantages.ts";
@@ -43,8 +39,8 @@ import {
   sum,
   updateStep,
 } from "./update.ts";
-import { type Rollout, rollout } from "./rollout.ts";
-import { checkGrpoPrompts } from "./prompt_fit.ts";
+import { rollout, rolloutSample } from "../rollout.ts";
+import { checkPromptsFit } from "../prompt_fit.ts";
 import { InputError } from "../../util/errors.ts";
 import type { PromptExample } from "../../prompt/examples.ts";
 import { appendJsonl } from "../../util/json_files.ts";
@@ -93,12 +89,12 @@ export async function runGrpo(
     GRPO_FIELDS,
   );
   try {
-    checkGrpoPrompts(
-      session.tokenizer,
-      prompts,
-      config,
-      session.model.config.maxPositionEmbeddings,
-    );
+    checkPromptsFit(session.tokenizer, prompts, {
+      trainData: config.trainData,
+      maxPromptLength: config.maxPromptLength,
+      newTokens: config.maxCompletionLength,
+      newTokensField: "max_completion_length",
+    }, session.model.config.maxPositionEmbeddings);
     const perStep = config.batchSize * config.gradientAccumulationSteps;
     const promptsPerStep = perStep / config.numGenerations;
     const sampler = await session.sampler(prompts.length);
@@ -127,7 +123,7 @@ export async function runGrpo(
       });
       const generated = performance.now();
       const samples = rollouts.map((r) =>
-        rewardSample(r, batchPrompts[r.group])
+        rolloutSample(r, batchPrompts[r.group])
       );
       const scored = await scoreRewards(options.rewards, samples, weights);
       const totals = scored.total.map((v) => v ?? NaN);
@@ -182,7 +178,7 @@ export async function runGrpo(
           step_time: (performance.now() - started) / 1000,
         };
         if (step % config.loggingSteps === 0 || step === config.maxSteps) {
-          await session.emit(roundAll(record));
+          await session.emit(roundRecord(record));
         }
         if (
           config.logCompletionsSteps > 0 &&
@@ -220,26 +216,4 @@ export async function runGrpo(
   } finally {
     session.dispose();
   }
-}
-
-function rewardSample(r: Rollout, p: PromptExample): RewardSample {
-  return {
-    prompt: p.prompt,
-    completion: r.text,
-    messages: typeof p.prompt === "string"
-      ? undefined
-      : [...p.prompt, { role: "assistant", content: r.text }],
-    columns: p.row,
-    completionIds: r.completionIds,
-  };
-}
-
-function roundAll(record: MetricsRecord): MetricsRecord {
-  const out: MetricsRecord = { step: record.step };
-  for (const [k, v] of Object.entries(record)) {
-    out[k] = typeof v === "number" && !Number.isInteger(v)
-      ? Math.round(v * 1e6) / 1e6
-      : v;
-  }
-  return out;
 }

@@ -20,7 +20,7 @@ import type { TrainingSession } from "../session.ts";
 import { optimizerStep } from "../step.ts";
 import type { GrpoConfig } from "./config.ts";
 import { policyLoss } from "./loss.ts";
-import type { Rollout } from "./rollout.ts";
+import type { Rollout } from "../rollout.ts";
 
 /** A micro-batch of completions laid out for scoring. */
 export interface MicroBatch {

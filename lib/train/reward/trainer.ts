@@ -61,7 +61,7 @@ export async function runReward(
     config,
     options,
     REWARD_FIELDS,
-    head,
+    { head },
   );
   try {
     const { tokenizer, lora, params, optimizer } = session;

@@ -1,5 +1,5 @@
 /**
- * GRPO rollouts: G sampled completions per prompt from the current policy,
+ * RL rollouts (GRPO, PPO): G sampled completions per prompt from the current policy,
  * the prompts encoded by the prompt stage (lib/prompt: chat template with
  * the generation prompt, cut from the left to max_prompt_length).
  *
@@ -10,13 +10,14 @@
  *
  * @module
  */
-import { generate } from "../../generate/generate.ts";
-import type { SamplingOptions } from "../../generate/presets.ts";
-import type { CausalLM } from "../../model/decoder.ts";
-import { encodePrompt } from "../../prompt/encode.ts";
-import type { PromptExample } from "../../prompt/examples.ts";
-import type { Tokenizer } from "../../tokenizer/mod.ts";
-import { deriveSeed } from "../../util/random.ts";
+import { generate } from "../generate/generate.ts";
+import type { SamplingOptions } from "../generate/presets.ts";
+import type { CausalLM } from "../model/decoder.ts";
+import { encodePrompt } from "../prompt/encode.ts";
+import type { PromptExample } from "../prompt/examples.ts";
+import type { RewardSample } from "../rewards/types.ts";
+import type { Tokenizer } from "../tokenizer/mod.ts";
+import { deriveSeed } from "../util/random.ts";
 
 /** One sampled completion. */
 export interface Rollout {
@@ -26,7 +27,7 @@ export interface Rollout {
   completionIds: number[];
   /** Decoded completion without special tokens. */
   text: string;
-  /** True when max_completion_length ended it (no end-of-sequence token). */
+  /** True when max_completion_length ended it (no stop token). */
   truncated: boolean;
   /** Per-token entropy of the sampling distribution (nats). */
   entropies: number[];
@@ -40,6 +41,11 @@ export interface RolloutOptions {
   sampling: SamplingOptions;
   /** The step's seed; each completion's stream is derived from it. */
   seed: number;
+  /**
+   * Token ids that end a completion (kept as its last token); default the
+   * tokenizer's EOS ids. [] generates max_completion_length tokens always.
+   */
+  stopTokens?: readonly number[];
 }
 
 /** Samples `numGenerations` completions for each prompt, groups consecutive. */
@@ -58,7 +64,7 @@ export function rollout(
   const completions = generate(model, inputs, {
     maxNewTokens: o.maxCompletionLength,
     sampling: o.sampling,
-    stopTokens: [...tok.eosIds],
+    stopTokens: [...(o.stopTokens ?? tok.eosIds)],
     seeds: inputs.map((_, i) =>
       deriveSeed(o.seed, Math.floor(i / o.numGenerations), i % o.numGenerations)
     ),
@@ -73,4 +79,17 @@ export function rollout(
     truncated: c.finishReason === "length",
     entropies: c.entropies ?? [],
   }));
+}
+
+/** What the reward functions see of a rollout of prompt `p`. */
+export function rolloutSample(r: Rollout, p: PromptExample): RewardSample {
+  return {
+    prompt: p.prompt,
+    completion: r.text,
+    messages: typeof p.prompt === "string"
+      ? undefined
+      : [...p.prompt, { role: "assistant", content: r.text }],
+    columns: p.row,
+    completionIds: r.completionIds,
+  };
 }

@@ -1,0 +1,356 @@
+/**
+ * PPO with a value model and GAE, TRL's PPOTrainer semantics
+ * (alignment.md §4), one update at a time:
+ *
+ * 1. sample one completion per prompt from the policy (prompt-only inputs,
+ *    left-padded; ended by the stop token, else response_length tokens);
+ * 2. score each completion with the `rewards` (a reward model, a heuristic
+ *    or a hybrid), minus `missing_eos_penalty` without an EOS;
+ * 3. per completion token: log π (the sampling policy), log π_ref, V, the
+ *    KL penalty, rewards, GAE and returns (experience.ts, advantages.ts);
+ * 4. num_ppo_epochs passes over shuffled mini-batches, one optimizer step
+ *    each on the clipped policy + value loss (loss.ts) through the shared
+ *    step, policy and value model in one AdamW.
+ *
+ * Dropout is off everywhere, as TRL's PPOTrainer turns it off, so the first
+ * mini-batch's ratio is exactly 1. Metrics use TRL's names; `time/generate`,
+ * `time/rewards` and `time/update` split the update. Sampling is seeded by
+ * (seed, update) and the shuffles by (seed, update, epoch), so a resumed
+ * run continues exactly as an uninterrupted one.
+ *
+ * @module
+ */
+import { tf } from "../../engine/mod.ts";
+import type { PromptExample } from "../../prompt/examples.ts";
+import { type RewardFunction, scoreRewards } from "../../rewards/types.ts";
+import { InputError } from "../../util/errors.ts";
+import { appendJsonl } from "../../util/json_files.ts";
+import { deriveSeed, Rng } from "../../util/random.ts";
+import { batchLogProbs } from "../../model/logprobs.ts";
+import type { SequenceClassifier } from "../../model/sequence_classifier.ts";
+import { completionStats, mean, rewardColumns } from "../grpo/metrics.ts";
+import { MetricsLog, type MetricsRecord, roundRecord } from "../metrics_log.ts";
+import { checkPromptsFit } from "../prompt_fit.ts";
+import { rollout, rolloutSample } from "../rollout.ts";
+import { learningRate } from "../schedule.ts";
+import { type SessionOptions, TrainingSession } from "../session.ts";
+import { optimizerStep } from "../step.ts";
+import {
+  PPO_FIELDS,
+  type PpoConfig,
+  rolloutsPerUpdate,
+  totalUpdates,
+} from "./config.ts";
+import {
+  collectExperience,
+  type Experience,
+  microBatch,
+  type PpoMicroBatch,
+} from "./experience.ts";
+import { ppoLoss } from "./loss.ts";
+import { PolicyReference } from "./reference.ts";
+import { ValueModelFactory } from "./value_model.ts";
+
+/** How to run. */
+export interface PpoRunOptions extends SessionOptions {
+  /** The reward functions, in the order of `config.rewards` (their weights apply). */
+  rewards: RewardFunction[];
+  /** Stop after this update, as if killed right after its checkpoint (tests). */
+  stopAfterStep?: number;
+  /** Called with each logged completions table. */
+  onCompletions?: (rows: Record<string, unknown>[]) => void;
+}
+
+/** What a run reports. */
+export interface PpoResult {
+  outputDir: string;
+  /** Updates done. */
+  steps: number;
+  totalSteps: number;
+  history: MetricsRecord[];
+}
+
+/** Statistics of the optimizer steps, averaged per update. */
+const STEP_STATS = [
+  "policy/approxkl_avg",
+  "policy/clipfrac_avg",
+  "loss/policy_avg",
+  "loss/value_avg",
+  "val/clipfrac_avg",
+  "val/ratio",
+] as const;
+
+/**
+ * Runs PPO as configured on `prompts`; writes metrics, completions,
+ * checkpoints and the final policy (and `value_model/`) to `output_dir`.
+ */
+export async function runPpo(
+  config: PpoConfig,
+  prompts: readonly PromptExample[],
+  options: PpoRunOptions,
+): Promise<PpoResult> {
+  if (options.rewards.length !== config.rewards.length) {
+    throw new Error(
+      `runPpo: ${options.rewards.length} reward functions for ${config.rewards.length} entries of "rewards"`,
+    );
+  }
+  if (prompts.length === 0) {
+    throw new InputError(`${config.trainData}: no prompts to train on`);
+  }
+  const valueFactory = new ValueModelFactory(config.valueModelPath);
+  const session = await TrainingSession.open(
+    "ppo",
+    config,
+    options,
+    PPO_FIELDS,
+    {
+      companion: valueFactory,
+    },
+  );
+  let reference: PolicyReference | null = null;
+  try {
+    const { model, tokenizer } = session;
+    checkPromptsFit(tokenizer, prompts, {
+      trainData: config.trainData,
+      maxPromptLength: config.maxPromptLength,
+      newTokens: config.responseLength,
+      newTokensField: "response_length",
+    }, model.config.maxPositionEmbeddings);
+    const stopTokens = config.stopTokenId !== null
+      ? [checkStopId(config.stopTokenId, model.config.vocabSize)]
+      : config.stopToken === "eos"
+      ? [...tokenizer.eosIds]
+      : [];
+    reference = await PolicyReference.open(config, model, session.lora);
+    console.error(`[ppo] reference: ${reference.description}`);
+    console.error(`[ppo] value model: ${valueFactory.description}`);
+    const value = valueFactory.classifier!;
+    // TRL's PPOTrainer turns dropout off in every model.
+    session.lora?.eval();
+    const perUpdate = rolloutsPerUpdate(config);
+    const total = totalUpdates(config, prompts.length);
+    const schedule = session.schedule(total);
+    const sampler = await session.sampler(prompts.length);
+    const weights = config.rewards.map((r) => r.weight);
+    const models = {
+      policy: model,
+      reference,
+      value,
+      padId: tokenizer.padId,
+    };
+    let step = session.startStep;
+    await session.begin();
+    await MetricsLog.open(`${config.outputDir}/completions.jsonl`, step);
+    while (step < total) {
+      const started = performance.now();
+      const batchPrompts = sampler.next(perUpdate).map((i) => prompts[i]);
+      const rollouts = rollout(model, tokenizer, batchPrompts, {
+        numGenerations: 1,
+        maxCompletionLength: config.responseLength,
+        maxPromptLength: config.maxPromptLength,
+        sampling: {
+          temperature: config.temperature,
+          topK: 0,
+          topP: 1,
+          minP: 0,
+        },
+        seed: deriveSeed(config.seed, step),
+        stopTokens,
+      });
+      const generated = performance.now();
+      const samples = rollouts.map((r, i) => rolloutSample(r, batchPrompts[i]));
+      const scored = await scoreRewards(options.rewards, samples, weights);
+      const eos = new Set(tokenizer.eosIds);
+      const hasEos = rollouts.map((r) =>
+        r.completionIds.some((t) => eos.has(t))
+      );
+      const scores = scored.total.map((v, i) =>
+        (v ?? 0) -
+        (config.missingEosPenalty !== null && !hasEos[i]
+          ? config.missingEosPenalty
+          : 0)
+      );
+      const experience = collectExperience(rollouts, scores, models, config);
+      const rewarded = performance.now();
+
+      const lr = learningRate(step, schedule);
+      const stats = train(session, value, experience, config, step, lr);
+      step++;
+      const sums = experience.map((e) => ({
+        kl: sumOf(e.kl),
+        entropy: -sumOf(e.logps),
+      }));
+      const nonScore = -config.klCoef * mean(sums.map((s) => s.kl));
+      const record: MetricsRecord = {
+        step,
+        episode: step * perUpdate,
+        "objective/kl": mean(sums.map((s) => s.kl)),
+        "objective/entropy": mean(sums.map((s) => s.entropy)),
+        "objective/non_score_reward": nonScore,
+        "objective/rlhf_reward": nonScore + mean(scores),
+        "objective/scores": mean(scores),
+        "objective/unscored": scored.total.filter((v) => v === null).length,
+        ...rewardColumns(
+          [...scored.names, ...scored.parts.names],
+          [...scored.values, ...scored.parts.values],
+        ),
+        ...stats,
+        "val/num_eos_tokens": rollouts.reduce(
+          (n, r) => n + r.completionIds.filter((t) => eos.has(t)).length,
+          0,
+        ),
+        ...completionStats(rollouts),
+        learning_rate: lr,
+        "time/generate": (generated - started) / 1000,
+        "time/rewards": (rewarded - generated) / 1000,
+        "time/update": (performance.now() - rewarded) / 1000,
+        step_time: (performance.now() - started) / 1000,
+        eps: perUpdate / ((performance.now() - started) / 1000),
+      };
+      if (step % config.loggingSteps === 0 || step === total) {
+        await session.emit(roundRecord(record));
+      }
+      if (
+        config.logCompletionsSteps > 0 &&
+        step % config.logCompletionsSteps === 0
+      ) {
+        const rows = experience.map((e, i) => ({
+          step,
+          prompt: promptText(samples[i].prompt),
+          completion: e.rollout.text,
+          score: e.score,
+          kl: sumOf(e.kl),
+          ...Object.fromEntries(
+            scored.names.map((
+              name,
+              f,
+            ) => [`reward/${name}`, scored.values[f][i]]),
+          ),
+        }));
+        await appendJsonl(`${config.outputDir}/completions.jsonl`, rows);
+        options.onCompletions?.(rows);
+      }
+      session.progress(step, total, {
+        score: record["objective/scores"] as number,
+      });
+      const saveDue = (config.saveSteps > 0 && step % config.saveSteps === 0) ||
+        step >= total || step === options.stopAfterStep;
+      await session.afterStep(step, total, sampler, saveDue);
+      if (step === options.stopAfterStep) break;
+    }
+    if (step >= total) await session.saveWeights(config.outputDir);
+    return {
+      outputDir: config.outputDir,
+      steps: step,
+      totalSteps: total,
+      history: session.history,
+    };
+  } finally {
+    reference?.dispose();
+    session.dispose();
+  }
+}
+
+/**
+ * num_ppo_epochs passes over the update's experience in shuffled
+ * mini-batches, one optimizer step each; returns the statistics averaged
+ * over the steps, `grad_norm` included.
+ */
+function train(
+  session: TrainingSession,
+  value: SequenceClassifier,
+  experience: readonly Experience[],
+  config: PpoConfig,
+  update: number,
+  lr: number,
+): Record<string, number> {
+  const sums: Record<string, number> = {};
+  let steps = 0;
+  const miniSize = experience.length / config.numMiniBatches;
+  for (let epoch = 0; epoch < config.numPpoEpochs; epoch++) {
+    const order = shuffled(
+      experience.length,
+      deriveSeed(config.seed, update, epoch),
+    );
+    for (let m = 0; m < config.numMiniBatches; m++) {
+      const rows = order.slice(m * miniSize, (m + 1) * miniSize);
+      const micro: PpoMicroBatch[] = [];
+      for (let k = 0; k < rows.length; k += config.batchSize) {
+        micro.push(microBatch(
+          rows.slice(k, k + config.batchSize).map((i) => experience[i]),
+          session.tokenizer.padId,
+        ));
+      }
+      const r = optimizerStep(
+        { params: session.params, optimizer: session.optimizer, lora: null },
+        {
+          microBatches: micro,
+          loss: (b) => microBatchLoss(session, value, b, config),
+          lr,
+          maxGradNorm: config.maxGradNorm,
+        },
+      );
+      steps++;
+      for (const k of STEP_STATS) sums[k] = (sums[k] ?? 0) + r.stats[k];
+      sums.loss = (sums.loss ?? 0) + r.loss;
+      sums.grad_norm = (sums.grad_norm ?? 0) + r.gradNorm;
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(sums).map(([k, v]) => [k, v / steps]),
+  );
+}
+
+function microBatchLoss(
+  session: TrainingSession,
+  value: SequenceClassifier,
+  m: PpoMicroBatch,
+  config: PpoConfig,
+) {
+  const { batch } = m;
+  const shape: [number, number] = [batch.batch, batch.length - 1];
+  const host = (values: Float32Array) => tf.tensor2d(values, shape);
+  const values = tf.slice(value.tokenScores(batch), [0, 0], shape);
+  const { loss, stats } = ppoLoss({
+    logp: batchLogProbs(session.model, batch, {
+      temperature: config.temperature,
+    }),
+    oldLogp: host(m.oldLogps),
+    advantages: host(m.advantages),
+    values: values as tf.Tensor2D,
+    oldValues: host(m.oldValues),
+    returns: host(m.returns),
+    mask: host(m.mask),
+  }, config);
+  return { loss, weight: 1, stats };
+}
+
+/** The indices 0 … n − 1 in a seeded random order (Fisher–Yates). */
+function shuffled(n: number, seed: number): number[] {
+  const rng = new Rng(seed);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+function checkStopId(id: number, vocab: number): number {
+  if (id >= vocab) {
+    throw new InputError(
+      `stop_token_id ${id} is outside the model's vocabulary of ${vocab} tokens`,
+    );
+  }
+  return id;
+}
+
+function promptText(prompt: PromptExample["prompt"]): string {
+  return typeof prompt === "string" ? prompt : prompt.at(-1)!.content;
+}
+
+function sumOf(values: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i];
+  return s;
+}
