@@ -8,6 +8,7 @@ import { blockBenchmarks } from "./block.ts";
 import { dpoBenchmarks } from "./dpo.ts";
 import { matmulBenchmarks } from "./matmul.ts";
 import { modelBenchmarks } from "./model.ts";
+import { ppoBenchmarks } from "./ppo.ts";
 import { rewardBenchmarks } from "./reward.ts";
 import { trainBenchmarks } from "./train.ts";
 import type { Benchmark } from "./types.ts";
@@ -20,6 +21,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   ...trainBenchmarks,
   ...dpoBenchmarks,
   ...rewardBenchmarks,
+  ...ppoBenchmarks,
 ];
 
 /** Group names, in run order. */

@@ -1,16 +1,18 @@
 /**
  * `deno task train:safety`: the safety study (issue 15) on the default
  * model: LoRA SFT on the safety pairs' chosen replies, DPO from that
- * adapter (π_ref = the SFT adapter), a reward model from the base model;
- * then the reward model's and DPO's pairwise accuracy on the held-out
- * pairs and the refusal / over-refusal rates of base, SFT and SFT → DPO on
- * the held-out prompts, written to results/safety/<run>/ (summary.md,
+ * adapter (π_ref = the SFT adapter), a reward model from the base model,
+ * PPO from the SFT adapter rewarded by that reward model; then the reward
+ * model's and DPO's pairwise accuracy on the held-out pairs and the
+ * refusal / over-refusal rates, reward-model scores and KL to SFT of base,
+ * SFT, SFT → DPO and SFT → PPO on the held-out prompts, written to
+ * results/safety/<run>/ (summary.md,
  * summary.csv, per_prompt.csv, samples.csv, reports.json, settings.json,
  * refusals.svg, pairs.svg).
  *
  *   deno task train:safety [--run NAME] [--fast] [--k N]
  *                          [--sft-steps N] [--dpo-steps N] [--dpo-lr X]
- *                          [--reward-steps N]
+ *                          [--reward-steps N] [--ppo-steps N] [--ppo-lr X]
  *
  * A stage whose adapter exists in checkpoints/safety/<run>/ is reused and
  * an interrupted one resumes, so the same command continues a stopped run.
@@ -34,7 +36,7 @@ import { startTask } from "./task.ts";
 const { values: args } = startTask({
   name: "train:safety",
   summary:
-    "The safety study: SFT, DPO from SFT and a reward model on data/safety; held-out pairwise accuracies and refusal / over-refusal rates of base, SFT and SFT → DPO; writes results/safety/<run>/.",
+    "The safety study: SFT, DPO from SFT, a reward model and PPO from SFT on data/safety; held-out pairwise accuracies, refusal / over-refusal rates, reward-model scores and KL of base, SFT, SFT → DPO and SFT → PPO; writes results/safety/<run>/.",
   flags: {
     run: flag.string("run name: the results and checkpoints folder", {
       arg: "NAME",
@@ -47,6 +49,8 @@ const { values: args } = startTask({
     "dpo-steps": flag.integer("DPO steps", { min: 1 }),
     "dpo-lr": flag.number("DPO learning rate", { above: 0 }),
     "reward-steps": flag.integer("reward-model steps", { min: 1 }),
+    "ppo-steps": flag.integer("PPO updates", { min: 1 }),
+    "ppo-lr": flag.number("PPO learning rate", { above: 0 }),
   },
 });
 const settings = safetySettings({
@@ -58,6 +62,8 @@ settings.sft.steps = args["sft-steps"] ?? settings.sft.steps;
 settings.dpo.steps = args["dpo-steps"] ?? settings.dpo.steps;
 settings.dpo.learningRate = args["dpo-lr"] ?? settings.dpo.learningRate;
 settings.reward.steps = args["reward-steps"] ?? settings.reward.steps;
+settings.ppo.steps = args["ppo-steps"] ?? settings.ppo.steps;
+settings.ppo.learningRate = args["ppo-lr"] ?? settings.ppo.learningRate;
 
 const started = performance.now();
 const minutes = () => ((performance.now() - started) / 60000).toFixed(1);

@@ -69,6 +69,8 @@ export interface PromptSamples {
   samples: string[];
   /** Per sample: true when `maxNewTokens` cut it (no end-of-sequence token). */
   truncated: boolean[];
+  /** Per sample: the sampled token ids (the stop token included, if any). */
+  tokens: number[][];
 }
 
 /**
@@ -123,6 +125,7 @@ export function sampleCompletions(
     prompt,
     samples: [],
     truncated: [],
+    tokens: [],
   }));
   const total = prompts.length * k;
   let done = 0;
@@ -142,6 +145,7 @@ export function sampleCompletions(
           tokenizer.decode(c.tokens, { skipSpecialTokens: true }),
         );
         out.truncated.push(c.finishReason === "length");
+        out.tokens.push(c.tokens);
       });
       done += batch.length;
       options.onProgress?.(done, total);

@@ -141,12 +141,7 @@ export class SequenceClassifier {
     const positions = scoredPositions(batch);
     return tf.tidy(() => {
       const { batch: b, length } = batch;
-      const ids = tf.tensor2d(batch.ids, [b, length], "int32");
-      const hidden = this.model.forward(ids, {
-        attentionMask: batch.attentionMask,
-      });
-      const d = this.model.config.hiddenSize;
-      const flat = tf.reshape(hidden, [b * length, d]) as tf.Tensor2D;
+      const flat = this.#hidden(batch);
       const rows = Int32Array.from(positions, (t, r) => r * length + t);
       const pooled = tf.gather(flat, tf.tensor1d(rows, "int32"));
       return tf.reshape(
@@ -161,19 +156,25 @@ export class SequenceClassifier {
    * V(prefix ≤ t) per token. Padding positions are the caller's to mask.
    */
   tokenScores(batch: TokenBatch): tf.Tensor2D {
-    return tf.tidy(() => {
-      const { batch: b, length } = batch;
-      const ids = tf.tensor2d(batch.ids, [b, length], "int32");
-      const hidden = this.model.forward(ids, {
-        attentionMask: batch.attentionMask,
-      });
-      const d = this.model.config.hiddenSize;
-      const flat = tf.reshape(hidden, [b * length, d]) as tf.Tensor2D;
-      return tf.reshape(
-        tf.matMul(flat, this.score, false, true),
-        [b, length],
-      ) as tf.Tensor2D;
+    return tf.tidy(() =>
+      tf.reshape(
+        tf.matMul(this.#hidden(batch), this.score, false, true),
+        [batch.batch, batch.length],
+      ) as tf.Tensor2D
+    );
+  }
+
+  /** The decoder's last hidden states of a batch, [B·L, D]. */
+  #hidden(batch: TokenBatch): tf.Tensor2D {
+    const { batch: b, length } = batch;
+    const ids = tf.tensor2d(batch.ids, [b, length], "int32");
+    const hidden = this.model.forward(ids, {
+      attentionMask: batch.attentionMask,
     });
+    return tf.reshape(
+      hidden,
+      [b * length, this.model.config.hiddenSize],
+    ) as tf.Tensor2D;
   }
 
   /** Scores of a batch as host values, without a gradient. */

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { readRows } from "../data/read.ts";
 import { type Row, rowLocation } from "../data/rows.ts";
 import { type ChatMessage, validateMessages } from "../util/chat_message.ts";
 import type { Prompt } from "./prompt.ts";
@@ -63,4 +64,11 @@ export function promptExamples(
       }`,
     );
   });
+}
+
+/** The prompts of a data file (any format lib/data reads), as {@link promptExamples}. */
+export async function readPromptExamples(
+  path: string,
+): Promise<PromptExample[]> {
+  return promptExamples(await readRows(path), path);
 }

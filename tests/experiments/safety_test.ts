@@ -141,7 +141,7 @@ async function handReport(
       extras: { kind },
       samples,
     })),
-    { model, metrics: GENERATION_METRICS, score: generationScorer },
+    { model, metrics: GENERATION_METRICS, score: generationScorer() },
   );
 }
 
@@ -179,7 +179,7 @@ Deno.test("refusal rates and the paired DPO − SFT difference against hand valu
   );
 });
 
-Deno.test("safety (fast): trains the three stages, evaluates pairs and generations, writes the report", async () => {
+Deno.test("safety (fast): trains the four stages, evaluates pairs and generations, writes the report", async () => {
   const root = await Deno.makeTempDir({ prefix: "safety-" });
   const settings = safetySettings({ fast: true });
   settings.checkpointsDir = `${root}/checkpoints`;
@@ -189,7 +189,7 @@ Deno.test("safety (fast): trains the three stages, evaluates pairs and generatio
     onStageStart: (s) => started.push(s),
     onLog: () => {},
   });
-  assert.deepEqual(started, ["sft", "dpo", "reward"]);
+  assert.deepEqual(started, ["sft", "dpo", "reward", "ppo"]);
   const reports = await evaluateSafety(settings, adapters, {
     log: () => {},
     progress: false,
@@ -200,6 +200,7 @@ Deno.test("safety (fast): trains the three stages, evaluates pairs and generatio
     SAFETY_MODELS.base,
     SAFETY_MODELS.sft,
     SAFETY_MODELS.dpo,
+    SAFETY_MODELS.ppo,
   ]);
   for (const r of orderedReports(reports)) {
     assert.equal(r.prompts.length, settings.evalRows);
@@ -208,6 +209,14 @@ Deno.test("safety (fast): trains the three stages, evaluates pairs and generatio
     assert.equal(r.settings.k, settings.k);
     assert.equal(r.aggregate.refusal!.groups, settings.evalRows / 2);
     assert.equal(r.aggregate.overRefusal!.groups, settings.evalRows / 2);
+    assert.ok(Number.isFinite(r.aggregate.rmScore!.mean), r.model);
+    // The KL estimate to SFT: none for the base model, exactly 0 for SFT itself.
+    if (r.model === SAFETY_MODELS.base) {
+      assert.equal(r.aggregate.klToSft, null);
+    }
+    if (r.model === SAFETY_MODELS.sft) {
+      assert.equal(r.aggregate.klToSft!.mean, 0);
+    }
   }
   // The per-pair numbers agree with the trainers' own held-out evaluation.
   const facts = await trainingFacts(adapters);
@@ -235,12 +244,18 @@ Deno.test("safety (fast): trains the three stages, evaluates pairs and generatio
       "## DPO on 4 held-out pairs",
       "## Generations on 4 held-out prompts",
       "### SFT → DPO − SFT, paired by prompt",
+      "### SFT → PPO − SFT, paired by prompt",
       "### Denylist hits",
     ]
   ) {
     assert.ok(summary.includes(heading), heading);
   }
   assert.match(summary, /\| SFT → DPO \| \d+\.\d % \[/);
+  assert.match(summary, /\| SFT → PPO \| \d+\.\d % \[/);
+  assert.match(
+    summary,
+    /- PPO \(mean of the first → last fifth of the updates\): objective\/scores -?\d/,
+  );
   const files = await writeSafetyResults(settings, reports, facts);
   for (
     const name of [

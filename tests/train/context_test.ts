@@ -10,7 +10,7 @@ import { readRows } from "../../lib/data/read.ts";
 import { initEngine } from "../../lib/engine/mod.ts";
 import { loadTokenizer } from "../../lib/tokenizer/mod.ts";
 import { parseGrpoConfig } from "../../lib/train/grpo/config.ts";
-import { loadGrpoPrompts } from "../../lib/train/grpo/from_config.ts";
+import { readPromptExamples } from "../../lib/prompt/examples.ts";
 import { runGrpo } from "../../lib/train/grpo/trainer.ts";
 import {
   parseSftRows,
@@ -67,7 +67,7 @@ Deno.test("grpo refuses a prompt past the context by file and line; max_prompt_l
   ]);
   try {
     const config = parseGrpoConfig(raw, "test");
-    const prompts = await loadGrpoPrompts(config);
+    const prompts = await readPromptExamples(config.trainData);
     await assert.rejects(
       () =>
         runGrpo(config, prompts, { rewards: [lengthReward], progress: false }),
@@ -97,7 +97,7 @@ Deno.test("grpo on an empty dataset names the file", async () => {
     const config = parseGrpoConfig(raw, "test");
     await assert.rejects(
       async () =>
-        await runGrpo(config, await loadGrpoPrompts(config), {
+        await runGrpo(config, await readPromptExamples(config.trainData), {
           rewards: [lengthReward],
           progress: false,
         }),

@@ -5,31 +5,14 @@ import { cosineReward } from "../../lib/rewards/similarity.ts";
 import { useLiteEmbedder } from "../../lib/rewards/use_lite.ts";
 import { readSafetensors } from "../../lib/safetensors/safetensors.ts";
 import { parseGrpoConfig } from "../../lib/train/grpo/config.ts";
-import { loadGrpoPrompts } from "../../lib/train/grpo/from_config.ts";
+import { readPromptExamples } from "../../lib/prompt/examples.ts";
 import type { GrpoConfig } from "../../lib/train/grpo/config.ts";
 import { type GrpoRunOptions, runGrpo } from "../../lib/train/grpo/trainer.ts";
 import { MetricsLog } from "../../lib/train/metrics_log.ts";
 import { writeTinyChatModel } from "../helpers/chat_model.ts";
+import { evenTokens } from "../helpers/rewards.ts";
 
 await initEngine({ verbose: false });
-
-/**
- * Share of the completion's tokens with an even id: a random tiny model
- * scores ≈ 0.5 with real spread inside each group, and the policy can learn
- * to raise it.
- */
-const evenTokens: RewardFunction = {
-  name: "even",
-  range: [0, 1],
-  description: "share of completion tokens whose id is even",
-  score: (samples) =>
-    samples.map((s) => {
-      const ids = s.completionIds ?? [];
-      return ids.length
-        ? ids.filter((t) => t % 2 === 0).length / ids.length
-        : 0;
-    }),
-};
 
 const constant: RewardFunction = {
   name: "constant",
@@ -74,7 +57,7 @@ async function setUp(name: string, overrides: Record<string, unknown> = {}) {
 
 /** GRPO on the config's prompts with the test's own reward functions. */
 async function train(config: GrpoConfig, options: GrpoRunOptions) {
-  return runGrpo(config, await loadGrpoPrompts(config), options);
+  return runGrpo(config, await readPromptExamples(config.trainData), options);
 }
 
 async function adapter(dir: string) {

@@ -12,31 +12,17 @@ import { loadPretrained } from "../../lib/model/pretrained.ts";
 import { scoreSequence } from "../../lib/model/score.ts";
 import { SequenceClassifier } from "../../lib/model/sequence_classifier.ts";
 import { applyLora } from "../../lib/peft/mod.ts";
-import type { RewardFunction } from "../../lib/rewards/types.ts";
 import { parsePpoConfig, totalUpdates } from "../../lib/train/ppo/config.ts";
 import { collectExperience } from "../../lib/train/ppo/experience.ts";
-import { loadPpoPrompts } from "../../lib/train/ppo/from_config.ts";
+import { readPromptExamples } from "../../lib/prompt/examples.ts";
 import { PolicyReference } from "../../lib/train/ppo/reference.ts";
 import { runPpo } from "../../lib/train/ppo/trainer.ts";
 import type { Rollout } from "../../lib/train/rollout.ts";
 import { writeTinyChatModel } from "../helpers/chat_model.ts";
+import { evenTokens } from "../helpers/rewards.ts";
 import { tinyLlamaConfig } from "../helpers/tiny_models.ts";
 
 await initEngine({ verbose: false });
-
-/** Share of even token ids in the completion: ≈ 0.5 at random, learnable. */
-const evenTokens: RewardFunction = {
-  name: "even",
-  range: [0, 1],
-  description: "share of completion tokens whose id is even",
-  score: (samples) =>
-    samples.map((s) => {
-      const ids = s.completionIds ?? [];
-      return ids.length
-        ? ids.filter((t) => t % 2 === 0).length / ids.length
-        : 0;
-    }),
-};
 
 const model = await Deno.makeTempDir({ prefix: "ppo-model-" });
 await writeTinyChatModel(model, { hidden: 32, layers: 2, std: 0.4 });
@@ -72,7 +58,7 @@ function config(out: string, overrides: Record<string, unknown> = {}) {
 }
 
 async function train(c: ReturnType<typeof config>, stopAfterStep?: number) {
-  return await runPpo(c, await loadPpoPrompts(c), {
+  return await runPpo(c, await readPromptExamples(c.trainData), {
     rewards: [evenTokens],
     progress: false,
     stopAfterStep,
@@ -292,11 +278,15 @@ Deno.test("ppo: stopped after update 2 and resumed ends bit-identical to an unin
   await train(config(a, extra));
   await train(config(b, extra), 2);
   await Deno.stat(`${b}/checkpoint-2/value_model/adapter_model.safetensors`);
-  await runPpo(config(b, extra), await loadPpoPrompts(config(b)), {
-    rewards: [evenTokens],
-    progress: false,
-    resume: true,
-  });
+  await runPpo(
+    config(b, extra),
+    await readPromptExamples(config(b).trainData),
+    {
+      rewards: [evenTokens],
+      progress: false,
+      resume: true,
+    },
+  );
   for (
     const file of [
       "adapter_model.safetensors",

@@ -11,9 +11,12 @@
  *    it started from (its reference), summed over the reply's tokens as the
  *    DPO trainer sums them → TRL's `rewards/accuracies`,
  *    `rewards/margins`, `rewards/chosen`, `rewards/rejected`;
- * 3. the base model, SFT and SFT → DPO answer each held-out prompt k times
- *    with the same seeds → refusal rate on the harmful prompts,
- *    over-refusal rate on the benign ones, denylist hits, length.
+ * 3. the base model, SFT, SFT → DPO and SFT → PPO answer each held-out
+ *    prompt k times with the same seeds → refusal rate on the harmful
+ *    prompts, over-refusal rate on the benign ones, denylist hits, length;
+ *    the reward model's score of every reply (what PPO maximises), and
+ *    Σ log π − log π_SFT over the reply's sampled tokens (a one-sample KL
+ *    estimate to SFT, at T = 1).
  *
  * ```ts
  * const { pairs, generations } = await evaluateSafety(settings, adapters);
@@ -27,7 +30,21 @@ import { evaluateOutputs } from "../../eval/evaluate.ts";
 import { sampleCompletions } from "../../eval/generate_samples.ts";
 import type { EvalReport, PromptOutputs } from "../../eval/types.ts";
 import type { MetricSet } from "../../eval/metrics.ts";
-import { loadSequenceClassifier } from "../../peft/mod.ts";
+import {
+  type PromptCompletion,
+  promptCompletionBatch,
+  targetMask,
+} from "../../model/batch.ts";
+import type { CausalLM } from "../../model/decoder.ts";
+import { loadPretrained } from "../../model/pretrained.ts";
+import { scoreBatch } from "../../model/score.ts";
+import {
+  loadAdapter,
+  type LoadedClassifier,
+  loadSequenceClassifier,
+} from "../../peft/mod.ts";
+import { encodePrompt } from "../../prompt/encode.ts";
+import { rewardModelReward } from "../../rewards/reward_model.ts";
 import {
   type EncodedPair,
   encodePreferencePairs,
@@ -59,13 +76,14 @@ export const SAFETY_MODELS = {
   base: "base",
   sft: "SFT",
   dpo: "SFT → DPO",
+  ppo: "SFT → PPO",
 } as const;
 
 /** The study's reports. */
 export interface SafetyReports {
   /** The reward model's, then DPO's implicit reward's, on the held-out pairs. */
   pairs: EvalReport[];
-  /** base, SFT, SFT → DPO answering the held-out prompts. */
+  /** base, SFT, SFT → DPO, SFT → PPO answering the held-out prompts. */
   generations: EvalReport[];
 }
 
@@ -96,73 +114,145 @@ export async function evaluateSafety(
   const split = await loadPairSplit(
     `${settings.checkpointsDir}/eval_pairs.jsonl`,
   );
-  log(`eval: reward model on ${rows.length} held-out pairs`);
-  const rewardModel = await rewardModelReport(adapters, rows, split, settings);
-  // Σ log π of each held-out reply under SFT (DPO's reference) and SFT → DPO.
-  const sums = new Map<
-    string,
-    { chosen: Float32Array; rejected: Float32Array }
-  >();
-  const generations = await forEachAdapter(settings.model, [
-    [SAFETY_MODELS.base, null],
-    [SAFETY_MODELS.sft, adapters.sft],
-    [SAFETY_MODELS.dpo, adapters.dpo],
-  ], async (name, model, tokenizer) => {
-    if (name !== SAFETY_MODELS.base) {
-      const pairs = encodeRows(tokenizer, rows, split, {
-        trainer: "dpo",
-        maxLength: SAFETY_MAX_LENGTH,
-        contextLength: model.config.maxPositionEmbeddings,
-        truncationMode: "keep_start",
-      });
-      sums.set(name, pairSums(model, pairs, 8, tokenizer.padId));
-    }
-    log(`eval: ${name} answers ${rows.length} held-out prompts`);
-    const bar = new Progress(`eval ${name}`, rows.length * settings.k, {
-      unit: "sample",
-      // Quiet (notebooks): the lines go nowhere.
-      ...(hooks.progress === false ? { write: () => {} } : {}),
+  const rm = await loadSequenceClassifier(adapters.reward);
+  const sftModel = await loadPretrained(settings.model);
+  try {
+    // π_SFT for the KL estimates: a second copy, beside the model evaluated.
+    (await loadAdapter(adapters.sft, sftModel.model)).eval();
+    log(`eval: reward model on ${rows.length} held-out pairs`);
+    const rewardModel = await rewardModelReport(rm, rows, split, settings);
+    const rmReward = rewardModelReward(rm, {
+      batchSize: 16,
+      normalize: "none",
+      maxLength: SAFETY_MAX_LENGTH,
     });
-    const { outputs, settings: generation } = sampleCompletions(
-      model,
-      tokenizer,
-      rows.map((r) => safetyPrompt(r.prompt)),
-      {
-        k: settings.k,
-        seed: settings.seed,
-        sampling: settings.sampling,
-        maxNewTokens: settings.maxNewTokens,
-        onProgress: (done) => bar.update(done),
-      },
+    // Σ log π of each held-out reply under SFT (DPO's reference) and SFT → DPO.
+    const sums = new Map<
+      string,
+      { chosen: Float32Array; rejected: Float32Array }
+    >();
+    const generations = await forEachAdapter(settings.model, [
+      [SAFETY_MODELS.base, null],
+      [SAFETY_MODELS.sft, adapters.sft],
+      [SAFETY_MODELS.dpo, adapters.dpo],
+      [SAFETY_MODELS.ppo, adapters.ppo],
+    ], async (name, model, tokenizer) => {
+      if (name === SAFETY_MODELS.sft || name === SAFETY_MODELS.dpo) {
+        const pairs = encodeRows(tokenizer, rows, split, {
+          trainer: "dpo",
+          maxLength: SAFETY_MAX_LENGTH,
+          contextLength: model.config.maxPositionEmbeddings,
+          truncationMode: "keep_start",
+        });
+        sums.set(name, pairSums(model, pairs, 8, tokenizer.padId));
+      }
+      log(`eval: ${name} answers ${rows.length} held-out prompts`);
+      const bar = new Progress(`eval ${name}`, rows.length * settings.k, {
+        unit: "sample",
+        // Quiet (notebooks): the lines go nowhere.
+        ...(hooks.progress === false ? { write: () => {} } : {}),
+      });
+      const prompts = rows.map((r) => safetyPrompt(r.prompt));
+      const { outputs, settings: generation } = sampleCompletions(
+        model,
+        tokenizer,
+        prompts,
+        {
+          k: settings.k,
+          seed: settings.seed,
+          sampling: settings.sampling,
+          maxNewTokens: settings.maxNewTokens,
+          onProgress: (done) => bar.update(done),
+        },
+      );
+      const replies = outputs.flatMap((o, i) =>
+        o.tokens.map((completionIds) => ({
+          promptIds: encodePrompt(tokenizer, prompts[i], 0),
+          completionIds,
+        }))
+      );
+      const klToSft = name === SAFETY_MODELS.base
+        ? replies.map(() => null)
+        : differences(
+          completionLogProbSums(model, replies, tokenizer.padId),
+          completionLogProbSums(sftModel.model, replies, tokenizer.padId),
+        );
+      const rmScores = await rmReward.score(
+        outputs.flatMap((o, i) =>
+          o.samples.map((text) => ({
+            prompt: prompts[i],
+            completion: text.trim(),
+            columns: {},
+          }))
+        ),
+      );
+      const k = settings.k;
+      const perPrompt = <T>(flat: T[]) =>
+        rows.map((_, i) => flat.slice(i * k, (i + 1) * k));
+      return await evaluateOutputs(
+        outputs.map((o, i) => ({
+          ...rowOutput(rows[i]),
+          samples: o.samples.map((s) => s.trim()),
+        })),
+        {
+          model: name,
+          metrics: GENERATION_METRICS,
+          score: generationScorer({
+            rmScore: perPrompt(rmScores),
+            klToSft: perPrompt(klToSft),
+          }),
+          generation,
+          bootstrap: { seed: settings.seed },
+          study: studySettings(settings),
+        },
+      );
+    });
+    const dpoPairs = await pairReport(
+      settings,
+      rows,
+      SAFETY_MODELS.dpoPairs,
+      DPO_PAIR_METRICS,
+      implicitRewards(
+        sums.get(SAFETY_MODELS.dpo)!,
+        sums.get(SAFETY_MODELS.sft)!,
+        settings.dpo.beta,
+      ),
     );
-    return await evaluateOutputs(
-      outputs.map((o, i) => ({
-        ...rowOutput(rows[i]),
-        samples: o.samples.map((s) => s.trim()),
-      })),
-      {
-        model: name,
-        metrics: GENERATION_METRICS,
-        score: generationScorer,
-        generation,
-        bootstrap: { seed: settings.seed },
-        study: studySettings(settings),
-      },
-    );
-  });
-  const beta = settings.dpo.beta;
-  const dpoPairs = await pairReport(
-    settings,
-    rows,
-    SAFETY_MODELS.dpoPairs,
-    DPO_PAIR_METRICS,
-    implicitRewards(
-      sums.get(SAFETY_MODELS.dpo)!,
-      sums.get(SAFETY_MODELS.sft)!,
-      beta,
-    ),
-  );
-  return { pairs: [rewardModel, dpoPairs], generations };
+    return { pairs: [rewardModel, dpoPairs], generations };
+  } finally {
+    rm.dispose();
+    sftModel.model.dispose();
+  }
+}
+
+/**
+ * Σ log π of each completion given its prompt (T = 1), in batches of 8;
+ * the stop token, when sampled, counts as a completion token.
+ */
+function completionLogProbSums(
+  model: CausalLM,
+  replies: readonly PromptCompletion[],
+  padId: number,
+): number[] {
+  const out: number[] = [];
+  for (let start = 0; start < replies.length; start += 8) {
+    const batch = promptCompletionBatch(replies.slice(start, start + 8), padId);
+    const logps = scoreBatch(model, batch);
+    const { weights } = targetMask(batch);
+    const width = batch.length - 1;
+    for (let r = 0; r < batch.batch; r++) {
+      let sum = 0;
+      for (let t = 0; t < width; t++) {
+        sum += weights[r * width + t] * logps[r * width + t];
+      }
+      out.push(sum);
+    }
+  }
+  return out;
+}
+
+function differences(a: number[], b: number[]): number[] {
+  return a.map((x, i) => x - b[i]);
 }
 
 /**
@@ -181,34 +271,29 @@ export function implicitRewards(
 
 /** The reward model's scores of every held-out pair, as a report. */
 async function rewardModelReport(
-  adapters: SafetyAdapters,
+  rm: LoadedClassifier,
   rows: readonly SafetyRow[],
   split: PairSplit,
   settings: SafetySettings,
 ): Promise<EvalReport> {
-  const rm = await loadSequenceClassifier(adapters.reward);
-  try {
-    rm.lora?.eval();
-    const pairs = encodeRows(rm.tokenizer, rows, split, {
-      trainer: "reward",
-      maxLength: SAFETY_MAX_LENGTH,
-      contextLength: rm.classifier.model.config.maxPositionEmbeddings,
-    });
-    const { chosen, rejected } = evaluatePairs(rm.classifier, pairs, {
-      batchSize: 8,
-      padId: rm.tokenizer.padId,
-      centerCoefficient: null,
-    });
-    return await pairReport(
-      settings,
-      rows,
-      SAFETY_MODELS.rewardModel,
-      REWARD_PAIR_METRICS,
-      { chosen, rejected },
-    );
-  } finally {
-    rm.dispose();
-  }
+  rm.lora?.eval();
+  const pairs = encodeRows(rm.tokenizer, rows, split, {
+    trainer: "reward",
+    maxLength: SAFETY_MAX_LENGTH,
+    contextLength: rm.classifier.model.config.maxPositionEmbeddings,
+  });
+  const { chosen, rejected } = evaluatePairs(rm.classifier, pairs, {
+    batchSize: 8,
+    padId: rm.tokenizer.padId,
+    centerCoefficient: null,
+  });
+  return await pairReport(
+    settings,
+    rows,
+    SAFETY_MODELS.rewardModel,
+    REWARD_PAIR_METRICS,
+    { chosen, rejected },
+  );
 }
 
 /** A held-out row as a prompt of a report: its id, kind and category, the chosen reply as reference. */

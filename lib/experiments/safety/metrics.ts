@@ -68,8 +68,34 @@ export const GENERATION_METRICS = defineMetrics(
       description: "whitespace-separated words of the reply",
       format: { kind: "count", digits: 1 },
     },
+    {
+      key: "rmScore",
+      label: "Reward-model score",
+      column: "reward_model_score",
+      description:
+        "the study's reward model's score of prompt + reply (what PPO maximises)",
+      format: { kind: "score", digits: 3 },
+    },
+    {
+      key: "klToSft",
+      label: "KL to SFT",
+      column: "kl_to_sft",
+      description:
+        "Σ over the reply's sampled tokens of log π − log π_SFT (T = 1): a one-sample estimate of KL(π ‖ π_SFT) in nats; none for the base model",
+      format: { kind: "score", digits: 2 },
+    },
   ] as const,
 );
+
+/**
+ * What a model's replies were scored with besides their text, per prompt
+ * and sample: the reward model's score and the KL estimate to SFT (null
+ * where it does not apply).
+ */
+export interface ModelScores {
+  rmScore: (number | null)[][];
+  klToSft: (number | null)[][];
+}
 
 /** The per-sample values of a reply to a prompt of `kind`. */
 export function generationValues(
@@ -100,21 +126,34 @@ export function promptKind(extras: Record<string, unknown> | undefined) {
 }
 
 /**
- * Scores generations: the values above, and as extras the refusal phrase
- * and the denylist groups hit (for samples.csv and reading).
+ * Scores generations: the text's values above, the model-based ones from
+ * `scores` (null without), and as extras the refusal phrase and the
+ * denylist groups hit (for samples.csv and reading).
  */
-export const generationScorer: SampleScorer = (samples) =>
-  samples.map((s): SampleScores => {
-    const kind = promptKind(s.prompt.extras);
-    return {
-      values: generationValues(s.text, kind),
-      extras: {
-        refusalPhrase: refusalPhrase(s.text),
-        denylist: actionableMarkers(s.text).map((h) => `${h.group}: ${h.match}`)
-          .join("; "),
-      },
-    };
-  });
+export function generationScorer(scores?: ModelScores): SampleScorer {
+  return (samples) => samples.map((s) => scoreSample(s, scores));
+}
+
+function scoreSample(
+  s: Parameters<SampleScorer>[0][number],
+  scores: ModelScores | undefined,
+): SampleScores {
+  const kind = promptKind(s.prompt.extras);
+  const at = (table?: (number | null)[][]) =>
+    table?.[s.promptIndex]?.[s.sampleIndex] ?? null;
+  return {
+    values: {
+      ...generationValues(s.text, kind),
+      rmScore: at(scores?.rmScore),
+      klToSft: at(scores?.klToSft),
+    },
+    extras: {
+      refusalPhrase: refusalPhrase(s.text),
+      denylist: actionableMarkers(s.text).map((h) => `${h.group}: ${h.match}`)
+        .join("; "),
+    },
+  };
+}
 
 /** What each metric of a pair set measures, in the set's order. */
 export const PAIR_ROLES = [

@@ -33,9 +33,22 @@ import type { SafetyAdapters } from "./train.ts";
 const PAIRED_SEED = 0;
 
 /** The last held-out numbers each trainer logged (TRL's `eval_*` names). */
-export type TrainingFacts = Partial<
-  Record<"sft" | "dpo" | "reward", Record<string, number | string>>
->;
+export type TrainingFacts =
+  & Partial<
+    Record<"sft" | "dpo" | "reward", Record<string, number | string>>
+  >
+  & {
+    /** PPO's first and last few updates (objective/* metrics averaged). */
+    ppo?: { first: Record<string, number>; last: Record<string, number> };
+  };
+
+/** PPO's objective metrics shown for its first and last updates. */
+const PPO_FACTS = [
+  "objective/scores",
+  "objective/kl",
+  "objective/rlhf_reward",
+  "completions/mean_length",
+] as const;
 
 /** Reads each stage's last evaluation record from its metrics.jsonl. */
 export async function trainingFacts(
@@ -47,6 +60,17 @@ export async function trainingFacts(
       "eval_loss" in r
     );
     if (last) facts[stage] = last;
+  }
+  const ppo = await loggedRecords(adapters.ppo);
+  if (ppo.length > 0) {
+    // Means over the first and last fifth of the updates (at least one).
+    const n = Math.max(1, Math.floor(ppo.length / 5));
+    const means = (records: typeof ppo) =>
+      Object.fromEntries(PPO_FACTS.map((k) => [
+        k,
+        records.reduce((a, r) => a + Number(r[k]), 0) / records.length,
+      ]));
+    facts.ppo = { first: means(ppo.slice(0, n)), last: means(ppo.slice(-n)) };
   }
   return facts;
 }
@@ -69,9 +93,12 @@ export function reportOf(
 export function generationReports(
   reports: readonly EvalReport[],
 ): EvalReport[] {
-  return [SAFETY_MODELS.base, SAFETY_MODELS.sft, SAFETY_MODELS.dpo].map((m) =>
-    reportOf(reports, m)
-  );
+  return [
+    SAFETY_MODELS.base,
+    SAFETY_MODELS.sft,
+    SAFETY_MODELS.dpo,
+    SAFETY_MODELS.ppo,
+  ].map((m) => reportOf(reports, m));
 }
 
 /** The study's reports in its order: the two pair reports, then the generations. */
@@ -126,14 +153,25 @@ function trainingLines(facts: TrainingFacts): string {
     `- reward model: ${
       show(facts.reward, ["eval_loss", "eval_accuracy", "eval_margin"])
     }`,
+    `- PPO (${
+      facts.ppo ? "mean of the first → last fifth of the updates" : "not logged"
+    })${
+      facts.ppo
+        ? ": " + PPO_FACTS.map((k) =>
+          `${k} ${facts.ppo!.first[k].toFixed(3)} → ${
+            facts.ppo!.last[k].toFixed(3)
+          }`
+        ).join(", ")
+        : ""
+    }`,
   ].join("\n");
 }
 
 /** One line: what was trained and how the generations were sampled. */
 export function settingsLine(settings: SafetySettings): string {
-  const { sft, dpo, reward } = settings;
+  const { sft, dpo, reward, ppo } = settings;
   const p = PRESETS[settings.sampling];
-  return `Run \`${settings.run}\` on the default model, LoRA r ${SAFETY_LORA.r} (α ${SAFETY_LORA.lora_alpha}, all linear layers): SFT ${sft.steps} steps (lr ${sft.learningRate}, ${sft.batchSize} examples/step); DPO from the SFT adapter ${dpo.steps} steps (sigmoid, β ${dpo.beta}, lr ${dpo.learningRate}, ${dpo.batchSize} pairs/step); reward model from the base model ${reward.steps} steps (lr ${reward.learningRate}, ${reward.batchSize} pairs/step). Generations: ${settings.k} per prompt, preset ${settings.sampling} (T ${p.temperature}, top-k ${p.topK}, top-p ${p.topP}), at most ${settings.maxNewTokens} new tokens, seed ${settings.seed}.`;
+  return `Run \`${settings.run}\` on the default model, LoRA r ${SAFETY_LORA.r} (α ${SAFETY_LORA.lora_alpha}, all linear layers): SFT ${sft.steps} steps (lr ${sft.learningRate}, ${sft.batchSize} examples/step); DPO from the SFT adapter ${dpo.steps} steps (sigmoid, β ${dpo.beta}, lr ${dpo.learningRate}, ${dpo.batchSize} pairs/step); reward model from the base model ${reward.steps} steps (lr ${reward.learningRate}, ${reward.batchSize} pairs/step); PPO from the SFT adapter ${ppo.steps} updates (${ppo.batchSize} prompts/update, lr ${ppo.learningRate}, kl_coef ${ppo.klCoef}, rewarded by the reward model, value model from it, KL to the SFT adapter). Generations: ${settings.k} per prompt, preset ${settings.sampling} (T ${p.temperature}, top-k ${p.topK}, top-p ${p.topP}), at most ${settings.maxNewTokens} new tokens, seed ${settings.seed}.`;
 }
 
 /** summary.md: every table of the study (see the module doc). */
@@ -145,7 +183,7 @@ export function safetySummary(
   const rm = reportOf(reports, SAFETY_MODELS.rewardModel);
   const dpoPairs = reportOf(reports, SAFETY_MODELS.dpoPairs);
   const generations = generationReports(reports);
-  const [base, sft, dpo] = generations;
+  const [base, sft, dpo, ppo] = generations;
   const paired = { seed: PAIRED_SEED };
   return [
     ...(settings ? [settingsLine(settings)] : []),
@@ -161,6 +199,8 @@ export function safetySummary(
     summaryTable(generations),
     `### ${dpo.model} − ${sft.model}, paired by prompt`,
     pairedTable(dpo, sft, paired),
+    `### ${ppo.model} − ${sft.model}, paired by prompt`,
+    pairedTable(ppo, sft, paired),
     `### ${sft.model} − ${base.model}, paired by prompt`,
     pairedTable(sft, base, paired),
     "### Denylist hits (lib/data/safety_checks.ts `actionableMarkers`)",

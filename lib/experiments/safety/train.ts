@@ -6,6 +6,7 @@
  * | `sft`    | base        | SFT on train prompt → chosen reply (loss on the reply)     |
  * | `dpo`    | `sft`       | DPO on the train pairs; π_ref = the SFT adapter, precomputed |
  * | `reward` | base        | a reward model: LoRA + score head on the train pairs       |
+ * | `ppo`    | `sft`       | PPO on the train prompts, scored by `reward`; π_ref = the SFT adapter; value model from `reward` |
  *
  * Every stage reads the rows in TRL's conversational form (the user turn,
  * the assistant reply) through the chat template, as the evaluation
@@ -22,6 +23,7 @@
  */
 import { readSafetyJsonl, type SafetyRow } from "../../data/safety_rows.ts";
 import { runDpoFromConfig } from "../../train/dpo/from_config.ts";
+import { runPpoFromConfig } from "../../train/ppo/from_config.ts";
 import type { MetricsRecord } from "../../train/metrics_log.ts";
 import { runRewardFromConfig } from "../../train/reward/from_config.ts";
 import { runSftFromConfig } from "../../train/sft/from_config.ts";
@@ -37,7 +39,7 @@ import {
 } from "./settings.ts";
 
 /** The stages, in training order. */
-export const SAFETY_STAGES = ["sft", "dpo", "reward"] as const;
+export const SAFETY_STAGES = ["sft", "dpo", "reward", "ppo"] as const;
 
 /** One of {@link SAFETY_STAGES}. */
 export type SafetyStage = typeof SAFETY_STAGES[number];
@@ -51,6 +53,7 @@ export function safetyAdapters(checkpointsDir: string): SafetyAdapters {
     sft: `${checkpointsDir}/sft`,
     dpo: `${checkpointsDir}/dpo`,
     reward: `${checkpointsDir}/reward`,
+    ppo: `${checkpointsDir}/ppo`,
   };
 }
 
@@ -113,7 +116,7 @@ export interface SafetyHooks {
   progress?: boolean;
 }
 
-/** The three stages' configs, in the trainers' (TRL's) field names. */
+/** The stages' configs, in the trainers' (TRL's) field names. */
 export function safetyConfigs(
   settings: SafetySettings,
   data: SafetyData,
@@ -165,6 +168,31 @@ export function safetyConfigs(
       max_steps: settings.reward.steps,
       eval_steps: evalSteps(settings.reward.steps),
     },
+    ppo: {
+      model: settings.model,
+      lora: SAFETY_LORA,
+      seed: settings.seed,
+      logging_steps: 1,
+      save_steps: 0,
+      output_dir: adapters.ppo,
+      init_adapter: adapters.sft,
+      // The train pairs' conversational prompts; the replies are unused.
+      train_data: data.trainPairs,
+      rewards: [{ name: "reward_model", path: adapters.reward }],
+      value_model_path: adapters.reward,
+      // Replies as long as the evaluation's, ended by the EOS (an
+      // unfinished reply is cut off mid-sentence: penalised).
+      response_length: settings.maxNewTokens,
+      stop_token: "eos",
+      missing_eos_penalty: 1,
+      kl_coef: settings.ppo.klCoef,
+      learning_rate: settings.ppo.learningRate,
+      per_device_train_batch_size: settings.ppo.batchSize / 2,
+      gradient_accumulation_steps: 2,
+      num_mini_batches: 2,
+      max_steps: settings.ppo.steps,
+      log_completions_steps: settings.fast ? 1 : 6,
+    },
   };
 }
 
@@ -179,6 +207,7 @@ export async function trainSafety(
     sft: runSftFromConfig,
     dpo: runDpoFromConfig,
     reward: runRewardFromConfig,
+    ppo: runPpoFromConfig,
   };
   for (const stage of SAFETY_STAGES) {
     await trainStage(runners[stage], configs[stage], `safety ${stage}`, {

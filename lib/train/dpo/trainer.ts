@@ -18,7 +18,7 @@
  *
  * @module
  */
-import type { MetricsRecord } from "../metrics_log.ts";
+import { type MetricsRecord, roundRecord } from "../metrics_log.ts";
 import { learningRate } from "../schedule.ts";
 import { type SessionOptions, TrainingSession } from "../session.ts";
 import { type PairBatch, pairBatch } from "./batch.ts";
@@ -136,7 +136,7 @@ export async function runDpo(
       if (step % config.loggingSteps === 0 || step === totalSteps) {
         const means = window.take();
         lastLoss = means.loss;
-        await session.emit(rounded({
+        await session.emit(roundRecord({
           step,
           epoch: (step * perStep) / train.length,
           ...means,
@@ -151,7 +151,7 @@ export async function runDpo(
           step === totalSteps);
       if (evalDue) {
         lora?.eval();
-        await session.emit(rounded({
+        await session.emit(roundRecord({
           step,
           ...evaluatePairs({
             model,
@@ -184,15 +184,4 @@ export async function runDpo(
   } finally {
     session.dispose();
   }
-}
-
-/** Numbers to 6 decimals (integers as they are). */
-function rounded(record: MetricsRecord): MetricsRecord {
-  const out: MetricsRecord = { step: record.step };
-  for (const [k, v] of Object.entries(record)) {
-    out[k] = typeof v === "number" && !Number.isInteger(v)
-      ? Math.round(v * 1e6) / 1e6
-      : v;
-  }
-  return out;
 }

@@ -10,19 +10,11 @@
  *
  * @module
  */
-import { readRows } from "../../data/read.ts";
 import { withConfigRewards } from "../../rewards/from_config.ts";
 import type { RewardContext } from "../../rewards/registry.ts";
 import { type GrpoConfig, parseGrpoConfig } from "./config.ts";
-import { type PromptExample, promptExamples } from "../../prompt/examples.ts";
+import { readPromptExamples } from "../../prompt/examples.ts";
 import { type GrpoResult, type GrpoRunOptions, runGrpo } from "./trainer.ts";
-
-/** Reads the prompts of `train_data`. */
-export async function loadGrpoPrompts(
-  config: Pick<GrpoConfig, "trainData">,
-): Promise<PromptExample[]> {
-  return promptExamples(await readRows(config.trainData), config.trainData);
-}
 
 /** How {@link runGrpoFromConfig} runs: the trainer's options, rewards built from the config. */
 export interface GrpoConfigRunOptions extends Omit<GrpoRunOptions, "rewards"> {
@@ -51,7 +43,7 @@ export async function runGrpoFromConfig(
     source,
     rewardContext,
     async (rewards) => {
-      const prompts = await loadGrpoPrompts(config);
+      const prompts = await readPromptExamples(config.trainData);
       const result = await runGrpo(config, prompts, { ...runOptions, rewards });
       return { ...result, config };
     },

@@ -44,12 +44,24 @@ export interface ExperienceModels {
   padId: number;
 }
 
+/** The settings the experience is computed with. */
+export type ExperienceSettings = Pick<
+  PpoConfig,
+  | "localRolloutForwardBatchSize"
+  | "temperature"
+  | "klEstimator"
+  | "klCoef"
+  | "whitenRewards"
+  | "gamma"
+  | "lam"
+>;
+
 /** Per-token log-probs, values, KL, rewards, advantages and returns of the rollouts. */
 export function collectExperience(
   rollouts: readonly Rollout[],
   scores: readonly number[],
   models: ExperienceModels,
-  config: PpoConfig,
+  config: ExperienceSettings,
 ): Experience[] {
   const chunk = config.localRolloutForwardBatchSize;
   const per: Record<"logps" | "refLogps" | "values", Float64Array>[] = rollouts

@@ -10,19 +10,11 @@
  *
  * @module
  */
-import { readRows } from "../../data/read.ts";
-import { type PromptExample, promptExamples } from "../../prompt/examples.ts";
+import { readPromptExamples } from "../../prompt/examples.ts";
 import { withConfigRewards } from "../../rewards/from_config.ts";
 import type { RewardContext } from "../../rewards/registry.ts";
 import { parsePpoConfig, type PpoConfig } from "./config.ts";
 import { type PpoResult, type PpoRunOptions, runPpo } from "./trainer.ts";
-
-/** Reads the prompts of `train_data`. */
-export async function loadPpoPrompts(
-  config: Pick<PpoConfig, "trainData">,
-): Promise<PromptExample[]> {
-  return promptExamples(await readRows(config.trainData), config.trainData);
-}
 
 /** How {@link runPpoFromConfig} runs: the trainer's options, rewards built from the config. */
 export interface PpoConfigRunOptions extends Omit<PpoRunOptions, "rewards"> {
@@ -43,7 +35,7 @@ export async function runPpoFromConfig(
 ): Promise<PpoConfigResult> {
   const config = parsePpoConfig(raw, source);
   const { rewardContext, ...runOptions } = options;
-  const prompts = await loadPpoPrompts(config);
+  const prompts = await readPromptExamples(config.trainData);
   return await withConfigRewards(
     config,
     source,

@@ -20,34 +20,25 @@
  *
  * @module
  */
-import { tf } from "../../engine/mod.ts";
 import type { PromptExample } from "../../prompt/examples.ts";
 import { type RewardFunction, scoreRewards } from "../../rewards/types.ts";
 import { InputError } from "../../util/errors.ts";
 import { appendJsonl } from "../../util/json_files.ts";
-import { deriveSeed, Rng } from "../../util/random.ts";
-import { batchLogProbs } from "../../model/logprobs.ts";
-import type { SequenceClassifier } from "../../model/sequence_classifier.ts";
+import { deriveSeed } from "../../util/random.ts";
 import { completionStats, mean, rewardColumns } from "../grpo/metrics.ts";
 import { MetricsLog, type MetricsRecord, roundRecord } from "../metrics_log.ts";
 import { checkPromptsFit } from "../prompt_fit.ts";
 import { rollout, rolloutSample } from "../rollout.ts";
 import { learningRate } from "../schedule.ts";
 import { type SessionOptions, TrainingSession } from "../session.ts";
-import { optimizerStep } from "../step.ts";
 import {
   PPO_FIELDS,
   type PpoConfig,
   rolloutsPerUpdate,
   totalUpdates,
 } from "./config.ts";
-import {
-  collectExperience,
-  type Experience,
-  microBatch,
-  type PpoMicroBatch,
-} from "./experience.ts";
-import { ppoLoss } from "./loss.ts";
+import { collectExperience } from "./experience.ts";
+import { ppoUpdate } from "./update.ts";
 import { PolicyReference } from "./reference.ts";
 import { ValueModelFactory } from "./value_model.ts";
 
@@ -69,16 +60,6 @@ export interface PpoResult {
   totalSteps: number;
   history: MetricsRecord[];
 }
-
-/** Statistics of the optimizer steps, averaged per update. */
-const STEP_STATS = [
-  "policy/approxkl_avg",
-  "policy/clipfrac_avg",
-  "loss/policy_avg",
-  "loss/value_avg",
-  "val/clipfrac_avg",
-  "val/ratio",
-] as const;
 
 /**
  * Runs PPO as configured on `prompts`; writes metrics, completions,
@@ -174,7 +155,19 @@ export async function runPpo(
       const rewarded = performance.now();
 
       const lr = learningRate(step, schedule);
-      const stats = train(session, value, experience, config, step, lr);
+      const stats = ppoUpdate(
+        {
+          model,
+          value,
+          params: session.params,
+          optimizer: session.optimizer,
+          padId: tokenizer.padId,
+        },
+        experience,
+        config,
+        step,
+        lr,
+      );
       step++;
       const sums = experience.map((e) => ({
         kl: sumOf(e.kl),
@@ -249,91 +242,6 @@ export async function runPpo(
     reference?.dispose();
     session.dispose();
   }
-}
-
-/**
- * num_ppo_epochs passes over the update's experience in shuffled
- * mini-batches, one optimizer step each; returns the statistics averaged
- * over the steps, `grad_norm` included.
- */
-function train(
-  session: TrainingSession,
-  value: SequenceClassifier,
-  experience: readonly Experience[],
-  config: PpoConfig,
-  update: number,
-  lr: number,
-): Record<string, number> {
-  const sums: Record<string, number> = {};
-  let steps = 0;
-  const miniSize = experience.length / config.numMiniBatches;
-  for (let epoch = 0; epoch < config.numPpoEpochs; epoch++) {
-    const order = shuffled(
-      experience.length,
-      deriveSeed(config.seed, update, epoch),
-    );
-    for (let m = 0; m < config.numMiniBatches; m++) {
-      const rows = order.slice(m * miniSize, (m + 1) * miniSize);
-      const micro: PpoMicroBatch[] = [];
-      for (let k = 0; k < rows.length; k += config.batchSize) {
-        micro.push(microBatch(
-          rows.slice(k, k + config.batchSize).map((i) => experience[i]),
-          session.tokenizer.padId,
-        ));
-      }
-      const r = optimizerStep(
-        { params: session.params, optimizer: session.optimizer, lora: null },
-        {
-          microBatches: micro,
-          loss: (b) => microBatchLoss(session, value, b, config),
-          lr,
-          maxGradNorm: config.maxGradNorm,
-        },
-      );
-      steps++;
-      for (const k of STEP_STATS) sums[k] = (sums[k] ?? 0) + r.stats[k];
-      sums.loss = (sums.loss ?? 0) + r.loss;
-      sums.grad_norm = (sums.grad_norm ?? 0) + r.gradNorm;
-    }
-  }
-  return Object.fromEntries(
-    Object.entries(sums).map(([k, v]) => [k, v / steps]),
-  );
-}
-
-function microBatchLoss(
-  session: TrainingSession,
-  value: SequenceClassifier,
-  m: PpoMicroBatch,
-  config: PpoConfig,
-) {
-  const { batch } = m;
-  const shape: [number, number] = [batch.batch, batch.length - 1];
-  const host = (values: Float32Array) => tf.tensor2d(values, shape);
-  const values = tf.slice(value.tokenScores(batch), [0, 0], shape);
-  const { loss, stats } = ppoLoss({
-    logp: batchLogProbs(session.model, batch, {
-      temperature: config.temperature,
-    }),
-    oldLogp: host(m.oldLogps),
-    advantages: host(m.advantages),
-    values: values as tf.Tensor2D,
-    oldValues: host(m.oldValues),
-    returns: host(m.returns),
-    mask: host(m.mask),
-  }, config);
-  return { loss, weight: 1, stats };
-}
-
-/** The indices 0 … n − 1 in a seeded random order (Fisher–Yates). */
-function shuffled(n: number, seed: number): number[] {
-  const rng = new Rng(seed);
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
 }
 
 function checkStopId(id: number, vocab: number): number {
