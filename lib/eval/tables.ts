@@ -116,7 +116,7 @@ export function pairedTable(
       a: c ? show(c.meanA) : "n/a",
       b: c ? show(c.meanB) : "n/a",
       delta: c ? formatInterval(c.difference, m, options.digits) : "n/a",
-      p: c ? formatP(c.pValue) : "n/a",
+      p: c ? formatPValue(c.pValue) : "n/a",
       prompts: c ? c.prompts : 0,
     };
   });
@@ -153,7 +153,8 @@ function shownMetrics(
   return keys ? keys.map((k) => metricOf(report.metrics, k)) : report.metrics;
 }
 
-function formatP(p: number): string {
+/** A p-value as the tables print it: "< 0.001", else three decimals. */
+export function formatPValue(p: number): string {
   return p < 0.001 ? "< 0.001" : p.toFixed(3);
 }
 

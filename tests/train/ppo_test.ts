@@ -318,3 +318,33 @@ Deno.test("ppo: stopped after update 2 and resumed ends bit-identical to an unin
   await Deno.remove(a, { recursive: true });
   await Deno.remove(b, { recursive: true });
 });
+
+Deno.test("ppo: missing_eos_penalty lowers the score of every reply cut off before its EOS", async () => {
+  const out = await Deno.makeTempDir({ prefix: "ppo-eos-" });
+  const c = config(out, {
+    max_steps: 1,
+    stop_token: "eos",
+    missing_eos_penalty: 0.5,
+    response_length: 3,
+    rewards: [{ name: "zero" }],
+  });
+  const r = await runPpo(c, await readPromptExamples(c.trainData), {
+    rewards: [{
+      name: "zero",
+      range: [0, 0],
+      description: "nothing",
+      score: (samples) => samples.map(() => 0),
+    }],
+    progress: false,
+  });
+  const h = r.history[0];
+  // With stop_token "eos", a reply is cut (clipped) exactly when it has no EOS.
+  assert.ok(
+    Math.abs(
+      (h["objective/scores"] as number) +
+        0.5 * (h["completions/clipped_ratio"] as number),
+    ) < 1e-6,
+  );
+  assert.ok((h["completions/clipped_ratio"] as number) > 0);
+  await Deno.remove(out, { recursive: true });
+});
