@@ -95,7 +95,7 @@ const ppoStepBench: Benchmark = {
       ];
       optimizer = new AdamW(params, { lr: 1e-5, weightDecay: 0 });
       const reference = await PolicyReference.open(
-        { model: "", initAdapter: null, lora: null },
+        { model: "", initAdapter: null, lora: null, quantization: null },
         policy,
         lora,
       );

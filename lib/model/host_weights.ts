@@ -21,25 +21,61 @@ import { loadOpenBlas, type OpenBlas } from "../engine/blas.ts";
 import type { WasmBackendLike } from "../engine/kernels/wasm_types.ts";
 import { tf } from "../engine/mod.ts";
 import { type ModelConfig, parameterCount } from "./config.ts";
+import { dequantizeNf4 } from "./nf4.ts";
 import { weightSpecs } from "./weights.ts";
 
-/** A frozen float32 matrix [rows, cols] in host memory, in HF's [out, in] layout. */
+/**
+ * A matrix stored as NF4 codes (bitsandbytes' 4-bit NormalFloat, nf4.ts):
+ * two codes a byte, high nibble first, and a float32 scale per block of
+ * `blocksize` values in row-major order.
+ */
+export interface Nf4Values {
+  packed: Uint8Array;
+  absmax: Float32Array;
+  blocksize: number;
+  /** The 16 levels (a checkpoint's `quant_map`, or NF4_CODE). */
+  code: ArrayLike<number>;
+}
+
+// Products with NF4 weights dequantize into this one buffer (JS runs one
+// product at a time), grown to the largest matrix seen.
+let scratch = new Float32Array(0);
+
+/**
+ * A frozen matrix [rows, cols] in host memory, in HF's [out, in] layout:
+ * float32 values, or NF4 codes (QLoRA) dequantized to float32 inside each
+ * product.
+ */
 export class HostMatrix {
   readonly shape: [number, number];
   /** x·Wᵀ with a gradient for x; built once, tfjs keeps no state in it. */
   private readonly linearOp: (x: tf.Tensor2D) => tf.Tensor2D;
+  readonly #dense: Float32Array | null;
+  readonly #nf4: Nf4Values | null;
 
-  /** Takes ownership of `data` (row-major, rows × cols values): it is not copied. */
+  /**
+   * Takes ownership of `values` (row-major, rows × cols float32 values, or
+   * their NF4 codes): they are not copied.
+   */
   constructor(
     readonly rows: number,
     readonly cols: number,
-    readonly data: Float32Array,
+    values: Float32Array | Nf4Values,
   ) {
-    if (data.length !== rows * cols) {
+    const dense = values instanceof Float32Array ? values : null;
+    const nf4 = values instanceof Float32Array ? null : values;
+    if (dense && dense.length !== rows * cols) {
       throw new Error(
-        `HostMatrix: ${data.length} values do not fill [${rows}, ${cols}]`,
+        `HostMatrix: ${dense.length} values do not fill [${rows}, ${cols}]`,
       );
     }
+    if (nf4 && nf4.packed.length !== Math.ceil(rows * cols / 2)) {
+      throw new Error(
+        `HostMatrix: ${nf4.packed.length} NF4 bytes do not fill [${rows}, ${cols}]`,
+      );
+    }
+    this.#dense = dense;
+    this.#nf4 = nf4;
     this.shape = [rows, cols];
     const op = tf.customGrad((...args: unknown[]) => {
       const x = args[0] as tf.Tensor2D;
@@ -55,7 +91,44 @@ export class HostMatrix {
 
   /** Number of values. */
   get size(): number {
-    return this.data.length;
+    return this.rows * this.cols;
+  }
+
+  /** Whether the values are NF4 codes (a QLoRA base weight). */
+  get quantized(): boolean {
+    return this.#nf4 !== null;
+  }
+
+  /** Bytes the values take in host memory. */
+  get bytes(): number {
+    const q = this.#nf4;
+    return q ? q.packed.byteLength + q.absmax.byteLength : this.size * 4;
+  }
+
+  /**
+   * The float32 values, row-major: the matrix's own array (not a copy:
+   * change it only through {@link addInPlace}), or for NF4 a fresh
+   * dequantized copy.
+   */
+  get data(): Float32Array {
+    if (this.#dense) return this.#dense;
+    const q = this.#nf4!;
+    return dequantizeNf4(q.packed, q.absmax, this.size, q.blocksize, q.code);
+  }
+
+  /** The values to multiply with: the array itself, or NF4 dequantized into the scratch buffer. */
+  #values(): Float32Array {
+    if (this.#dense) return this.#dense;
+    const q = this.#nf4!;
+    if (scratch.length < this.size) scratch = new Float32Array(this.size);
+    return dequantizeNf4(
+      q.packed,
+      q.absmax,
+      this.size,
+      q.blocksize,
+      q.code,
+      scratch,
+    );
   }
 
   /** y = x·Wᵀ for x [n, cols] → [n, rows], differentiable with respect to x. */
@@ -67,7 +140,8 @@ export class HostMatrix {
   timesTransposed(x: tf.Tensor2D): tf.Tensor2D {
     const [n, k] = x.shape;
     this.expectWidth(k, this.cols, "timesTransposed", x.shape);
-    const { rows, cols, data } = this, blas = requireBlas();
+    const { rows, cols } = this, blas = requireBlas();
+    const data = this.#values();
     return produce([n, rows], x, (xs, out) => {
       if (n === 1) blas.sgemv(false, rows, cols, data, xs, out);
       else blas.sgemm(false, true, n, rows, cols, xs, data, out);
@@ -78,7 +152,8 @@ export class HostMatrix {
   times(g: tf.Tensor2D): tf.Tensor2D {
     const [n, k] = g.shape;
     this.expectWidth(k, this.rows, "times", g.shape);
-    const { rows, cols, data } = this, blas = requireBlas();
+    const { rows, cols } = this, blas = requireBlas();
+    const data = this.#values();
     return produce([n, cols], g, (gs, out) => {
       if (n === 1) blas.sgemv(true, rows, cols, data, gs, out);
       else blas.sgemm(false, false, n, cols, rows, gs, data, out);
@@ -88,7 +163,7 @@ export class HostMatrix {
   /** Rows `ids` of W (an embedding lookup): ids [...] → [..., cols]; no gradient. */
   gatherRows(ids: tf.Tensor): tf.Tensor {
     const index = ids.dataSync();
-    const { rows, cols, data } = this;
+    const { rows, cols } = this, data = this.#values();
     for (let i = 0; i < index.length; i++) {
       const id = index[i];
       if (!Number.isInteger(id) || id < 0 || id >= rows) {
@@ -105,15 +180,20 @@ export class HostMatrix {
     });
   }
 
-  /** W ← W + delta, in place (LoRA merge and unmerge). */
+  /** W ← W + delta, in place (LoRA merge and unmerge); float32 values only. */
   addInPlace(delta: tf.Tensor): void {
+    if (this.#nf4) {
+      throw new Error(
+        "cannot merge an adapter into NF4 (4-bit) base weights: dequantize–add–requantize loses the update to rounding; keep the adapter unmerged (PEFT's advice for QLoRA), or merge into the float32 model",
+      );
+    }
     if (delta.shape.join() !== this.shape.join()) {
       throw new Error(
         `delta [${delta.shape}] does not match the host matrix [${this.shape}]`,
       );
     }
     const values = delta.dataSync();
-    const data = this.data;
+    const data = this.#dense!;
     for (let i = 0; i < data.length; i++) data[i] += values[i];
   }
 

@@ -6,6 +6,8 @@
  * Models too big for the wasm heap (Gemma 3 1B, Llama 3.2 1B) load with
  * their frozen linear weights, embedding and head in host memory
  * (`offload`, host_weights.ts); the choice is made before any weight is read.
+ * QLoRA's base loads with its linear weights as NF4 codes in host memory,
+ * quantized on load or read from a bitsandbytes checkpoint (quantize.ts).
  *
  * @module
  */
@@ -17,6 +19,16 @@ import { tf } from "../engine/mod.ts";
 import { type ModelConfig, parseConfig } from "./config.ts";
 import { CausalLM } from "./decoder.ts";
 import { HostMatrix, type OffloadMode, planOffload } from "./host_weights.ts";
+import {
+  isQuantState,
+  prequantizedShape,
+  prequantizedWeights,
+  quantizableNames,
+  type QuantizationSettings,
+  quantizedMatrix,
+  readPrequantized,
+} from "./quantize.ts";
+import { loadOpenBlas } from "../engine/blas.ts";
 import { matchCheckpoint, weightSpecs, weightVariable } from "./weights.ts";
 import { readJsonFileIfPresent } from "../util/json_files.ts";
 
@@ -39,6 +51,12 @@ export interface LoadOptions {
    * does). Default: what `architectures` in config.json says.
    */
   head?: "score";
+  /**
+   * Quantize the linear weights to NF4 (QLoRA's frozen base) as they load.
+   * A checkpoint saved by bitsandbytes in 4-bit loads its NF4 weights as
+   * stored, with or without this.
+   */
+  quantization?: QuantizationSettings;
 }
 
 /** Reads and validates `config.json` in `folder`, merging eos ids from `generation_config.json`. */
@@ -85,28 +103,60 @@ export async function loadModel(
   const host = planOffload(config, { ...options, source: folder });
   const checkpoint = await ShardedCheckpoint.open(folder);
   try {
-    const shapes = new Map(
-      checkpoint.names().map((n) => [n, checkpoint.info(n).shape]),
-    );
+    const prequantized = prequantizedWeights(checkpoint.names());
+    const quantize = options.quantization
+      ? quantizableNames(config)
+      : new Set<string>();
+    if (prequantized.size > 0 || quantize.size > 0) {
+      checkQuantizable(folder, options);
+    }
+    const shapes = new Map<string, number[]>();
+    for (const name of checkpoint.names()) {
+      if (isQuantState(name)) continue;
+      shapes.set(
+        name,
+        prequantized.has(name)
+          ? prequantizedShape(
+            (await checkpoint.read(
+              `${name}.quant_state.bitsandbytes__nf4`,
+            )).data,
+          )
+          : checkpoint.info(name).shape,
+      );
+    }
     const mapping = matchCheckpoint(config, shapes, checkpoint.source);
     const weights = new Map<string, tf.Variable>();
     const hostWeights = new Map<string, HostMatrix>();
     const specs = weightSpecs(config);
+    const readIfPresent = (name: string) =>
+      checkpoint.has(name) ? checkpoint.read(name) : Promise.resolve(undefined);
     try {
       for (const [i, spec] of specs.entries()) {
-        const tensor = await checkpoint.read(mapping.get(spec.name)!);
-        if (host.has(spec.name)) {
-          // A fresh array per tensor (checkpoint.read), kept as is.
-          const [rows, cols] = spec.shape;
-          hostWeights.set(spec.name, new HostMatrix(rows, cols, tensor.data));
-          options.onProgress?.(i + 1, specs.length);
+        const stored = mapping.get(spec.name)!;
+        options.onProgress?.(i + 1, specs.length);
+        if (prequantized.has(stored)) {
+          hostWeights.set(
+            spec.name,
+            await readPrequantized(stored, readIfPresent),
+          );
           continue;
         }
-        weights.set(
-          spec.name,
-          weightVariable(tensor.data, spec.shape, options.trainable ?? false),
-        );
-        options.onProgress?.(i + 1, specs.length);
+        const tensor = await checkpoint.read(stored);
+        const [rows, cols] = spec.shape;
+        if (quantize.has(spec.name)) {
+          hostWeights.set(
+            spec.name,
+            quantizedMatrix(rows, cols, tensor.data, options.quantization!),
+          );
+        } else if (host.has(spec.name)) {
+          // A fresh array per tensor (checkpoint.read), kept as is.
+          hostWeights.set(spec.name, new HostMatrix(rows, cols, tensor.data));
+        } else {
+          weights.set(
+            spec.name,
+            weightVariable(tensor.data, spec.shape, options.trainable ?? false),
+          );
+        }
       }
     } catch (error) {
       for (const w of weights.values()) w.dispose();
@@ -115,6 +165,21 @@ export async function loadModel(
     return new CausalLM(config, weights, hostWeights);
   } finally {
     checkpoint.close();
+  }
+}
+
+/** 4-bit weights are frozen and multiplied through OpenBLAS. */
+function checkQuantizable(folder: string, options: LoadOptions): void {
+  if (options.trainable) {
+    throw new Error(
+      `${folder}: 4-bit (NF4) base weights are frozen and cannot be fully fine-tuned; train LoRA adapters on top (QLoRA)`,
+    );
+  }
+  const blas = loadOpenBlas();
+  if (!blas.ok) {
+    throw new Error(
+      `${folder}: 4-bit (NF4) weights are multiplied through OpenBLAS, which did not load: ${blas.reason}`,
+    );
   }
 }
 

@@ -43,12 +43,13 @@ export interface LoadedTensor {
   data: Float32Array;
 }
 
-/** A tensor to write: float32 data, stored as `dtype` (default F32). */
-export interface TensorToWrite {
-  shape: readonly number[];
-  data: Float32Array;
-  dtype?: FloatDtype;
-}
+/**
+ * A tensor to write: float32 data stored as `dtype` (default F32), or bytes
+ * stored as U8 (bitsandbytes' packed 4-bit weights and quant states).
+ */
+export type TensorToWrite =
+  | { shape: readonly number[]; data: Float32Array; dtype?: FloatDtype }
+  | { shape: readonly number[]; data: Uint8Array; dtype: "U8" };
 
 /** Tensors to write, by name. */
 export type TensorsToWrite =
@@ -249,12 +250,12 @@ export async function writeSafetensors(
   });
 }
 
-interface NormalisedTensor {
-  name: string;
-  shape: number[];
-  dtype: FloatDtype;
-  data: Float32Array;
-}
+type NormalisedTensor =
+  & { name: string; shape: number[] }
+  & (
+    | { dtype: FloatDtype; data: Float32Array }
+    | { dtype: "U8"; data: Uint8Array }
+  );
 
 function normalise(tensors: TensorsToWrite, path: string): NormalisedTensor[] {
   const list = tensors instanceof Map
@@ -266,13 +267,20 @@ function normalise(tensors: TensorsToWrite, path: string): NormalisedTensor[] {
       throw new Error(`${path}: "${name}" cannot be used as a tensor name`);
     }
     const dtype = t.dtype ?? "F32";
-    if (dtype !== "F32" && dtype !== "BF16" && dtype !== "F16") {
+    if (!["F32", "BF16", "F16", "U8"].includes(dtype)) {
       throw new Error(
-        `${where}: cannot write dtype "${dtype}" (use F32, BF16 or F16)`,
+        `${where}: cannot write dtype "${dtype}" (use F32, BF16, F16 or U8)`,
       );
     }
-    if (!(t.data instanceof Float32Array)) {
-      throw new Error(`${where}: data must be a Float32Array`);
+    const bytes = dtype === "U8";
+    if (
+      bytes
+        ? !(t.data instanceof Uint8Array)
+        : !(t.data instanceof Float32Array)
+    ) {
+      throw new Error(
+        `${where}: data must be a ${bytes ? "Uint8Array" : "Float32Array"}`,
+      );
     }
     const shape = [...t.shape];
     if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
@@ -288,7 +296,7 @@ function normalise(tensors: TensorsToWrite, path: string): NormalisedTensor[] {
         }] has ${count} elements but data has ${t.data.length}`,
       );
     }
-    return { name, shape, dtype, data: t.data };
+    return { name, shape, dtype, data: t.data } as NormalisedTensor;
   });
   out.sort((a, b) =>
     DTYPE_BYTES[b.dtype] - DTYPE_BYTES[a.dtype] ||
@@ -304,7 +312,7 @@ async function writeTensorData(
   file: Deno.FsFile,
   { dtype, data }: NormalisedTensor,
 ): Promise<void> {
-  if (dtype === "F32") {
+  if (dtype === "F32" || dtype === "U8") {
     await writeAll(
       file,
       new Uint8Array(data.buffer, data.byteOffset, data.byteLength),

@@ -52,6 +52,33 @@ const SCHEDULES = [
  * The fields every training run has, with `TrainingArguments`' defaults
  * (trainers override `learning_rate` and `logging_steps` as TRL does).
  */
+/**
+ * transformers' `BitsAndBytesConfig` fields for QLoRA's 4-bit base, in the
+ * `quantization` section of a config: NF4 only (FP4, bitsandbytes' own
+ * default, is not implemented), block size 64, float32 compute.
+ */
+export const QUANTIZATION_FIELDS = {
+  loadIn4bit: field.boolean("load_in_4bit", {
+    default: true,
+    doc: "hold the base model's linear weights as 4-bit NF4 codes (QLoRA)",
+  }),
+  quantType: field.choice("bnb_4bit_quant_type", ["nf4"] as const, {
+    default: "nf4",
+    doc: "the 4-bit data type (NormalFloat 4)",
+  }),
+  doubleQuant: field.boolean("bnb_4bit_use_double_quant", {
+    default: false,
+    doc: "quantize the per-block scales to 8 bits too",
+  }),
+  computeDtype: field.choice("bnb_4bit_compute_dtype", ["float32"] as const, {
+    default: "float32",
+    doc: "the dtype products are computed in",
+  }),
+};
+
+/** A parsed `quantization` section. */
+export type QuantizationConfig = ConfigOf<typeof QUANTIZATION_FIELDS>;
+
 export const RUN_FIELDS = {
   model: field.string("model", {
     // Shown by its repo path: the absolute one differs per checkout.
@@ -66,6 +93,10 @@ export const RUN_FIELDS = {
   }),
   lora: field.section("lora", LORA_FIELDS, {
     doc: "PEFT LoRA settings; absent: full fine-tuning",
+  }),
+  quantization: field.section("quantization", QUANTIZATION_FIELDS, {
+    doc:
+      "BitsAndBytesConfig for a 4-bit (NF4) frozen base: QLoRA, with lora; absent: float32",
   }),
   initAdapter: field.string("init_adapter", {
     default: null,
@@ -158,19 +189,25 @@ export const RUN_FIELDS = {
 export type TrainingRunConfig = ConfigOf<typeof RUN_FIELDS>;
 
 /**
- * The schedule rules that span run fields, named by their config fields
- * (the schedule would otherwise refuse them mid-run by its own names):
- * "constant" has no warmup, and a warmup cannot outlast `max_steps`
- * (when known; SFT's epoch-based total is checked when the run starts).
+ * The rules that span run fields, named by their config fields (the
+ * schedule would otherwise refuse them mid-run by its own names):
+ * "constant" has no warmup, a warmup cannot outlast `max_steps` (when
+ * known; SFT's epoch-based total is checked when the run starts), and a
+ * 4-bit base trains adapters only.
  */
-export function checkScheduleFields(
-  config: Pick<
-    TrainingRunConfig,
-    "schedule" | "warmupSteps" | "warmupRatio"
-  >,
+export function checkRunFields(
+  config:
+    & Pick<TrainingRunConfig, "schedule" | "warmupSteps" | "warmupRatio">
+    & Partial<Pick<TrainingRunConfig, "quantization" | "lora">>,
   maxSteps: number,
   reader: FieldReader,
 ): void {
+  if (config.quantization?.loadIn4bit && !config.lora) {
+    throw reader.error(
+      "quantization",
+      'holds the base weights in 4 bits, which cannot be fine-tuned in full: add a "lora" section (QLoRA trains adapters on the frozen 4-bit base)',
+    );
+  }
   if (config.schedule === "constant") {
     const warmup = config.warmupSteps > 0
       ? "warmup_steps"
@@ -225,16 +262,25 @@ export function epochFields(unit: string, evalUnit: string) {
 
 /**
  * The rules of an epoch-based run that span fields: the schedule's (see
- * {@link checkScheduleFields}) and a length from max_steps or epochs.
+ * {@link checkRunFields}) and a length from max_steps or epochs.
  */
 export function checkEpochRunFields(
   config:
     & Pick<TrainingRunConfig, "schedule" | "warmupSteps" | "warmupRatio">
+    & Partial<Pick<TrainingRunConfig, "quantization" | "lora">>
     & { maxSteps: number; numTrainEpochs: number },
   reader: FieldReader,
 ): void {
-  checkScheduleFields(config, config.maxSteps, reader);
+  checkRunFields(config, config.maxSteps, reader);
   if (config.maxSteps === 0 && config.numTrainEpochs === 0) {
     throw reader.error("max_steps", "or num_train_epochs must be positive");
   }
+}
+
+/** The load settings of a config's `quantization` section (none when absent or off). */
+export function quantizationOf(
+  config: Pick<TrainingRunConfig, "quantization">,
+): { doubleQuant: boolean } | undefined {
+  const q = config.quantization;
+  return q?.loadIn4bit ? { doubleQuant: q.doubleQuant } : undefined;
 }

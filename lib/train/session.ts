@@ -1,9 +1,9 @@
 /**
- * What every trainer (SFT, GRPO, DPO) does around its steps: claim the output
- * folder (run_folder.ts: lock, resume checks, signals), load the model and
- * tokenizer, attach LoRA or make every weight trainable, build AdamW and the
- * schedule, resume from a checkpoint (weights, optimizer moments, data
- * order, step, the trainer's counters), log metrics, write checkpoints and
+ * What every trainer does around its steps: claim the output folder
+ * (run_folder.ts: lock, resume checks, signals), load the model (4-bit for
+ * QLoRA) and tokenizer, attach LoRA or make every weight trainable, build
+ * AdamW and the schedule, resume from a checkpoint (weights, optimizer
+ * moments, data order, step, counters), log metrics, write checkpoints and
  * the final weights.
  *
  * A trainer opens the session, checks its data, calls `begin()` (the first
@@ -40,7 +40,7 @@ import { EpochSampler, type SamplerState } from "./data_order.ts";
 import type { MetricsLog, MetricsRecord } from "./metrics_log.ts";
 import { AdamW, defaultDecayFilter } from "./optimizer.ts";
 import { loadOptimizerState, saveOptimizerState } from "./optimizer_state.ts";
-import type { TrainingRunConfig } from "./run_config.ts";
+import { quantizationOf, type TrainingRunConfig } from "./run_config.ts";
 import { copyTokenizer, loadFullWeights } from "./full_weights.ts";
 import { RunFolder, type StartOptions } from "./run_folder.ts";
 import { runRecord } from "./run_record.ts";
@@ -164,6 +164,7 @@ export class TrainingSession {
     const { model, tokenizer, dir } = await loadPretrained(config.model, {
       ...(config.lora ? {} : { trainable: true, offload: "none" as const }),
       ...(head ? { head: "score" as const } : {}),
+      quantization: quantizationOf(config),
     });
     if (!tokenizer) {
       model.dispose();
@@ -197,8 +198,7 @@ export class TrainingSession {
     } else if (resumeFrom) {
       await loadFullWeights(model, resumeFrom.dir);
     }
-    let trained: TrainedHead | null = null;
-    let partner: TrainedHead | null = null;
+    let trained: TrainedHead | null = null, partner: TrainedHead | null = null;
     try {
       const context = { model, lora, tokenizer, modelDir: dir, config };
       trained = head

@@ -15,7 +15,7 @@ import {
   parseConfig,
   withDefaults,
 } from "../../util/config_fields.ts";
-import { checkScheduleFields, RUN_FIELDS } from "../run_config.ts";
+import { checkRunFields, RUN_FIELDS } from "../run_config.ts";
 import { REWARDS_FIELD } from "../../rewards/from_config.ts";
 import type { ScaleRewards } from "./advantages.ts";
 import type { LossType } from "./loss.ts";
@@ -126,7 +126,7 @@ export const GRPO_CONFIG = defineConfig({
   name: "GRPO",
   fields: GRPO_FIELDS,
   check(config, reader) {
-    checkScheduleFields(config, config.maxSteps, reader);
+    checkRunFields(config, config.maxSteps, reader);
     const perStep = config.batchSize * config.gradientAccumulationSteps;
     if (perStep % config.numGenerations !== 0) {
       throw reader.error(

@@ -22,7 +22,7 @@ import {
   parseConfig,
   withDefaults,
 } from "../../util/config_fields.ts";
-import { checkScheduleFields, RUN_FIELDS } from "../run_config.ts";
+import { checkRunFields, RUN_FIELDS } from "../run_config.ts";
 
 /** How the per-token KL to the reference is estimated (TRL's `kl_estimator`). */
 export type KlEstimator = "k1" | "k3";
@@ -158,7 +158,7 @@ export const PPO_CONFIG = defineConfig({
   name: "PPO",
   fields: PPO_FIELDS,
   check(config, reader) {
-    checkScheduleFields(config, config.maxSteps, reader);
+    checkRunFields(config, config.maxSteps, reader);
     if (config.gradientAccumulationSteps % config.numMiniBatches !== 0) {
       throw reader.error(
         "num_mini_batches",

@@ -20,6 +20,7 @@ import type { CausalLM } from "../../model/decoder.ts";
 import { loadPretrained } from "../../model/pretrained.ts";
 import { scoreBatch } from "../../model/score.ts";
 import { loadAdapter, type LoraAdapters } from "../../peft/mod.ts";
+import { quantizationOf } from "../run_config.ts";
 import type { PpoConfig } from "./config.ts";
 
 /** Where the reference log-probs come from. */
@@ -37,7 +38,7 @@ export class PolicyReference {
 
   /** Decides π_ref for the run (see the module table); loads a copy if needed. */
   static async open(
-    config: Pick<PpoConfig, "model" | "initAdapter" | "lora">,
+    config: Pick<PpoConfig, "model" | "initAdapter" | "lora" | "quantization">,
     policy: CausalLM,
     policyLora: LoraAdapters | null,
   ): Promise<PolicyReference> {
@@ -49,7 +50,12 @@ export class PolicyReference {
         null,
       );
     }
-    const { model } = await loadPretrained(config.model);
+    // The same base as the policy's: 4-bit when the policy's is (QLoRA).
+    const quantization = quantizationOf(config);
+    const { model } = await loadPretrained(
+      config.model,
+      quantization ? { quantization } : {},
+    );
     try {
       const lora = config.initAdapter
         ? (await loadAdapter(config.initAdapter, model)).eval()
