@@ -6,6 +6,8 @@
  *   SmolLM-135M-shaped random model, forward + backward + clipping + AdamW,
  *   batch 4 × 128 tokens with recomputed layers and
  *   2 × 128 without;
+ * - the same step in full fine-tuning (every weight trained, AdamW's
+ *   moments in host memory), batch 4 × 128 with recomputed layers;
  * - a GRPO step of the haiku study on the embedded default model, split into
  *   generation, reward scoring and update time (TRL's step_time, split).
  *
@@ -85,6 +87,53 @@ const loraStep: Benchmark = {
   },
 };
 
+const fullStep: Benchmark = {
+  name: "full-sft-step",
+  group: "train",
+  description:
+    "one full fine-tuning SFT optimizer step (every weight, AdamW) of a SmolLM-135M-shaped model, batch 4 × 128, recomputed layers",
+  async run({ quick, log }) {
+    const variant = await fastestVariant();
+    const config = smolConfig(quick);
+    const [batch, length] = quick ? [2, 32] : [4, 128];
+    const model = CausalLM.random(config, { seed: 0, trainable: true });
+    model.recomputeLayers = true;
+    const params = model.namedWeights();
+    const optimizer = new AdamW(params, { lr: 1e-5, weightDecay: 0.01 });
+    try {
+      const data = randomBatch(batch, length, config.vocabSize, batch);
+      log("full fine-tuning step, layer recomputation on");
+      let step = 0;
+      const timing = await measure(() => {
+        sftStep(
+          { model, lora: null, params, optimizer, maxGradNorm: 1 },
+          [data],
+          1e-5,
+          step++,
+        );
+        return [];
+      }, { warmup: 1, repeats: quick ? 1 : 3, minRepeats: 1 });
+      const count = params.reduce((n, [, v]) => n + v.size, 0);
+      return {
+        rows: [{
+          model: quick ? "SmolLM-135M shape (2 layers)" : "SmolLM-135M shape",
+          kernel: variant.label,
+          trained: `every weight (${count.toLocaleString("en-US")} params)`,
+          batch: `${batch}×${length}`,
+          recompute_layers: "on",
+          step_ms: Math.round(timing.medianMs),
+          tokens_per_s: Math.round((batch * length * 1000) / timing.medianMs),
+          wasm_heap_gib: Number(heapGiB().toFixed(2)),
+          rss_gib: Number((Deno.memoryUsage().rss / 2 ** 30).toFixed(2)),
+        }],
+      };
+    } finally {
+      optimizer.dispose();
+      model.dispose();
+    }
+  },
+};
+
 /** The wasm heap's current size: its high-water mark, since it never shrinks. */
 function heapGiB(): number {
   const backend = tf.backend() as unknown as {
@@ -154,4 +203,4 @@ function round2(x: number): number {
 }
 
 /** The training-step benchmarks. */
-export const trainBenchmarks: Benchmark[] = [loraStep, grpoStep];
+export const trainBenchmarks: Benchmark[] = [loraStep, fullStep, grpoStep];

@@ -14,6 +14,15 @@
  * gradient in a step is left alone (no decay, no moment update, no step), so
  * its bias correction lags behind the others'.
  *
+ * The moments live in host memory (plain Float32Arrays), not on the tensor
+ * heap, and the update runs in one JavaScript pass per parameter that
+ * rounds every operation to float32 in the order the tensor version did
+ * (so results are bit for bit those of tfjs' float32 kernels). On wasm a
+ * parameter's new values are written straight into one fresh heap tensor:
+ * with the moments and a dozen per-parameter temporaries on the heap, full
+ * fine-tuning of SmolLM-135M overflowed the 4 GiB wasm heap at its second
+ * step.
+ *
  * ```ts
  * const opt = new AdamW(model.namedWeights(), { lr: 2e-5, weightDecay: 0.01 });
  * opt.step(grads, learningRate(opt.stepCount, schedule));
@@ -21,6 +30,7 @@
  *
  * @module
  */
+import type { WasmBackendLike } from "../engine/kernels/wasm_types.ts";
 import { tf } from "../engine/mod.ts";
 
 /** Hyperparameters of {@link AdamW}; the defaults are torch's. */
@@ -86,9 +96,11 @@ interface ParamSlot {
   variable: tf.Variable;
   decay: boolean;
   steps: number;
-  expAvg?: tf.Variable;
-  expAvgSq?: tf.Variable;
+  expAvg?: Float32Array;
+  expAvgSq?: Float32Array;
 }
+
+const f = Math.fround;
 
 /** AdamW over named variables, updated in place. */
 export class AdamW {
@@ -177,30 +189,31 @@ export class AdamW {
 
   #update(slot: ParamSlot, grad: tf.Tensor, lr: number): void {
     const { variable } = slot;
-    slot.expAvg ??= newBuffer(() => tf.zerosLike(variable));
-    slot.expAvgSq ??= newBuffer(() => tf.zerosLike(variable));
-    const expAvg = slot.expAvg, expAvgSq = slot.expAvgSq;
+    const n = variable.size;
+    const m = slot.expAvg ??= new Float32Array(n);
+    const v = slot.expAvgSq ??= new Float32Array(n);
     slot.steps++;
     const t = slot.steps;
-    // Scalars in double precision like torch's Python floats; the tensors
-    // are float32, as in torch.
-    const biasCorrection1 = 1 - this.beta1 ** t;
-    const biasCorrection2Sqrt = Math.sqrt(1 - this.beta2 ** t);
-    const stepSize = lr / biasCorrection1;
+    // Scalars in double precision like torch's Python floats, then float32
+    // as a tensor kernel sees them; the element arithmetic is float32.
+    const stepSize = lr / (1 - this.beta1 ** t);
     const wd = slot.decay ? this.weightDecay : 0;
-    tf.tidy(() => {
-      const g = grad.dtype === "float32" ? grad : tf.cast(grad, "float32");
-      const decayed = wd === 0 ? variable : tf.mul(variable, 1 - lr * wd);
-      const m = tf.add(tf.mul(expAvg, this.beta1), tf.mul(g, 1 - this.beta1));
-      const v = tf.add(
-        tf.mul(expAvgSq, this.beta2),
-        tf.mul(tf.mul(g, g), 1 - this.beta2),
-      );
-      const denom = tf.add(tf.div(tf.sqrt(v), biasCorrection2Sqrt), this.eps);
-      const p = tf.add(decayed, tf.div(tf.mul(m, -stepSize), denom));
-      expAvg.assign(m);
-      expAvgSq.assign(v);
-      variable.assign(p);
+    const b1 = f(this.beta1), c1 = f(1 - this.beta1);
+    const b2 = f(this.beta2), c2 = f(1 - this.beta2);
+    const bc2 = f(Math.sqrt(1 - this.beta2 ** t)), eps = f(this.eps);
+    const decay = f(1 - lr * wd), negStep = f(-stepSize);
+    const g = grad.dataSync() as Float32Array;
+    withValues(variable, (p) => {
+      for (let i = 0; i < n; i++) {
+        const gi = g[i];
+        const mi = f(f(m[i] * b1) + f(gi * c1));
+        const vi = f(f(v[i] * b2) + f(f(gi * gi) * c2));
+        const denom = f(f(f(Math.sqrt(vi)) / bc2) + eps);
+        const pi = wd === 0 ? p[i] : f(p[i] * decay);
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = f(pi + f(f(mi * negStep) / denom));
+      }
     });
   }
 
@@ -215,9 +228,8 @@ export class AdamW {
     for (const [name, slot] of this.#slots) {
       if (!slot.expAvg || !slot.expAvgSq) continue;
       out.paramStep.set(name, slot.steps);
-      // A fresh copy: some backends hand out their own storage.
-      out.exp_avg.set(name, new Float32Array(slot.expAvg.dataSync()));
-      out.exp_avg_sq.set(name, new Float32Array(slot.expAvgSq.dataSync()));
+      out.exp_avg.set(name, slot.expAvg.slice());
+      out.exp_avg_sq.set(name, slot.expAvgSq.slice());
     }
     return out;
   }
@@ -269,12 +281,9 @@ export class AdamW {
       const steps = s.paramStep.get(name);
       slot.steps = steps ?? 0;
       if (steps === undefined) continue;
-      const shape = slot.variable.shape;
       // Copies, so later changes to the caller's arrays cannot leak in.
-      const m = s.exp_avg.get(name)!.slice(),
-        v = s.exp_avg_sq.get(name)!.slice();
-      slot.expAvg = newBuffer(() => tf.tensor(m, shape));
-      slot.expAvgSq = newBuffer(() => tf.tensor(v, shape));
+      slot.expAvg = s.exp_avg.get(name)!.slice();
+      slot.expAvgSq = s.exp_avg_sq.get(name)!.slice();
     }
   }
 
@@ -285,17 +294,38 @@ export class AdamW {
 
   #disposeMoments(): void {
     for (const slot of this.#slots.values()) {
-      slot.expAvg?.dispose();
-      slot.expAvgSq?.dispose();
       slot.expAvg = slot.expAvgSq = undefined;
       slot.steps = 0;
     }
   }
 }
 
-/** A non-trainable variable holding `init()`, without leaking `init`'s tensor. */
-function newBuffer(init: () => tf.Tensor): tf.Variable {
-  return tf.tidy(() => tf.variable(init(), false));
+/**
+ * Runs `update` on a copy of the float32 values of `variable` and makes
+ * the copy the variable's values. On wasm the copy is one fresh heap
+ * tensor written through a view (both views are taken after it is
+ * allocated, and nothing allocates until `update` returns): a new tensor,
+ * not the old storage changed in place, because XNNPACK caches packed
+ * weights by tensor and would keep multiplying with the old values.
+ */
+function withValues(
+  variable: tf.Variable,
+  update: (values: Float32Array) => void,
+): void {
+  if (tf.getBackend() === "wasm") {
+    const backend = tf.backend() as unknown as WasmBackendLike;
+    const info = backend.makeOutput(variable.shape, "float32");
+    const out = backend.typedArrayFromHeap(info) as Float32Array;
+    out.set(backend.typedArrayFromHeap(variable) as Float32Array);
+    update(out);
+    const fresh = tf.engine().makeTensorFromTensorInfo(info);
+    variable.assign(fresh);
+    fresh.dispose();
+    return;
+  }
+  const values = new Float32Array(variable.dataSync());
+  update(values);
+  tf.tidy(() => variable.assign(tf.tensor(values, variable.shape)));
 }
 
 function checkNumber(

@@ -236,3 +236,21 @@ Deno.test("AdamW: tensor count stays flat over 20 steps of a tiny model", () => 
   opt.dispose();
   model.dispose();
 });
+
+Deno.test("AdamW updates a parameter in place without touching a tensor that shared its storage", () => {
+  const source = tf.tensor1d([1, 2, 3, 4]);
+  // tf.variable(t) shares t's storage; a clone shares it too.
+  const w = tf.variable(source);
+  const clone = w.clone();
+  const opt = new AdamW([["w", w]], { lr: 0.1, weightDecay: 0 });
+  const grad = tf.tensor1d([1, -1, 1, -1]);
+  opt.step(new Map([["w", grad]]));
+  assert.deepEqual([...source.dataSync()], [1, 2, 3, 4]);
+  assert.deepEqual([...clone.dataSync()], [1, 2, 3, 4]);
+  // First step of Adam: each weight moves by lr against its gradient's sign.
+  const moved = w.dataSync();
+  [0.9, 2.1, 2.9, 4.1].forEach((v, i) =>
+    assert.ok(Math.abs(moved[i] - v) < 1e-6, `${i}: ${moved[i]}`)
+  );
+  tf.dispose([source, w, clone, grad]);
+});
