@@ -237,7 +237,7 @@ Deno.test("AdamW: tensor count stays flat over 20 steps of a tiny model", () => 
   model.dispose();
 });
 
-Deno.test("AdamW updates a parameter in place without touching a tensor that shared its storage", () => {
+Deno.test("AdamW gives a parameter its new values without touching a tensor that shared its storage", () => {
   const source = tf.tensor1d([1, 2, 3, 4]);
   // tf.variable(t) shares t's storage; a clone shares it too.
   const w = tf.variable(source);
