@@ -9,6 +9,7 @@ import { dpoBenchmarks } from "./dpo.ts";
 import { matmulBenchmarks } from "./matmul.ts";
 import { modelBenchmarks } from "./model.ts";
 import { ppoBenchmarks } from "./ppo.ts";
+import { peerBenchmarks } from "./versus.ts";
 import { rewardBenchmarks } from "./reward.ts";
 import { trainBenchmarks } from "./train.ts";
 import type { Benchmark } from "./types.ts";
@@ -22,6 +23,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   ...dpoBenchmarks,
   ...rewardBenchmarks,
   ...ppoBenchmarks,
+  ...peerBenchmarks,
 ];
 
 /** Group names, in run order. */

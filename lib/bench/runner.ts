@@ -148,7 +148,10 @@ function renderRecord(group: string, record: BenchRecord): string {
     "",
   ];
   if (record.error) lines.push(`ERROR: ${record.error}`);
-  else lines.push(formatTable(record.columns, record.rows));
+  // A benchmark that could not measure (its notes say why) has no table.
+  else if (record.rows.length > 0) {
+    lines.push(formatTable(record.columns, record.rows));
+  }
   if (record.notes.length || record.checks.length) lines.push("");
   for (const note of record.notes) lines.push(`note: ${note}`);
   for (const check of record.checks) {
