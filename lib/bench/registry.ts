@@ -10,6 +10,7 @@ import { matmulBenchmarks } from "./matmul.ts";
 import { modelBenchmarks } from "./model.ts";
 import { ppoBenchmarks } from "./ppo.ts";
 import { peerBenchmarks } from "./versus.ts";
+import { qloraBenchmarks } from "./qlora.ts";
 import { rewardBenchmarks } from "./reward.ts";
 import { trainBenchmarks } from "./train.ts";
 import type { Benchmark } from "./types.ts";
@@ -23,6 +24,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   ...dpoBenchmarks,
   ...rewardBenchmarks,
   ...ppoBenchmarks,
+  ...qloraBenchmarks,
   ...peerBenchmarks,
 ];
 

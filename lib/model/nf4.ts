@@ -135,10 +135,21 @@ export function dequantizeNf4(
   if (out.length < length) {
     throw new Error(`dequantizeNf4: out holds ${out.length} of ${length}`);
   }
-  for (let i = 0; i < length; i++) {
-    const byte = packed[i >> 1];
-    const nibble = i % 2 === 0 ? byte >> 4 : byte & 15;
-    out[i] = code[nibble] * absmax[Math.floor(i / blocksize)];
+  // Per block, the 16 levels times its scale, then two lookups a byte:
+  // each value is the same float32 product, computed once per block.
+  const levels = new Float32Array(16);
+  for (let b = 0; b < absmax.length; b++) {
+    const scale = absmax[b];
+    for (let k = 0; k < 16; k++) levels[k] = code[k] * scale;
+    const end = Math.min(length, (b + 1) * blocksize);
+    // Blocks hold an even count (blocksize ≥ 32), so each starts on a byte.
+    let i = b * blocksize;
+    for (; i + 1 < end; i += 2) {
+      const byte = packed[i >> 1];
+      out[i] = levels[byte >> 4];
+      out[i + 1] = levels[byte & 15];
+    }
+    if (i < end) out[i] = levels[packed[i >> 1] >> 4];
   }
   return out;
 }
