@@ -13,11 +13,15 @@ import { parameterCount, parseConfig } from "../model/config.ts";
 import { CausalLM } from "../model/decoder.ts";
 import { GEMMA3_1B } from "../model/known_configs.ts";
 import { applyLora, defaultLoraConfig } from "../peft/mod.ts";
-import { causalLmLoss } from "../train/lm_loss.ts";
 import { Rng } from "../util/random.ts";
 import { measure } from "./measure.ts";
 import type { Benchmark, Row } from "./types.ts";
-import { fastestVariant, randomBatch, smolConfig } from "./shapes.ts";
+import {
+  fastestVariant,
+  lossAndGrads,
+  randomBatch,
+  smolConfig,
+} from "./shapes.ts";
 
 const trainStep: Benchmark = {
   name: "smollm-135m-fwd-bwd",
@@ -38,14 +42,11 @@ const trainStep: Benchmark = {
     const params = model.namedWeights().map(([, v]) => v);
     const data = randomBatch(batch, length, config.vocabSize, 1);
     try {
-      const timing = await measure(() =>
-        tf.tidy(() => {
-          const { value, grads } = tf.variableGrads(
-            () => causalLmLoss(model, data).loss,
-            params,
-          );
-          return [value, ...Object.values(grads)];
-        }), { warmup: 1, repeats: quick ? 1 : 3, minRepeats: 1 });
+      const timing = await measure(() => lossAndGrads(model, params, data), {
+        warmup: 1,
+        repeats: quick ? 1 : 3,
+        minRepeats: 1,
+      });
       const tokens = batch * length;
       const row: Row = {
         model: quick ? "SmolLM-135M shape (2 layers)" : "SmolLM-135M shape",
@@ -200,14 +201,11 @@ const offloaded: Benchmark = {
       lora.train();
       const data = randomBatch(1, length, config.vocabSize, 2);
       const params = lora.variables();
-      const step = await measure(() =>
-        tf.tidy(() => {
-          const { value, grads } = tf.variableGrads(
-            () => causalLmLoss(model, data).loss,
-            params,
-          );
-          return [value, ...Object.values(grads)];
-        }), { warmup: quick ? 0 : 1, repeats: quick ? 1 : 2, minRepeats: 1 });
+      const step = await measure(() => lossAndGrads(model, params, data), {
+        warmup: quick ? 0 : 1,
+        repeats: quick ? 1 : 2,
+        minRepeats: 1,
+      });
       rows.push({
         model: label,
         kernel: variant.label,

@@ -26,17 +26,8 @@ import { PolicyReference } from "../train/ppo/reference.ts";
 import { ppoUpdate } from "../train/ppo/update.ts";
 import { Rng } from "../util/random.ts";
 import { measure } from "./measure.ts";
-import { fastestVariant, smolConfig } from "./shapes.ts";
+import { BENCH_LORA, fastestVariant, smolConfig } from "./shapes.ts";
 import type { Benchmark } from "./types.ts";
-
-const LORA = {
-  r: 16,
-  alpha: 32,
-  dropout: 0,
-  targetModules: "all-linear" as const,
-  useRslora: false,
-  init: "default" as const,
-};
 
 const SETTINGS = {
   localRolloutForwardBatchSize: 64,
@@ -78,8 +69,8 @@ const ppoStepBench: Benchmark = {
     let optimizer: AdamW | null = null;
     try {
       for (const m of [policy, critic]) m.recomputeLayers = true;
-      const lora = applyLora(policy, LORA, { seed: 0 });
-      const criticLora = applyLora(critic, LORA, { seed: 1 });
+      const lora = applyLora(policy, BENCH_LORA, { seed: 0 });
+      const criticLora = applyLora(critic, BENCH_LORA, { seed: 1 });
       adapters.push(lora, criticLora);
       const value = SequenceClassifier.create(critic, { seed: 3 });
       const rm = SequenceClassifier.create(judge, { seed: 4 });

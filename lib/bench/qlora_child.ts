@@ -9,14 +9,13 @@
  *
  * @module
  */
-import { initEngine, tf } from "../engine/mod.ts";
+import { initEngine } from "../engine/mod.ts";
 import { generate } from "../generate/generate.ts";
 import { loadModel } from "../model/load.ts";
 import { applyLora, defaultLoraConfig } from "../peft/mod.ts";
-import { causalLmLoss } from "../train/lm_loss.ts";
 import { Rng } from "../util/random.ts";
 import { measure } from "./measure.ts";
-import { fastestVariant, randomBatch } from "./shapes.ts";
+import { fastestVariant, lossAndGrads, randomBatch } from "./shapes.ts";
 
 const [dir, mode, newTokensArg, lengthArg] = Deno.args;
 await initEngine({ verbose: false });
@@ -52,14 +51,11 @@ model.recomputeLayers = true;
 const length = Number(lengthArg);
 const data = randomBatch(1, length, model.config.vocabSize, 2);
 const params = lora.variables();
-const step = await measure(() =>
-  tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(
-      () => causalLmLoss(model, data).loss,
-      params,
-    );
-    return [value, ...Object.values(grads)];
-  }), { warmup: 0, repeats: 1, minRepeats: 1 });
+const step = await measure(() => lossAndGrads(model, params, data), {
+  warmup: 0,
+  repeats: 1,
+  minRepeats: 1,
+});
 const status = Deno.readTextFileSync("/proc/self/status");
 const peakKb = Number(/VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1]);
 console.log(`RESULT ${

@@ -5,7 +5,10 @@
  *
  * @module
  */
+import { tf } from "../engine/mod.ts";
 import type { TokenBatch } from "../model/batch.ts";
+import type { CausalLM } from "../model/decoder.ts";
+import { causalLmLoss } from "../train/lm_loss.ts";
 import { parseConfig } from "../model/config.ts";
 import { SMOLLM_135M } from "../model/known_configs.ts";
 import { Rng } from "../util/random.ts";
@@ -40,4 +43,29 @@ export function randomBatch(
   const ids = new Int32Array(batch * length);
   for (let i = 0; i < ids.length; i++) ids[i] = rng.int(vocab);
   return { ids, batch, length };
+}
+
+/** The LoRA the training benchmarks attach: r 16 on every linear layer, no dropout. */
+export const BENCH_LORA = {
+  r: 16,
+  alpha: 32,
+  dropout: 0,
+  targetModules: "all-linear" as const,
+  useRslora: false,
+  init: "default" as const,
+};
+
+/** One forward + backward of the LM loss for `params` only: the tensors to dispose. */
+export function lossAndGrads(
+  model: CausalLM,
+  params: tf.Variable[],
+  data: TokenBatch,
+): tf.Tensor[] {
+  return tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(
+      () => causalLmLoss(model, data).loss,
+      params,
+    );
+    return [value, ...Object.values(grads)];
+  });
 }

@@ -30,7 +30,12 @@ import { Rng } from "../util/random.ts";
 import { machineFacts } from "./machine.ts";
 import { measure } from "./measure.ts";
 import { type PeerCell, peerSetup, runPeer } from "./peer.ts";
-import { fastestVariant, randomBatch, smolConfig } from "./shapes.ts";
+import {
+  BENCH_LORA,
+  fastestVariant,
+  randomBatch,
+  smolConfig,
+} from "./shapes.ts";
 import { atLeast, type Benchmark, type Check, type Row } from "./types.ts";
 
 /** One cell: its name, the peer scenario, and tunebook's tokens/s on it. */
@@ -51,18 +56,12 @@ async function tokensPerSecond(tokens: number, step: () => void) {
 function cells(): Cell[] {
   const config = smolConfig(false);
   const data = randomBatch(4, 128, config.vocabSize, 1);
-  const lora = {
-    r: 16,
-    alpha: 32,
-    dropout: 0,
-    targetModules: "all-linear" as const,
-    useRslora: false,
-    init: "default" as const,
-  };
   const train = async (withLora: boolean) => {
     const model = CausalLM.random(config, { seed: 0, trainable: !withLora });
     model.recomputeLayers = true;
-    const adapters = withLora ? applyLora(model, lora, { seed: 0 }) : null;
+    const adapters = withLora
+      ? applyLora(model, BENCH_LORA, { seed: 0 })
+      : null;
     const params = adapters ? adapters.parameters() : model.namedWeights();
     const optimizer = new AdamW(params, { lr: 1e-4, weightDecay: 0 });
     try {

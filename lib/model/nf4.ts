@@ -135,15 +135,14 @@ export function dequantizeNf4(
   if (out.length < length) {
     throw new Error(`dequantizeNf4: out holds ${out.length} of ${length}`);
   }
-  // Per block, the 16 levels times its scale, then two lookups a byte:
-  // each value is the same float32 product, computed once per block.
+  // Per block: the 16 levels times its scale (the same float32 products as
+  // level·scale per value), then two table lookups a byte.
   const levels = new Float32Array(16);
   for (let b = 0; b < absmax.length; b++) {
     const scale = absmax[b];
     for (let k = 0; k < 16; k++) levels[k] = code[k] * scale;
     const end = Math.min(length, (b + 1) * blocksize);
-    // Blocks hold an even count (blocksize ≥ 32), so each starts on a byte.
-    let i = b * blocksize;
+    let i = b * blocksize; // an even index: blocks start on a byte
     for (; i + 1 < end; i += 2) {
       const byte = packed[i >> 1];
       out[i] = levels[byte >> 4];
