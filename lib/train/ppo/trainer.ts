@@ -26,6 +26,7 @@ import { InputError } from "../../util/errors.ts";
 import { appendJsonl } from "../../util/json_files.ts";
 import { deriveSeed } from "../../util/random.ts";
 import { completionStats, mean, rewardColumns } from "../grpo/metrics.ts";
+import { sum } from "../grpo/update.ts";
 import { MetricsLog, type MetricsRecord, roundRecord } from "../metrics_log.ts";
 import { checkPromptsFit } from "../prompt_fit.ts";
 import { rollout, rolloutSample } from "../rollout.ts";
@@ -170,8 +171,8 @@ export async function runPpo(
       );
       step++;
       const sums = experience.map((e) => ({
-        kl: sumOf(e.kl),
-        entropy: -sumOf(e.logps),
+        kl: sum(e.kl),
+        entropy: -sum(e.logps),
       }));
       const nonScore = -config.klCoef * mean(sums.map((s) => s.kl));
       const record: MetricsRecord = {
@@ -212,7 +213,7 @@ export async function runPpo(
           prompt: promptText(samples[i].prompt),
           completion: e.rollout.text,
           score: e.score,
-          kl: sumOf(e.kl),
+          kl: sums[i].kl,
           ...Object.fromEntries(
             scored.names.map((
               name,
@@ -255,10 +256,4 @@ function checkStopId(id: number, vocab: number): number {
 
 function promptText(prompt: PromptExample["prompt"]): string {
   return typeof prompt === "string" ? prompt : prompt.at(-1)!.content;
-}
-
-function sumOf(values: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < values.length; i++) s += values[i];
-  return s;
 }
