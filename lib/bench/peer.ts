@@ -8,8 +8,8 @@
  * OpenBLAS-openmp when installed (Debian's default pthread OpenBLAS spins
  * against torch's own threads), the same thread count as tunebook, and,
  * unless the environment already sets one, the OpenBLAS core type tunebook
- * pinned for itself (Haswell on AVX2 + FMA), so both sides run the same
- * kernels.
+ * chose for itself (SkylakeX on AVX-512, Haswell on AVX2 + FMA), so both
+ * sides run the same kernels.
  *
  * @module
  */

@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { coreTypeFor, cpuFlags } from "../engine/blas.ts";
 import { tf } from "../engine/mod.ts";
 import { generate } from "../generate/generate.ts";
 import { CausalLM } from "../model/decoder.ts";
@@ -27,7 +28,6 @@ import { causalLmLoss } from "../train/lm_loss.ts";
 import { AdamW } from "../train/optimizer.ts";
 import { sftStep } from "../train/sft/step.ts";
 import { Rng } from "../util/random.ts";
-import { machineFacts } from "./machine.ts";
 import { measure } from "./measure.ts";
 import { type PeerCell, peerSetup, runPeer } from "./peer.ts";
 import {
@@ -153,10 +153,8 @@ const versusPyTorch: Benchmark = {
       return { rows: [], notes: [`no PyTorch comparison: ${why}`] };
     }
     const variant = await fastestVariant();
-    const { cpuFeatures } = await machineFacts();
-    const coreType = cpuFeatures.includes("avx2") && cpuFeatures.includes("fma")
-      ? "Haswell"
-      : undefined;
+    // PyTorch's best configuration on this CPU: the kernels tunebook chose.
+    const coreType = coreTypeFor(cpuFlags());
     const rows: Row[] = [];
     const checks: Check[] = [];
     for (const cell of cells()) {

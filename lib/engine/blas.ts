@@ -8,23 +8,24 @@
  * the latter may resolve to the reference BLAS, which is about 10× slower.
  *
  * **Kernel family.** Debian's OpenBLAS picks its kernels by CPU model at load
- * time, and results differ in the last bits between kernel families (and
- * between thread counts: OpenBLAS splits a product differently per thread
- * count). 0.3.21 does not know newer CPUs: a Xeon of model 207 (AVX-512)
- * gets the generic SSE3 "Prescott" kernels, an AMD EPYC the AVX2 "Zen"
- * ones, and the same run gives other weights on the two (measured here by
- * forcing Prescott). Unless `OPENBLAS_CORETYPE` is set, we therefore pin
- * `Haswell` (AVX2 + FMA: Intel since Haswell, AMD since Zen, apart from
- * some low-end parts) before the library loads, on CPUs that
- * have both: every such machine then runs the same kernels with the same
- * blocking. Measured on the EPYC: Haswell and Zen give the same bits and
- * the same speed (50–60 GFLOPS at 512–2048), Prescott 13–20 GFLOPS. An
- * AVX-512 machine whose CPU 0.3.21 does know could go faster with
- * `OPENBLAS_CORETYPE=SkylakeX`, giving up bit-equality with the others.
- * {@link OpenBlas.coreType} says what was used and why.
+ * time, and 0.3.21 does not know newer CPUs: a Xeon of model 207 (AVX-512)
+ * gets the generic SSE3 "Prescott" kernels (60–66 GFLOP/s there, against
+ * 255–315 with SkylakeX), an AMD EPYC the AVX2 "Zen" ones. Unless
+ * `OPENBLAS_CORETYPE` is already set (respected, never overridden: some
+ * machines set it on purpose), we therefore choose by instruction set
+ * before the library loads ({@link coreTypeFor}): `SkylakeX` where the CPU
+ * has the AVX-512 subsets those kernels use, else `Haswell` where it has
+ * AVX2 + FMA (Intel since Haswell, AMD since Zen; measured on the EPYC:
+ * Haswell and Zen give the same bits and speed, Prescott 3× slower). A
+ * quick numeric self-test (blas_check.ts) then runs the chosen kernels
+ * against a float64 reference; kernels that fail it are not used, and the
+ * engine says why. Results differ in the last bits between kernel
+ * families, so {@link OpenBlas.coreType} and settings.json record the one
+ * used.
  *
  * @module
  */
+import { checkBlas } from "./blas_check.ts";
 
 /** CBLAS enum values (cblas.h). */
 export const CBLAS_ROW_MAJOR = 101;
@@ -75,12 +76,47 @@ const SYMBOLS = {
   openblas_get_corename: { parameters: [], result: "pointer", optional: true },
 } as const;
 
-/** The kernel family pinned on x86-64 CPUs with AVX2 and FMA. */
+/** The kernel family chosen on x86-64 CPUs with AVX2 and FMA (and no AVX-512). */
 export const PORTABLE_CORE_TYPE = "Haswell";
+
+/** The AVX-512 subsets OpenBLAS's SkylakeX kernels use (its own cpuid check, dynamic.c). */
+const SKYLAKEX_FLAGS = [
+  "avx512f",
+  "avx512cd",
+  "avx512bw",
+  "avx512dq",
+  "avx512vl",
+];
+
+/**
+ * The fastest correct OpenBLAS kernel family for an x86-64 CPU with these
+ * `/proc/cpuinfo` flags: "SkylakeX" with AVX-512 (F, CD, BW, DQ, VL),
+ * "Haswell" with AVX2 + FMA, otherwise undefined (OpenBLAS's own choice).
+ * Forcing kernels whose instructions the CPU lacks would crash, so both
+ * need every flag.
+ */
+export function coreTypeFor(flags: readonly string[]): string | undefined {
+  if (SKYLAKEX_FLAGS.every((flag) => flags.includes(flag))) return "SkylakeX";
+  if (flags.includes("avx2") && flags.includes("fma")) {
+    return PORTABLE_CORE_TYPE;
+  }
+  return undefined;
+}
+
+/** This CPU's flags from `/proc/cpuinfo`; empty off x86-64 Linux or without read permission. */
+export function cpuFlags(): string[] {
+  if (Deno.build.arch !== "x86_64") return [];
+  try {
+    return /^flags\s*:(.*)$/m.exec(Deno.readTextFileSync("/proc/cpuinfo"))
+      ?.[1].trim().split(/\s+/) ?? [];
+  } catch {
+    return [];
+  }
+}
 
 /** How the kernel family was chosen (see the module doc). */
 export type CoreTypeSource =
-  /** tunebook set `OPENBLAS_CORETYPE` to {@link PORTABLE_CORE_TYPE}. */
+  /** tunebook set `OPENBLAS_CORETYPE` by instruction set ({@link coreTypeFor}). */
   | "pinned"
   /** The user's `OPENBLAS_CORETYPE`. */
   | "OPENBLAS_CORETYPE"
@@ -176,6 +212,18 @@ export function loadOpenBlas(path?: string): OpenBlasResult {
             ? "pinned"
             : "detected",
       );
+      const failure = checkBlas(blas);
+      if (failure) {
+        return remember(path, {
+          ok: false,
+          reason:
+            `OpenBLAS ${blas.coreType} kernels failed the self-test (${failure}); ${
+              userCoreType
+                ? "OPENBLAS_CORETYPE chose them: unset it or name another family"
+                : "set OPENBLAS_CORETYPE to another family (e.g. Haswell or Prescott)"
+            }`,
+        });
+      }
       return remember(path, { ok: true, blas });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -213,21 +261,17 @@ function safeEnv(name: string): string | undefined {
 }
 
 /**
- * Sets `OPENBLAS_CORETYPE` to {@link PORTABLE_CORE_TYPE} when this is an
- * x86-64 CPU with AVX2 and FMA (OpenBLAS does not check: forced kernels on a
- * CPU without them would crash); returns what it set, or undefined.
+ * Sets `OPENBLAS_CORETYPE` to {@link coreTypeFor} this CPU; returns what it
+ * set, or undefined (not x86-64 Linux, no AVX2, or no env permission).
  */
 function pinCoreType(): string | undefined {
-  if (Deno.build.arch !== "x86_64") return undefined;
+  const coreType = coreTypeFor(cpuFlags());
+  if (!coreType) return undefined;
   try {
-    const flags = /^flags\s*:(.*)$/m.exec(
-      Deno.readTextFileSync("/proc/cpuinfo"),
-    )?.[1].trim().split(/\s+/) ?? [];
-    if (!flags.includes("avx2") || !flags.includes("fma")) return undefined;
-    Deno.env.set("OPENBLAS_CORETYPE", PORTABLE_CORE_TYPE);
-    return PORTABLE_CORE_TYPE;
+    Deno.env.set("OPENBLAS_CORETYPE", coreType);
+    return coreType;
   } catch {
-    return undefined; // not Linux, or no read/env permission: OpenBLAS detects
+    return undefined; // no env permission: OpenBLAS detects
   }
 }
 

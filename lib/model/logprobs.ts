@@ -112,15 +112,28 @@ function chunkLogProbs(
     const picked = tf.sum(tf.mul(x, head.rows(t)), -1);
     return {
       value: tf.sub(picked, tf.logSumExp(head.logits(x), -1)),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [xs, ts] = saved as [tf.Tensor2D, tf.Tensor1D];
-        const weight = tf.expandDims(dy as tf.Tensor1D, 1);
-        const probs = tf.softmax(head.logits(xs));
-        const target = tf.cast(tf.oneHot(ts, head.vocab), "float32");
-        const g = tf.mul(tf.sub(target, probs), weight) as tf.Tensor2D;
-        const dx = head.backward(g);
-        return head.trained ? [dx, tf.matMul(g, xs, true, false)] : [dx];
-      },
+      // tfjs runs a custom gradient outside the backward pass's per-node
+      // tidy, so without this one every chunk's vocabulary-wide temporaries
+      // would stay on the heap until the whole backward pass ends; the
+      // explicit disposals keep at most two of them alive at a time.
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [xs, ts] = saved as [tf.Tensor2D, tf.Tensor1D];
+          const logits = head.logits(xs);
+          const probs = tf.softmax(logits);
+          logits.dispose();
+          const target = tf.oneHot(ts, head.vocab, 1, 0, "float32");
+          const diff = tf.sub(target, probs);
+          target.dispose();
+          probs.dispose();
+          const g = tf.mul(
+            diff,
+            tf.expandDims(dy as tf.Tensor1D, 1),
+          ) as tf.Tensor2D;
+          diff.dispose();
+          const dx = head.backward(g);
+          return head.trained ? [dx, tf.matMul(g, xs, true, false)] : [dx];
+        }),
     };
   });
   return (head.trained ? op(h, head.trained) : op(h)) as tf.Tensor1D;

@@ -57,11 +57,12 @@ export function clipGradNorm(
   const nonFinite = options.nonFinite ?? "error";
   const names = [...grads.keys()];
   // One read-back for all the sums, not one per tensor.
-  const sums = names.length === 0 ? new Float32Array() : tf.tidy(() =>
-    tf.stack(
-      names.map((n) => tf.sum(tf.square(tf.cast(grads.get(n)!, "float32")))),
-    ).dataSync() as Float32Array
-  );
+  const sums = names.length === 0
+    ? new Float32Array()
+    : tf.tidy(() =>
+      tf.stack(names.map((n) => sumOfSquares(grads.get(n)!)))
+        .dataSync() as Float32Array
+    );
   const squares = new Map(names.map((n, i) => [n, sums[i]]));
   // Summed in double precision: the per-tensor sums are float32 like torch's
   // per-tensor norms, and the total of a few hundred of them needs no more.
@@ -85,8 +86,44 @@ export function clipGradNorm(
   const coef = Math.min(1, maxNorm / (norm + 1e-6));
   const out = new Map<string, tf.Tensor>();
   for (const [name, g] of grads) {
-    out.set(name, tf.tidy(() => tf.mul(g, coef)));
+    // g·1 is g bit for bit: share the buffer rather than copy it.
+    out.set(name, coef === 1 ? tf.clone(g) : tf.tidy(() => tf.mul(g, coef)));
     if (options.disposeInputs) g.dispose();
   }
   return { grads: out, norm, skipped: false };
+}
+
+/** Tensors above this many values have their sum of squares taken in pieces. */
+const WHOLE_LIMIT = 2 ** 26;
+/** Values per piece. */
+const PIECE = 2 ** 24;
+
+/**
+ * Σ g² in float32 (torch's per-tensor norm). Squaring a whole tensor needs
+ * a second tensor its size: past `wholeLimit` values (a 262 144-row
+ * embedding's gradient is 640 MiB) it goes `piece` values at a time, the
+ * pieces' sums added in order.
+ */
+export function sumOfSquares(
+  g: tf.Tensor,
+  wholeLimit = WHOLE_LIMIT,
+  piece = PIECE,
+): tf.Scalar {
+  return tf.tidy(() => {
+    const x = tf.cast(g, "float32"); // shares the buffer when already float32
+    if (x.size <= wholeLimit) return tf.sum(tf.square(x));
+    const flat = tf.reshape(x, [-1]);
+    let total: tf.Scalar | undefined;
+    for (let start = 0; start < x.size; start += piece) {
+      const part = tf.tidy(() =>
+        tf.sum(
+          tf.square(tf.slice(flat, start, Math.min(piece, x.size - start))),
+        )
+      );
+      const next = (total ? tf.add(total, part) : part) as tf.Scalar;
+      if (total) tf.dispose([total, part]);
+      total = next;
+    }
+    return total!;
+  });
 }

@@ -144,8 +144,10 @@ export function optimizerStep<B>(
         statSums.set(name, (statSums.get(name) ?? 0) + read[i + 1] * weight);
       });
     });
+    const mean = accumulator.result();
+    accumulator.reset(); // frees the sums before clipping copies anything
     const { grads, norm } = clipGradNorm(
-      accumulator.result(),
+      mean,
       // HF: max_grad_norm 0 turns clipping off; the norm is still measured.
       inputs.maxGradNorm > 0 ? inputs.maxGradNorm : Infinity,
       { disposeInputs: true },

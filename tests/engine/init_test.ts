@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { coreTypeFor, cpuFlags } from "../../lib/engine/blas.ts";
 import { initEngine, tf } from "../../lib/engine/mod.ts";
 
 Deno.test("auto picks wasm here and explains skipping native TensorFlow", async () => {
@@ -38,28 +39,20 @@ async function freshEngine(env: Record<string, string>) {
   return JSON.parse(text.decode(out.stdout));
 }
 
-function hasAvx2Fma(): boolean {
-  if (Deno.build.arch !== "x86_64") return false;
-  try {
-    const flags = /^flags\s*:(.*)$/m.exec(
-      Deno.readTextFileSync("/proc/cpuinfo"),
-    )?.[1].split(/\s+/) ?? [];
-    return flags.includes("avx2") && flags.includes("fma");
-  } catch {
-    return false;
-  }
-}
-
-Deno.test("OpenBLAS runs the portable Haswell kernels on any AVX2 + FMA x86-64 CPU unless OPENBLAS_CORETYPE says otherwise, and says so", async () => {
+Deno.test("OpenBLAS runs the kernels chosen for the instruction set (SkylakeX on AVX-512, Haswell on AVX2 + FMA) unless OPENBLAS_CORETYPE says otherwise, and says so", async () => {
   const info = await initEngine({ verbose: false });
   if (info.matmul !== "blas") return; // no OpenBLAS here: nothing to pin
   assert.equal(typeof info.threads, "number");
   if (Deno.env.get("OPENBLAS_CORETYPE") === undefined) {
     const pinned = await freshEngine({});
-    if (hasAvx2Fma()) {
-      assert.equal(pinned.blas.coreType, "Haswell");
+    const expected = coreTypeFor(cpuFlags());
+    if (expected) {
+      assert.equal(pinned.blas.coreType, expected);
       assert.equal(pinned.blas.coreTypeSource, "pinned");
-      assert.match(pinned.summary, /Haswell kernels pinned, \d+ threads?/);
+      assert.match(
+        pinned.summary,
+        new RegExp(`${expected} kernels pinned, \\d+ threads?`),
+      );
     } else assert.equal(pinned.blas.coreTypeSource, "detected");
     assert.equal(pinned.left, null, "the variable is not left set");
   }

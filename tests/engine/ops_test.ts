@@ -303,3 +303,21 @@ Deno.test("index and table ops: oneHot, bandPart, linSpace, range, cumsum, topk,
     { tolerance: EXACT },
   );
 });
+
+Deno.test("ops that change nothing (clone, cast to the same dtype, identity transpose) share the buffer on wasm instead of copying it", async () => {
+  await tf.setBackend("wasm");
+  const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+  const same = [
+    tf.clone(x),
+    tf.cast(x, "float32"),
+    tf.transpose(x, [0, 1]),
+  ];
+  for (const y of same) assert.equal(y.dataId, x.dataId);
+  const moved = tf.transpose(x, [1, 0]);
+  assert.notEqual(moved.dataId, x.dataId, "a real transpose copies");
+  x.dispose();
+  // The shared buffer outlives the tensor it came from.
+  for (const y of same) assert.deepEqual(y.arraySync(), [[1, 2, 3], [4, 5, 6]]);
+  assert.deepEqual(moved.arraySync(), [[1, 4], [2, 5], [3, 6]]);
+  tf.dispose([...same, moved]);
+});

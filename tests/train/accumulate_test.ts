@@ -120,3 +120,22 @@ Deno.test("GradientAccumulator: one buffer per parameter however many adds", () 
   tf.dispose([...g.values(), ...partial.values(), wrong]);
   acc.dispose();
 });
+
+Deno.test("GradientAccumulator: one micro-batch's mean is its gradient bit for bit, in the same buffer", () => {
+  const acc = new GradientAccumulator();
+  const g = tf.tensor([0.1, 1 / 3, 7e-8]);
+  const expected = [...g.dataSync()];
+  acc.add(new Map([["w", g]]), 37);
+  const mean = acc.result().get("w")!;
+  assert.equal(mean.dataId, g.dataId, "no scaled copy");
+  g.dispose();
+  assert.deepEqual([...mean.dataSync()], expected);
+  // A second micro-batch then weights both: (37·g + 1·0) / 38.
+  acc.add(new Map([["w", tf.zeros([3])]]), 1);
+  const two = acc.result().get("w")!.dataSync();
+  expected.forEach((x, i) =>
+    assert.ok(Math.abs(two[i] - (x * 37) / 38) <= 1e-6 * Math.abs(x))
+  );
+  tf.dispose(mean);
+  acc.dispose();
+});

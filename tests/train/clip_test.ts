@@ -1,7 +1,7 @@
 /** Global-norm gradient clipping against hand-computed norms. */
 import assert from "node:assert/strict";
 import { initEngine, tf } from "../../lib/engine/mod.ts";
-import { clipGradNorm } from "../../lib/train/clip.ts";
+import { clipGradNorm, sumOfSquares } from "../../lib/train/clip.ts";
 
 await initEngine({ verbose: false });
 
@@ -79,4 +79,16 @@ Deno.test("clipGradNorm: a non-finite norm is an error naming the gradient, or a
   assert.throws(() => clipGradNorm(inf, 1), /norm is Infinity/);
   tf.dispose([...grads.values(), ...inf.values()]);
   assert.throws(() => clipGradNorm(new Map(), 0), /maxNorm must be a positive/);
+});
+
+Deno.test("clipGradNorm under the limit hands back the same buffers (g·1 is g), and large tensors' squares are summed in pieces", () => {
+  const grads = thirteen();
+  const { grads: out } = clipGradNorm(grads, 100);
+  assert.equal(out.get("a")!.dataId, grads.get("a")!.dataId);
+  tf.dispose([...grads.values(), ...out.values()]);
+  const g = tf.tensor([1, 2, 3, 4, 5, 6, 7]);
+  const whole = sumOfSquares(g), pieces = sumOfSquares(g, 4, 3);
+  assert.equal(whole.dataSync()[0], 140);
+  assert.equal(pieces.dataSync()[0], 140); // (1+4+9) + (16+25+36) + 49
+  tf.dispose([g, whole, pieces]);
 });
