@@ -17,6 +17,8 @@ import { repoPath } from "../util/paths.ts";
 
 /** One peer scenario (`--mode` and its shape). */
 export interface PeerCell {
+  /** The peer's `--config`: "smollm135" or "gemma270". */
+  model: string;
   mode: "full" | "lora" | "fwd" | "gen";
   batch: number;
   /** Training and forward cells: tokens per row. */
@@ -70,7 +72,7 @@ export async function peerSetup(): Promise<PeerSetup> {
 }
 
 /**
- * Runs one peer scenario on the SmolLM-135M shape with `threads` threads
+ * Runs one peer scenario with `threads` threads
  * and returns its RESULT record (tokens/s under `tok_s_median`, peak RSS
  * under `peak_rss_mb`).
  */
@@ -82,7 +84,7 @@ export async function runPeer(
   const args = [
     setup.script,
     "--config",
-    "smollm135",
+    cell.model,
     "--mode",
     cell.mode,
     "--batch",
@@ -115,7 +117,7 @@ export async function runPeer(
   if (!out.success || !line) {
     const err = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1);
     throw new Error(
-      `the PyTorch peer (${cell.mode}, batch ${cell.batch}) failed: ${
+      `the PyTorch peer (${cell.model} ${cell.mode}, batch ${cell.batch}) failed: ${
         err ?? `exit ${out.code}`
       }`,
     );

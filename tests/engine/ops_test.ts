@@ -243,6 +243,13 @@ Deno.test("index and table ops: oneHot, bandPart, linSpace, range, cumsum, topk,
   );
   // -1 and 11 are outside [0, 11): all off values, as in TensorFlow.
   assert.deepEqual(Array.from(hot.values).slice(44, 55), Array(11).fill(-1));
+  // Stock wasm wrote the integers' bits into a float32 oneHot (1 → 1.4e-45).
+  const [floatHot] = await compareBackends(
+    "oneHot in float32",
+    () => tf.oneHot(ids(), 11, 1, 0, "float32"),
+    { tolerance: EXACT },
+  );
+  assert.deepEqual(Array.from(floatHot.values).slice(0, 4), [1, 0, 0, 0]);
   await compareBackends(
     "bandPart",
     () => [

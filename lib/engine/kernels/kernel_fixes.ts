@@ -13,6 +13,9 @@
  *   `[undefined, …]`, and on wasm may read out of bounds of its memory (the
  *   Cumsum gradient reuses the axis). We normalise the axis and call the
  *   stock kernel.
+ * - wasm `OneHot` with a float32 `dtype` writes the integers' bits, so
+ *   `oneHot(t, n, 1, 0, "float32")` holds 1.4e-45 where it should hold 1. We
+ *   run the stock kernel in int32 and convert.
  * - wasm `Identity` copies its input. tfjs clones every tensor it saves for
  *   the backward pass, so each weight a matmul reads was copied once per use
  *   during training (a 135M-parameter model needed 2.8 GiB for one 128-token
@@ -84,6 +87,23 @@ function clipIntegers(stock: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
+function floatOneHot(stock: tf.KernelFunc): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const { dtype } = args.attrs as { dtype: tf.DataType };
+    if (dtype === "int32") return stock(args);
+    const ints = stock({
+      ...args,
+      attrs: { ...args.attrs, dtype: "int32" },
+    }) as tf.TensorInfo;
+    const backend = args.backend as unknown as WasmBackendLike;
+    const out = backend.makeOutput(ints.shape, dtype);
+    // Views after makeOutput: allocating may grow and detach the heap.
+    backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(ints));
+    backend.disposeData(ints.dataId);
+    return out;
+  };
+}
+
 function positiveAxis(stock: tf.KernelFunc): tf.KernelFunc {
   return (args: KernelArgs) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
@@ -129,6 +149,7 @@ export function registerKernelFixes(): void {
   if (registered) return;
   wrapKernel("Cast", "wasm", castToBool);
   wrapKernel("ClipByValue", "wasm", clipIntegers);
+  wrapKernel("OneHot", "wasm", floatOneHot);
   wrapKernel("Identity", "wasm", shareBuffer);
   wrapKernel("Transpose", "wasm", shareIdentityTranspose);
   for (const backend of ["wasm", "cpu"] as const) {
