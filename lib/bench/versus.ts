@@ -13,8 +13,8 @@
  * | decode b1/8 | greedy, prompt 32, 128 new tokens, KV cache        | `gen`              |
  *
  * Training and forward cells are 4 × 128 tokens, except Gemma 3 270M's
- * full step at 1 × 128 (its 640 MiB embedding gradient and weights fill the
- * 4 GiB heap; the peer runs the same shape). tunebook recomputes layers in
+ * full step at 2 × 128 (its weights, gradients and 640 MiB embedding
+ * gradient fill the 4 GiB heap beyond that; the peer runs the same shape). tunebook recomputes layers in
  * backward (its heap requires it at this size); PyTorch keeps them. The
  * same run measures the GEMM ceiling and the bandwidth bound (ceilings.ts),
  * and each training cell is checked against ≥ 60 % of the former, batch-1
@@ -54,7 +54,7 @@ interface Shape {
   /** The peer's `--config`. */
   peerModel: string;
   config: ModelConfig;
-  /** Rows of the full fine-tuning step (Gemma 3 270M's 640 MiB embedding gradients fit the heap at 1 × 128). */
+  /** Rows of the full fine-tuning step (Gemma 3 270M's weights, gradients and 640 MiB embedding gradient fill the heap beyond 2 × 128). */
   fullBatch: number;
 }
 
@@ -69,7 +69,7 @@ const SHAPES: Shape[] = [
     label: "Gemma 3 270M",
     peerModel: "gemma270",
     config: parseConfig(GEMMA3_270M, "Gemma 3 270M shape"),
-    fullBatch: 1,
+    fullBatch: 2,
   },
 ];
 

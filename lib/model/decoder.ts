@@ -22,6 +22,7 @@ import { tf } from "../engine/mod.ts";
 import { AttentionInputs, type RopeTensors } from "./attention_inputs.ts";
 import type { LayerType, ModelConfig } from "./config.ts";
 import { gemma3Layer } from "./gemma3.ts";
+import { EmbeddingRowGradients } from "./embedding_rows.ts";
 import { HostMatrix, type OffloadMode, planOffload } from "./host_weights.ts";
 import type { KVCache } from "./kv_cache.ts";
 import { type LayerContext, rmsNorm } from "./layers.ts";
@@ -75,6 +76,8 @@ export class CausalLM {
    * with a KV cache.
    */
   recomputeLayers = false;
+  /** The row-gradient path of a heap embedding (embedding_rows.ts), which the optimizer step turns on. */
+  readonly embeddingRows?: EmbeddingRowGradients;
   /** Inverse RoPE frequencies by attention type. */
   private readonly ropeFrequencies: Record<LayerType, Float64Array>;
 
@@ -102,6 +105,8 @@ export class CausalLM {
       }
     }
     this.ropeFrequencies = layerFrequencies(config);
+    const embedding = weights.get(EMBEDDING);
+    if (embedding) this.embeddingRows = new EmbeddingRowGradients(embedding);
   }
 
   /**
@@ -314,10 +319,16 @@ export class CausalLM {
   /** The embedding rows of `ids` [B, T] → [B, T, D], times the family's scale. */
   private embed(ids: tf.Tensor2D): tf.Tensor3D {
     const host = this.hostWeights.get(EMBEDDING);
-    const x = (host ? host.gatherRows(ids) : tf.gather(
-      this.weights.get(EMBEDDING)!,
-      tf.cast(ids, "int32"),
-    )) as tf.Tensor3D;
+    const rows = this.embeddingRows;
+    const x =
+      (host
+        ? host.gatherRows(ids)
+        : rows?.active
+        ? rows.lookup(ids)
+        : tf.gather(
+          this.weights.get(EMBEDDING)!,
+          tf.cast(ids, "int32"),
+        )) as tf.Tensor3D;
     const scale = this.config.embedScale;
     return scale !== 1 ? tf.mul(x, scale) : x;
   }
@@ -371,6 +382,7 @@ export class CausalLM {
 
   /** Frees every weight (adapters are owned by whoever attached them). */
   dispose(): void {
+    this.embeddingRows?.dispose();
     for (const w of this.weights.values()) w.dispose();
     this.hostWeights.clear(); // the arrays go to the garbage collector
   }

@@ -40,6 +40,7 @@
  * @module
  */
 import { tf } from "../engine/mod.ts";
+import { embeddingRowGradients } from "../model/embedding_rows.ts";
 import type { LoraAdapters } from "../peft/mod.ts";
 import { GradientAccumulator } from "./accumulate.ts";
 import { clipGradNorm } from "./clip.ts";
@@ -107,7 +108,17 @@ export function optimizerStep<B>(
   }
   // tf.variableGrads keys gradients by tfjs variable name; AdamW by parameter name.
   const names = new Map(params.map(([name, v]) => [v.name, name]));
-  const vars = params.map(([, v]) => v);
+  // Large trained embeddings hand back the gradient of the rows they read,
+  // through an anchor variable on the tape (see embedding_rows.ts).
+  const rowSources = params.flatMap(([name, v]) => {
+    const source = embeddingRowGradients(v);
+    return source ? [{ name, source }] : [];
+  });
+  const anchors = new Set(rowSources.map(({ source }) => source.anchor.name));
+  const vars = [
+    ...params.map(([, v]) => v),
+    ...rowSources.map(({ source }) => source.anchor),
+  ];
   const accumulator = new GradientAccumulator();
   let lossSum = 0, totalWeight = 0;
   const statSums = new Map<string, number>();
@@ -117,17 +128,30 @@ export function optimizerStep<B>(
       lora?.setDropoutStep((inputs.dropoutStep ?? 0) + k);
       let weight = 0;
       let stats: [string, tf.Scalar][] = [];
-      const { value, grads } = tf.variableGrads(() => {
-        const r = inputs.loss(batch, k);
-        weight = r.weight;
-        // The tape disposes everything but its result: keep the statistics.
-        stats = Object.entries(r.stats ?? {}).map(([n, t]) => [n, tf.keep(t)]);
-        return r.loss;
-      }, vars);
+      rowSources.forEach(({ source }) => source.start());
+      const { value, grads } = (() => {
+        try {
+          return tf.variableGrads(() => {
+            const r = inputs.loss(batch, k);
+            weight = r.weight;
+            // The tape disposes everything but its result: keep the statistics.
+            stats = Object.entries(r.stats ?? {}).map((
+              [n, t],
+            ) => [n, tf.keep(t)]);
+            return r.loss;
+          }, vars);
+        } finally {
+          rowSources.forEach(({ source }) => source.stop());
+        }
+      })();
       const named = new Map<string, tf.Tensor>();
       for (const [id, g] of Object.entries(grads)) {
+        if (anchors.has(id)) g?.dispose();
         // Frozen variables come back as null: no gradient, left alone.
-        if (g) named.set(names.get(id)!, g);
+        else if (g) named.set(names.get(id)!, g);
+      }
+      for (const { name, source } of rowSources) {
+        named.set(name, source.addInto(named.get(name)));
       }
       try {
         accumulator.add(named, weight);
