@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { checkBlas } from "./blas_check.ts";
+import { type BlasProducts, checkBlas } from "./blas_check.ts";
 
 /** CBLAS enum values (cblas.h). */
 export const CBLAS_ROW_MAJOR = 101;
@@ -124,7 +124,7 @@ export type CoreTypeSource =
   | "detected";
 
 /** An opened OpenBLAS library. */
-export interface OpenBlas {
+export interface OpenBlas extends BlasProducts {
   /** Path or soname the library was opened from. */
   readonly path: string;
   /** OpenBLAS's own build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64". */
@@ -133,31 +133,6 @@ export interface OpenBlas {
   readonly coreType: string;
   /** Why that family: pinned by tunebook, set by the user, or detected. */
   readonly coreTypeSource: CoreTypeSource;
-  /** Row-major single-precision GEMM: C = A·B (with optional transposes), alpha = 1, beta = 0. */
-  sgemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: Float32Array,
-    b: Float32Array,
-    c: Float32Array,
-  ): void;
-  /**
-   * Row-major single-precision matrix-vector product: y = A·x, or y = Aᵀ·x
-   * when `transA`, with A of m rows × n columns (alpha = 1, beta = 0). For a
-   * single row of activations this is about twice as fast as `sgemm` with
-   * M = 1, which packs the whole matrix first (OpenBLAS 0.3.21).
-   */
-  sgemv(
-    transA: boolean,
-    m: number,
-    n: number,
-    a: Float32Array,
-    x: Float32Array,
-    y: Float32Array,
-  ): void;
   /** Current number of OpenBLAS worker threads. */
   threads(): number;
   /** Sets the number of OpenBLAS worker threads. */

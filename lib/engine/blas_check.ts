@@ -11,8 +11,9 @@
  * @module
  */
 
-/** The two products the engine uses, as blas.ts exposes them. */
+/** The two products the engine uses (blas.ts). */
 export interface BlasProducts {
+  /** Row-major single-precision GEMM: C = A·B (with optional transposes), alpha = 1, beta = 0. */
   sgemm(
     transA: boolean,
     transB: boolean,
@@ -23,6 +24,12 @@ export interface BlasProducts {
     b: Float32Array,
     c: Float32Array,
   ): void;
+  /**
+   * Row-major single-precision matrix-vector product: y = A·x, or y = Aᵀ·x
+   * when `transA`, with A of m rows × n columns (alpha = 1, beta = 0). For a
+   * single row of activations this is about twice as fast as `sgemm` with
+   * M = 1, which packs the whole matrix first (OpenBLAS 0.3.21).
+   */
   sgemv(
     transA: boolean,
     m: number,

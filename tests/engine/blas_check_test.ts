@@ -4,16 +4,7 @@ import { coreTypeFor, loadOpenBlas } from "../../lib/engine/blas.ts";
 
 /** A straightforward row-major product, optionally broken by `skipLastTerm` (a kernel that drops its k remainder). */
 function plainProducts(skipLastTerm = false): BlasProducts {
-  const gemm = (
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: Float32Array,
-    b: Float32Array,
-    c: Float32Array,
-  ) => {
+  const gemm: BlasProducts["sgemm"] = (transA, transB, m, n, k, a, b, c) => {
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let sum = 0;
