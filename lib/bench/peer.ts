@@ -14,6 +14,7 @@
  * @module
  */
 import { repoPath } from "../util/paths.ts";
+import { runResultChild } from "./child.ts";
 
 /** One peer scenario (`--mode` and its shape). */
 export interface PeerCell {
@@ -106,23 +107,12 @@ export async function runPeer(
   if (!Deno.env.get("OPENBLAS_CORETYPE") && options.coreType) {
     env.OPENBLAS_CORETYPE = options.coreType;
   }
-  const out = await new Deno.Command(setup.python, {
+  return await runResultChild(
+    setup.python,
     args,
+    `the PyTorch peer (${cell.model} ${cell.mode}, batch ${cell.batch})`,
     env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  const line = text.split("\n").find((l) => l.startsWith("RESULT "));
-  if (!out.success || !line) {
-    const err = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1);
-    throw new Error(
-      `the PyTorch peer (${cell.model} ${cell.mode}, batch ${cell.batch}) failed: ${
-        err ?? `exit ${out.code}`
-      }`,
-    );
-  }
-  return JSON.parse(line.slice("RESULT ".length));
+  );
 }
 
 async function exists(path: string): Promise<boolean> {

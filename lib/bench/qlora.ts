@@ -15,6 +15,7 @@ import { parseConfig } from "../model/config.ts";
 import { CausalLM } from "../model/decoder.ts";
 import { GEMMA3_1B } from "../model/known_configs.ts";
 import { saveModel } from "../model/load.ts";
+import { runResultChild } from "./child.ts";
 import type { Benchmark, Row } from "./types.ts";
 
 const CHILD = fileURLToPath(new URL("./qlora_child.ts", import.meta.url));
@@ -56,29 +57,11 @@ const qlora: Benchmark = {
     const rows: Row[] = [];
     for (const mode of ["fp32", "nf4"]) {
       log(`loading ${mode} in a fresh process`);
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          CHILD,
-          dir,
-          mode,
-          String(newTokens),
-          String(length),
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const line = new TextDecoder().decode(out.stdout).split("\n")
-        .find((l) => l.startsWith("RESULT "));
-      if (!out.success || !line) {
-        throw new Error(
-          `${mode}: ${
-            new TextDecoder().decode(out.stderr).trim().split("\n").at(-1)
-          }`,
-        );
-      }
-      const r = JSON.parse(line.slice(7));
+      const r = await runResultChild(
+        Deno.execPath(),
+        ["run", "-A", CHILD, dir, mode, String(newTokens), String(length)],
+        `the ${mode} side`,
+      ) as Record<string, number>;
       rows.push({
         weights: mode === "nf4" ? "NF4 linears (QLoRA)" : "float32",
         load_s: Number((r.loadMs / 1000).toFixed(1)),

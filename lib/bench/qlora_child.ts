@@ -14,6 +14,7 @@ import { generate } from "../generate/generate.ts";
 import { loadModel } from "../model/load.ts";
 import { applyLora, defaultLoraConfig } from "../peft/mod.ts";
 import { Rng } from "../util/random.ts";
+import { peakRssGiB } from "./child.ts";
 import { measure } from "./measure.ts";
 import { fastestVariant, lossAndGrads, randomBatch } from "./shapes.ts";
 
@@ -56,14 +57,12 @@ const step = await measure(() => lossAndGrads(model, params, data), {
   repeats: 1,
   minRepeats: 1,
 });
-const status = Deno.readTextFileSync("/proc/self/status");
-const peakKb = Number(/VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1]);
 console.log(`RESULT ${
   JSON.stringify({
     loadMs,
     hostGiB: hostBytes / 2 ** 30,
     decodeTokPerS: newTokens * 1000 / gen.medianMs,
     loraStepMs: step.medianMs,
-    peakRssGiB: peakKb / 2 ** 20,
+    peakRssGiB: peakRssGiB(),
   })
 }`);

@@ -24,174 +24,17 @@
  *
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { coreTypeFor, cpuFlags } from "../engine/blas.ts";
-import { tf } from "../engine/mod.ts";
-import { generate } from "../generate/generate.ts";
-import type { TokenBatch } from "../model/batch.ts";
-import { type ModelConfig, parseConfig } from "../model/config.ts";
-import { CausalLM } from "../model/decoder.ts";
-import { GEMMA3_270M } from "../model/known_configs.ts";
-import { applyLora } from "../peft/mod.ts";
-import { causalLmLoss } from "../train/lm_loss.ts";
-import { AdamW } from "../train/optimizer.ts";
-import { sftStep } from "../train/sft/step.ts";
-import { Rng } from "../util/random.ts";
-import { decodeBound, flopsPerToken, measureCeilings } from "./ceilings.ts";
+import { decodeBound, measureCeilings } from "./ceilings.ts";
+import { runResultChild } from "./child.ts";
 import { loadAverage } from "./machine.ts";
-import { measure } from "./measure.ts";
-import { type PeerCell, peerSetup, runPeer } from "./peer.ts";
-import {
-  BENCH_LORA,
-  fastestVariant,
-  randomBatch,
-  smolConfig,
-} from "./shapes.ts";
+import { peerSetup, runPeer } from "./peer.ts";
+import { fastestVariant } from "./shapes.ts";
 import { atLeast, type Benchmark, type Check, type Row } from "./types.ts";
+import { cells, SHAPES } from "./versus_cells.ts";
 
-/** A model shape of the comparison and the batch its full fine-tuning step runs at. */
-interface Shape {
-  label: string;
-  /** The peer's `--config`. */
-  peerModel: string;
-  config: ModelConfig;
-  /** Rows of the full fine-tuning step (Gemma 3 270M's weights, gradients and 640 MiB embedding gradient fill the heap beyond 2 × 128). */
-  fullBatch: number;
-}
-
-const SHAPES: Shape[] = [
-  {
-    label: "SmolLM-135M",
-    peerModel: "smollm135",
-    config: smolConfig(false),
-    fullBatch: 4,
-  },
-  {
-    label: "Gemma 3 270M",
-    peerModel: "gemma270",
-    config: parseConfig(GEMMA3_270M, "Gemma 3 270M shape"),
-    fullBatch: 2,
-  },
-];
-
-/** One cell: its name, the peer scenario, tunebook's tokens/s on it, and its nominal work. */
-interface Cell {
-  name: string;
-  peer: PeerCell;
-  tunebook: () => Promise<number>;
-  /** FLOPs per token, for training and forward cells. */
-  flops?: number;
-  /** Batch-1 decode: the bandwidth bound applies. */
-  bandwidthBound?: boolean;
-}
-
-const TIMING = { warmup: 1, repeats: 3, minRepeats: 1 };
-
-/** Tokens/s of `tokens` tokens done by `step`, median of the repeats. */
-async function tokensPerSecond(tokens: number, step: () => void) {
-  const t = await measure(() => (step(), []), TIMING);
-  return (tokens * 1000) / t.medianMs;
-}
-
-function cells(shape: Shape): Cell[] {
-  const { config, peerModel, fullBatch } = shape;
-  const data = randomBatch(4, 128, config.vocabSize, 1);
-  const train = async (withLora: boolean, batch: TokenBatch) => {
-    const model = CausalLM.random(config, { seed: 0, trainable: !withLora });
-    model.recomputeLayers = true;
-    const adapters = withLora
-      ? applyLora(model, BENCH_LORA, { seed: 0 })
-      : null;
-    const params = adapters ? adapters.parameters() : model.namedWeights();
-    const optimizer = new AdamW(params, { lr: 1e-4, weightDecay: 0 });
-    try {
-      let step = 0;
-      return await tokensPerSecond(batch.batch * batch.length, () => {
-        sftStep(
-          { model, lora: adapters, params, optimizer, maxGradNorm: 1 },
-          [batch],
-          1e-4,
-          step++,
-        );
-      });
-    } finally {
-      optimizer.dispose();
-      adapters?.remove();
-      model.dispose();
-    }
-  };
-  const frozen = async (f: (model: CausalLM) => Promise<number>) => {
-    const model = CausalLM.random(config, { seed: 0 });
-    try {
-      return await f(model);
-    } finally {
-      model.dispose();
-    }
-  };
-  const decode = (batch: number) =>
-    frozen((model) => {
-      const rng = new Rng(2);
-      const prompts = Array.from(
-        { length: batch },
-        () => Array.from({ length: 32 }, () => rng.int(config.vocabSize)),
-      );
-      return tokensPerSecond(batch * 128, () => {
-        generate(model, prompts, {
-          maxNewTokens: 128,
-          sampling: "greedy",
-          stopTokens: [],
-        });
-      });
-    });
-  return [
-    {
-      name: `full step ${fullBatch}×128`,
-      peer: { model: peerModel, mode: "full", batch: fullBatch, seq: 128 },
-      tunebook: () =>
-        train(false, randomBatch(fullBatch, 128, config.vocabSize, 1)),
-      flops: flopsPerToken(config, "train", 128),
-    },
-    {
-      name: "LoRA r16 step 4×128",
-      peer: { model: peerModel, mode: "lora", batch: 4, seq: 128 },
-      tunebook: () => train(true, data),
-      flops: flopsPerToken(config, "lora", 128),
-    },
-    {
-      name: "forward + CE 4×128",
-      peer: { model: peerModel, mode: "fwd", batch: 4, seq: 128 },
-      tunebook: () =>
-        frozen((model) =>
-          tokensPerSecond(512, () => {
-            tf.tidy(() => causalLmLoss(model, data).loss.dataSync());
-          })
-        ),
-      flops: flopsPerToken(config, "forward", 128),
-    },
-    {
-      name: "greedy decode, batch 1",
-      peer: {
-        model: peerModel,
-        mode: "gen",
-        batch: 1,
-        prompt: 32,
-        newTokens: 128,
-      },
-      tunebook: () => decode(1),
-      bandwidthBound: true,
-    },
-    {
-      name: "greedy decode, batch 8",
-      peer: {
-        model: peerModel,
-        mode: "gen",
-        batch: 8,
-        prompt: 32,
-        newTokens: 128,
-      },
-      tunebook: () => decode(8),
-    },
-  ];
-}
+const CHILD = fileURLToPath(new URL("./versus_child.ts", import.meta.url));
 
 /** A share of a bound, in percent with one decimal. */
 const percent = (value: number, bound: number) =>
@@ -220,36 +63,48 @@ const versusPyTorch: Benchmark = {
     const ceilings = measureCeilings();
     const rows: Row[] = [];
     const checks: Check[] = [];
-    for (const shape of SHAPES) {
-      for (const cell of cells(shape)) {
+    for (const [shapeIndex, shape] of SHAPES.entries()) {
+      for (const [cellIndex, cell] of cells(shape).entries()) {
         const what = `${shape.label} ${cell.name}`;
-        log(`${what}: tunebook`);
-        const ours = await cell.tunebook();
-        log(`${what}: PyTorch ${setup.torch}`);
-        const peer = await runPeer(setup, cell.peer, {
-          threads: variant.options.threads ?? navigator.hardwareConcurrency,
-          coreType,
-        });
+        let ours: Record<string, unknown>, peer: Record<string, unknown>;
+        try {
+          log(`${what}: tunebook (a fresh process)`);
+          ours = await runResultChild(
+            Deno.execPath(),
+            ["run", "-A", CHILD, String(shapeIndex), String(cellIndex)],
+            `tunebook's ${what}`,
+          );
+          log(`${what}: PyTorch ${setup.torch}`);
+          peer = await runPeer(setup, cell.peer, {
+            threads: variant.options.threads ?? navigator.hardwareConcurrency,
+            coreType,
+          });
+        } catch (error) {
+          // One cell that cannot run is a row saying why, not a lost table.
+          const reason = error instanceof Error ? error.message : String(error);
+          rows.push({ model: shape.label, cell: cell.name, failed: reason });
+          checks.push(atLeast(`${what}: runs`, 0, 1, ""));
+          continue;
+        }
+        const tokS = Number(ours.tok_s);
         const theirs = Number(peer.tok_s_median);
-        const ratio = ours / theirs;
-        const gflops = cell.flops ? ours * cell.flops / 1e9 : undefined;
+        const ratio = tokS / theirs;
+        const gflops = cell.flops ? tokS * cell.flops / 1e9 : undefined;
         const bound = cell.bandwidthBound
           ? decodeBound(shape.config, ceilings.bandwidthGBs)
           : undefined;
         rows.push({
           model: shape.label,
           cell: cell.name,
-          tunebook_tok_s: Number(ours.toFixed(1)),
+          tunebook_tok_s: Number(tokS.toFixed(1)),
           pytorch_tok_s: Number(theirs.toFixed(1)),
           ratio: Number(ratio.toFixed(2)),
           tunebook_gflops: gflops ? Number(gflops.toFixed(1)) : "",
           of_gemm_ceiling_pct: gflops && ceilings.gemmGflops
             ? percent(gflops, ceilings.gemmGflops)
             : "",
-          of_bandwidth_bound_pct: bound ? percent(ours, bound) : "",
-          tunebook_rss_gib: Number(
-            (Deno.memoryUsage().rss / 2 ** 30).toFixed(2),
-          ),
+          of_bandwidth_bound_pct: bound ? percent(tokS, bound) : "",
+          tunebook_peak_rss_gib: Number(Number(ours.peak_rss_gib).toFixed(2)),
           pytorch_peak_rss_gib: Number(
             (Number(peer.peak_rss_mb) / 1024).toFixed(2),
           ),
@@ -269,7 +124,7 @@ const versusPyTorch: Benchmark = {
           checks.push(
             atLeast(
               `${what}: share of the bandwidth bound`,
-              percent(ours, bound),
+              percent(tokS, bound),
               60,
               "%",
             ),
@@ -283,7 +138,7 @@ const versusPyTorch: Benchmark = {
       notes: [
         `tunebook: ${variant.label}; PyTorch ${setup.torch}${
           coreType ? `, OPENBLAS_CORETYPE ${coreType}` : ""
-        }; tunebook's RSS is its process's, cumulative over the cells`,
+        }; each cell in a fresh process on each side; peak RSS is that process's`,
         `ceilings measured in this run: ${
           ceilings.gemmGflops?.toFixed(0) ?? "no OpenBLAS:"
         } GFLOP/s float32 GEMM (2048³, every thread), ${

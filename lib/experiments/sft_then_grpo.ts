@@ -107,8 +107,8 @@ export interface StageRunOptions {
 }
 
 /**
- * Trains one stage of a study unless its final adapter (`output_dir`) is
- * written: `run` is a trainer's `…FromConfig` (SFT, GRPO, DPO, reward),
+ * Trains one stage of a study unless its final weights (`output_dir`) are
+ * written ({@link stageFinished}): `run` is a trainer's `…FromConfig` (SFT, GRPO, DPO, reward),
  * resumed from the newest checkpoint when an earlier run was interrupted.
  * Returns whether it trained or skipped.
  */
@@ -128,7 +128,7 @@ export async function trainStage(
   },
 ): Promise<"trained" | "skipped"> {
   const dir = config.output_dir;
-  if (await hasAdapter(dir)) return "skipped";
+  if (await stageFinished(dir)) return "skipped";
   options.onStart?.();
   await run(config, source, {
     onLog: (r) => options.onLog?.(r),
@@ -137,6 +137,21 @@ export async function trainStage(
     resumeHint: STUDY_RESUME_HINT,
   });
   return "trained";
+}
+
+/**
+ * Whether a stage wrote its final weights into `dir`: an adapter (LoRA), or
+ * a full model's weights (full fine-tuning; checkpoints live in
+ * `checkpoint-N/` below it, so these appear only at the end).
+ */
+export async function stageFinished(dir: string): Promise<boolean> {
+  if (await hasAdapter(dir)) return true;
+  try {
+    await Deno.stat(`${dir}/model.safetensors`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Trains the stages of `plan` that have no final adapter yet. */

@@ -10,7 +10,11 @@ import { closestName } from "./suggest.ts";
 
 /** A config value with a missing field, a wrong type or an unsupported setting. */
 export class ConfigError extends InputError {
-  constructor(source: string, field: string, problem: string) {
+  constructor(
+    readonly source: string,
+    readonly field: string,
+    readonly problem: string,
+  ) {
     super(`${source}: field "${field}" ${problem}`);
     this.name = "ConfigError";
   }

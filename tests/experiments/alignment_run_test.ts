@@ -1,0 +1,104 @@
+/**
+ * Every experiment in configs/ runs end to end with `--debug` (8 rows, two
+ * steps a stage) through `deno task run`, writes its resolved config and
+ * results, and continues rather than retrains when run again. The Gemma
+ * configs run on the embedded default model here (`--base-checkpoint`: no
+ * download), which still takes their PEFT path (QLoRA for qlora_1b).
+ */
+import assert from "node:assert/strict";
+import { parseExperimentText } from "../../lib/experiments/alignment/load.ts";
+import type { ExperimentResult } from "../../lib/experiments/alignment/run.ts";
+import { pool, REPO_ROOT, runTask } from "../helpers/run_script.ts";
+import { experimentFiles } from "./alignment_files.ts";
+
+/** Configs whose base model needs a download. */
+const NEEDS_DOWNLOAD = new Set(["qlora_1b.yml", "sft_lora_gemma270m.yml"]);
+
+/** What each config's debug run must train, in order. */
+const EXPECTED_STAGES: Record<string, string[]> = {
+  "dpo_rl.yml": ["dpo"],
+  "grpo_rl.yml": ["reward", "grpo"],
+  "ppo_rl.yml": ["reward", "ppo"],
+  "qlora_1b.yml": ["sft"],
+  "sft_lora.yml": ["sft"],
+  "sft_lora_gemma270m.yml": ["sft"],
+  "staged_sft_then_dpo.yml": ["sft", "dpo"],
+  "staged_sft_then_ppo.yml": ["sft", "reward", "ppo"],
+};
+
+Deno.test("every config in configs/ runs with --debug: resolved config, results, one weights folder per stage", async () => {
+  const names = experimentFiles();
+  assert.deepEqual(names, Object.keys(EXPECTED_STAGES).sort());
+  const out = Deno.makeTempDirSync({ prefix: "alignment-run-" });
+  const runs = await pool(names, (name) =>
+    runTask("run", [
+      "--config",
+      `configs/${name}`,
+      "--debug",
+      "--output-dir",
+      `${out}/${name}`,
+      ...(NEEDS_DOWNLOAD.has(name)
+        ? ["--base-checkpoint", `${REPO_ROOT}checkpoints/tiny-base`]
+        : []),
+    ]), 2);
+  for (const [i, name] of names.entries()) {
+    const run = runs[i];
+    assert.equal(run.code, 0, `${name}: ${run.stderr.slice(-2000)}`);
+    const experiment = name.replace(/\.yml$/, "");
+    const results = `${out}/${name}/results/${experiment}_debug`;
+    const result = JSON.parse(
+      Deno.readTextFileSync(`${results}/results.json`),
+    ) as ExperimentResult;
+    assert.deepEqual(
+      result.stages.map((s) => s.kind),
+      EXPECTED_STAGES[name],
+      name,
+    );
+    assert.ok(result.stages.every((s) => s.status === "trained"), name);
+    assert.equal(result.debug, true);
+    for (const stage of result.stages) {
+      const files = [...Deno.readDirSync(stage.output_dir)].map((e) => e.name);
+      assert.ok(
+        files.includes("adapter_model.safetensors") ||
+          files.includes("model.safetensors"),
+        `${name} ${stage.kind}: ${files}`,
+      );
+      assert.ok(stage.last_train, `${name} ${stage.kind}: no metrics`);
+    }
+    const resolved = parseExperimentText(
+      Deno.readTextFileSync(`${results}/config.yml`),
+      "config.yml",
+    );
+    assert.equal(resolved.debug, true);
+    assert.match(run.stdout, /wrote .*config\.yml and results\.json/);
+  }
+  // The same command again keeps every finished stage.
+  const again = await runTask("run", [
+    "--config",
+    "configs/staged_sft_then_dpo.yml",
+    "--debug",
+    "--output-dir",
+    `${out}/staged_sft_then_dpo.yml`,
+  ]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /^sft: skipped/m);
+  assert.match(again.stdout, /^dpo: skipped/m);
+});
+
+Deno.test("deno task run: a bad experiment file is one line and exit 1; --help lists the fields", async () => {
+  const dir = Deno.makeTempDirSync();
+  Deno.writeTextFileSync(`${dir}/x.yml`, "training:\n  mode: online\n");
+  const bad = await runTask("run", ["--config", `${dir}/x.yml`]);
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stderr.trim().split("\n").length, 1, bad.stderr);
+  assert.match(
+    bad.stderr,
+    /x\.yml:2: field "training\.mode" must be one of "sft", "rl", "staged"/,
+  );
+  const missing = await runTask("run", []);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--config is required/);
+  const help = await runTask("run", ["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /rl\.algorithm/);
+});
