@@ -15,7 +15,8 @@
  */
 import { EXPERIMENT_CONFIG } from "../experiments/alignment/config.ts";
 import { readExperiment } from "../experiments/alignment/load.ts";
-import { runExperiment, runFolders } from "../experiments/alignment/run.ts";
+import { runFolders } from "../experiments/alignment/results.ts";
+import { runExperiment } from "../experiments/alignment/run.ts";
 import { fieldsHelp } from "../util/config_docs.ts";
 import { flag } from "../util/flags.ts";
 import { startTask } from "./task.ts";
@@ -64,6 +65,8 @@ console.error(
 );
 const result = await runExperiment(experiment, {
   onStageStart: (stage) => console.error(`[run] ${stage.kind} stage`),
+  onEvaluate: () =>
+    console.error("[run] evaluating the base model and the final policy"),
 });
 const folders = runFolders(experiment);
 for (const stage of result.stages) {
@@ -75,6 +78,13 @@ for (const stage of result.stages) {
     `${stage.kind}: ${stage.status}${
       shown ? ` (last ${shown})` : ""
     } → ${stage.output_dir}`,
+  );
+}
+if (result.eval) {
+  console.log(
+    `eval: ${
+      result.eval.models.join(" and ")
+    } on ${result.eval.prompts} held-out prompts × ${result.eval.k} → ${result.eval.dir}/summary.md`,
   );
 }
 console.log(`wrote ${folders.results}/config.yml and results.json`);

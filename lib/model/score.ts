@@ -6,7 +6,12 @@
  *
  * @module
  */
-import type { TokenBatch } from "./batch.ts";
+import {
+  type PromptCompletion,
+  promptCompletionBatch,
+  targetMask,
+  type TokenBatch,
+} from "./batch.ts";
 import type { CausalLM } from "./decoder.ts";
 import { batchLogProbs, type LogProbOptions } from "./logprobs.ts";
 
@@ -86,4 +91,30 @@ export function scoreSequence(
     meanNll,
     perplexity: Math.exp(meanNll),
   };
+}
+
+/**
+ * Σ log π of each completion given its prompt (T = 1), in batches of 8;
+ * the stop token, when sampled, counts as a completion token.
+ */
+export function completionLogProbSums(
+  model: CausalLM,
+  replies: readonly PromptCompletion[],
+  padId: number,
+): number[] {
+  const out: number[] = [];
+  for (let start = 0; start < replies.length; start += 8) {
+    const batch = promptCompletionBatch(replies.slice(start, start + 8), padId);
+    const logps = scoreBatch(model, batch);
+    const { weights } = targetMask(batch);
+    const width = batch.length - 1;
+    for (let r = 0; r < batch.batch; r++) {
+      let sum = 0;
+      for (let t = 0; t < width; t++) {
+        sum += weights[r * width + t] * logps[r * width + t];
+      }
+      out.push(sum);
+    }
+  }
+  return out;
 }

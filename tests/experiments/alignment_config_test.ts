@@ -66,9 +66,19 @@ Deno.test("validation errors name the file, the line and the field, in one line"
       /x\.yml:2: field "training\.learning_rate" .*number/,
     ],
     [
-      "task: clinical\n",
+      "task: legal\n",
       "x.yml",
-      /x\.yml:1: field "task" must be one of "safety"/,
+      /x\.yml:1: field "task" must be one of "safety", "clinical", "conala"/,
+    ],
+    [
+      "task: clinical\ntraining:\n  mode: rl\nrl:\n  algorithm: dpo\n",
+      "x.yml",
+      /x\.yml:5: field "rl\.algorithm" is dpo, which needs preference pairs, and task "clinical" has none/,
+    ],
+    [
+      "task: conala\ntraining:\n  mode: staged\nrl:\n  algorithm: ppo\nreward:\n  type: hybrid\n",
+      "x.yml",
+      /x\.yml:7: field "reward\.type" is hybrid, which trains a reward model on preference pairs, and task "conala" has none: use heuristic/,
     ],
     [
       "model:\n  peft_type: adalora\n",

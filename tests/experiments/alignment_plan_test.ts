@@ -12,6 +12,7 @@ import { repoPath } from "../../lib/util/paths.ts";
 const FILES: TaskFiles = {
   sft: "c/sft.jsonl",
   evalSft: "c/eval_sft.jsonl",
+  prompts: "c/prompts.jsonl",
   trainPairs: "c/train_pairs.jsonl",
   evalPairs: "c/eval_pairs.jsonl",
   trainRows: 432,
@@ -62,6 +63,7 @@ Deno.test("rl: DPO from the base; PPO and GRPO after a reward model, rewarded by
   assert.equal(ppo.config.cliprange, 0.2);
   assert.equal(ppo.config.kl_coef, 0.1);
   assert.equal(ppo.config.num_train_epochs, 2);
+  assert.equal(ppo.config.train_data, "c/prompts.jsonl", "prompts only");
   assert.deepEqual(ppo.config.rewards, [{
     name: "hybrid",
     components: [

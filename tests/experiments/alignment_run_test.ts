@@ -1,13 +1,14 @@
 /**
  * Every experiment in configs/ runs end to end with `--debug` (8 rows, two
- * steps a stage) through `deno task run`, writes its resolved config and
- * results, and continues rather than retrains when run again. The Gemma
+ * steps a stage) through `deno task run`, writes its resolved config, its
+ * results and the evaluation report of the base model and its final policy,
+ * and continues rather than retrains when run again. The Gemma
  * configs run on the embedded default model here (`--base-checkpoint`: no
  * download), which still takes their PEFT path (QLoRA for qlora_1b).
  */
 import assert from "node:assert/strict";
 import { parseExperimentText } from "../../lib/experiments/alignment/load.ts";
-import type { ExperimentResult } from "../../lib/experiments/alignment/run.ts";
+import type { ExperimentResult } from "../../lib/experiments/alignment/results.ts";
 import { pool, REPO_ROOT, runTask } from "../helpers/run_script.ts";
 import { experimentFiles } from "./alignment_files.ts";
 
@@ -19,8 +20,10 @@ const EXPECTED_STAGES: Record<string, string[]> = {
   "dpo_rl.yml": ["dpo"],
   "grpo_rl.yml": ["reward", "grpo"],
   "ppo_rl.yml": ["reward", "ppo"],
+  "ppo_rl_conala.yml": ["ppo"],
   "qlora_1b.yml": ["sft"],
   "sft_lora.yml": ["sft"],
+  "sft_lora_clinical.yml": ["sft"],
   "sft_lora_gemma270m.yml": ["sft"],
   "staged_sft_then_dpo.yml": ["sft", "dpo"],
   "staged_sft_then_ppo.yml": ["sft", "reward", "ppo"],
@@ -56,6 +59,12 @@ Deno.test("every config in configs/ runs with --debug: resolved config, results,
     );
     assert.ok(result.stages.every((s) => s.status === "trained"), name);
     assert.equal(result.debug, true);
+    // The base model and the final policy, evaluated on the held-out prompts.
+    assert.equal(result.eval?.models[0], "base", name);
+    assert.equal(result.eval?.models.length, 2, name);
+    assert.equal(result.eval?.prompts, 4, name);
+    const summary = Deno.readTextFileSync(`${result.eval!.dir}/summary.md`);
+    assert.match(summary, /\| base \|/, name);
     for (const stage of result.stages) {
       const files = [...Deno.readDirSync(stage.output_dir)].map((e) => e.name);
       assert.ok(

@@ -155,8 +155,7 @@ export function planStages(
     });
   }
   const rewards = rewardEntries(config, rewardModel);
-  const prompts = needsPairs(rl.algorithm).train_data;
-  const rollout = { ...base, ...start, train_data: prompts, rewards };
+  const rollout = { ...base, ...start, train_data: files.prompts, rewards };
   if (rl.algorithm === "ppo") {
     stages.push({
       kind: "ppo",

@@ -24,8 +24,14 @@ import { runSftFromConfig } from "../../train/sft/from_config.ts";
 import { writeFileAtomic } from "../../util/atomic.ts";
 import { writeJsonFile } from "../../util/json_files.ts";
 import { trainStage } from "../sft_then_grpo.ts";
+import { evaluateRun } from "./evaluate.ts";
+import {
+  type ExperimentResult,
+  runFolders,
+  type StageResult,
+} from "./results.ts";
 import { type Experiment, experimentYaml } from "./load.ts";
-import { planStages, type Stage, type StageKind } from "./plan.ts";
+import { planStages, type Stage } from "./plan.ts";
 import { writeTaskFiles } from "./tasks.ts";
 
 const RUNNERS = {
@@ -36,53 +42,15 @@ const RUNNERS = {
   grpo: runGrpoFromConfig,
 } as const;
 
-/** Where a run writes. */
-export interface RunFolders {
-  /** Resolved config and results. */
-  results: string;
-  /** Stage files and weights. */
-  checkpoints: string;
-}
-
-/** A run's folders: `<output_dir>/<name>` and `<checkpoint_dir>/<name>` (`_debug` appended with --debug). */
-export function runFolders(experiment: Experiment): RunFolders {
-  const { logging, debug } = experiment.config;
-  const name = `${experiment.name}${debug ? "_debug" : ""}`;
-  return {
-    results: `${logging.outputDir}/${name}`,
-    checkpoints: `${logging.checkpointDir}/${name}`,
-  };
-}
-
-/** One stage's outcome in results.json. */
-export interface StageResult {
-  kind: StageKind;
-  output_dir: string;
-  /** "trained" now, or "skipped": finished by an earlier run. */
-  status: "trained" | "skipped";
-  /** The last training and held-out records this run saw (none when skipped). */
-  last_train: MetricsRecord | null;
-  last_eval: MetricsRecord | null;
-}
-
-/** What results.json holds. */
-export interface ExperimentResult {
-  experiment: string;
-  task: string;
-  mode: string;
-  algorithm: string | null;
-  debug: boolean;
-  train_rows: number;
-  eval_rows: number;
-  stages: StageResult[];
-}
-
 /** Progress hooks of {@link runExperiment}. */
 export interface RunHooks {
   onStageStart?: (stage: Stage) => void;
   onLog?: (stage: Stage, record: MetricsRecord) => void;
   /** Trainers' progress lines (default true). */
   progress?: boolean;
+  /** Evaluate the run's final policy beside the base model (default true; evaluate.ts). */
+  evaluate?: boolean;
+  onEvaluate?: () => void;
 }
 
 /** Runs `experiment` (see the module doc); returns what results.json holds. */
@@ -149,6 +117,16 @@ export async function runExperiment(
     eval_rows: files.evalRows,
     stages: results,
   };
+  if (hooks.evaluate ?? true) {
+    hooks.onEvaluate?.();
+    const reports = await evaluateRun(experiment, result);
+    result.eval = {
+      dir: `${folders.results}/eval`,
+      models: reports.map((r) => r.model),
+      prompts: reports[0].settings.prompts,
+      k: reports[0].settings.k,
+    };
+  }
   await writeJsonFile(`${folders.results}/results.json`, result);
   return result;
 }

@@ -30,14 +30,8 @@ import { evaluateOutputs } from "../../eval/evaluate.ts";
 import { sampleCompletions } from "../../eval/generate_samples.ts";
 import type { EvalReport, PromptOutputs } from "../../eval/types.ts";
 import type { MetricSet } from "../../eval/metrics.ts";
-import {
-  type PromptCompletion,
-  promptCompletionBatch,
-  targetMask,
-} from "../../model/batch.ts";
-import type { CausalLM } from "../../model/decoder.ts";
 import { loadPretrained } from "../../model/pretrained.ts";
-import { scoreBatch } from "../../model/score.ts";
+import { completionLogProbSums } from "../../model/score.ts";
 import {
   loadAdapter,
   type LoadedClassifier,
@@ -223,32 +217,6 @@ export async function evaluateSafety(
     rm.dispose();
     sftModel.model.dispose();
   }
-}
-
-/**
- * Σ log π of each completion given its prompt (T = 1), in batches of 8;
- * the stop token, when sampled, counts as a completion token.
- */
-function completionLogProbSums(
-  model: CausalLM,
-  replies: readonly PromptCompletion[],
-  padId: number,
-): number[] {
-  const out: number[] = [];
-  for (let start = 0; start < replies.length; start += 8) {
-    const batch = promptCompletionBatch(replies.slice(start, start + 8), padId);
-    const logps = scoreBatch(model, batch);
-    const { weights } = targetMask(batch);
-    const width = batch.length - 1;
-    for (let r = 0; r < batch.batch; r++) {
-      let sum = 0;
-      for (let t = 0; t < width; t++) {
-        sum += weights[r * width + t] * logps[r * width + t];
-      }
-      out.push(sum);
-    }
-  }
-  return out;
 }
 
 function differences(a: number[], b: number[]): number[] {

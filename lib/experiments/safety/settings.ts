@@ -122,7 +122,10 @@ export function assistantTurn(content: string): ChatMessage[] {
  * order (n even): fast mode keeps both kinds; with n = all rows it is the
  * whole file.
  */
-export function evalSubset(rows: readonly SafetyRow[], n: number): SafetyRow[] {
+export function evalSubset<R extends Pick<SafetyRow, "kind">>(
+  rows: readonly R[],
+  n: number,
+): R[] {
   if (!Number.isInteger(n) || n < 2 || n % 2 !== 0) {
     throw new Error(`evalRows must be an even number ≥ 2, got ${n}`);
   }
