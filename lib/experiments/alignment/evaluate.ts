@@ -16,14 +16,17 @@
  */
 import { evaluateOutputs } from "../../eval/evaluate.ts";
 import { sampleCompletions } from "../../eval/generate_samples.ts";
+import {
+  klEstimates,
+  perPrompt,
+  rewardScores,
+} from "../../eval/reply_scores.ts";
 import { writeReport } from "../../eval/report.ts";
 import type { EvalReport } from "../../eval/types.ts";
 import type { PresetName } from "../../generate/presets.ts";
 import type { CausalLM } from "../../model/decoder.ts";
 import { loadPretrained } from "../../model/pretrained.ts";
-import { completionLogProbSums } from "../../model/score.ts";
 import { loadAdapter, loadSequenceClassifier } from "../../peft/mod.ts";
-import { encodePrompt } from "../../prompt/encode.ts";
 import { rewardModelReward } from "../../rewards/reward_model.ts";
 import type { Tokenizer } from "../../tokenizer/mod.ts";
 import { safetyPrompt } from "../safety/settings.ts";
@@ -39,6 +42,12 @@ export interface RunEvalSettings {
   maxNewTokens: number;
   sampling: PresetName;
   seed: number;
+  /**
+   * The reward model that scores the replies: default the run's own (its
+   * reward stage, or reward.trainable.checkpoint_path). Reports pair only
+   * under the same one, so a study comparing runs passes one for all.
+   */
+  rewardModel?: string | null;
 }
 
 /** The study's evaluation settings (`--debug`: one short sample a prompt). */
@@ -87,8 +96,9 @@ export async function evaluateRun(
     throw new Error(`${experiment.path}: no policy was trained`);
   }
   const rewardStage = result.stages.find((s) => s.kind === "reward");
-  const rmPath = rewardStage?.output_dir ??
-    config.reward.trainable.checkpointPath ?? null;
+  const rmPath = settings.rewardModel !== undefined
+    ? settings.rewardModel
+    : rewardStage?.output_dir ?? config.reward.trainable.checkpointPath ?? null;
   const baseSource = config.model.baseCheckpoint;
   const base = await load(baseSource);
   // LoRA policies are adapters on the base; full fine-tuning wrote weights.
@@ -123,30 +133,12 @@ export async function evaluateRun(
           maxNewTokens: settings.maxNewTokens,
         },
       );
-      const replies = outputs.flatMap((o, i) =>
-        o.tokens.map((completionIds) => ({
-          promptIds: encodePrompt(tokenizer, prompts[i], 0),
-          completionIds,
-        }))
-      );
-      const kl = name === "base" ? replies.map(() => null) : (() => {
-        const own = completionLogProbSums(model, replies, tokenizer.padId);
-        const ref = completionLogProbSums(base.model, replies, tokenizer.padId);
-        return own.map((x, i) => x - ref[i]);
-      })();
-      const rmScores: (number | null)[] = rmReward
-        ? await rmReward.score(
-          outputs.flatMap((o, i) =>
-            o.samples.map((text) => ({
-              prompt: prompts[i],
-              completion: text.trim(),
-              columns: {},
-            }))
-          ),
-        )
-        : replies.map(() => null);
-      const perPrompt = <T>(flat: T[]) =>
-        rows.map((_, i) => flat.slice(i * settings.k, (i + 1) * settings.k));
+      const kl = name === "base"
+        ? outputs.flatMap((o) => o.samples.map(() => null))
+        : klEstimates(model, base.model, tokenizer, prompts, outputs);
+      const rmScores = rmReward
+        ? await rewardScores(rmReward, prompts, outputs)
+        : kl.map(() => null);
       reports.push(
         await evaluateOutputs(
           outputs.map((o, i) => ({
@@ -160,16 +152,12 @@ export async function evaluateRun(
             model: name,
             metrics: ALIGNMENT_METRICS[config.task],
             score: alignmentScorer(config.task, {
-              rmScore: perPrompt(rmScores),
-              klToBase: perPrompt(kl),
+              rmScore: perPrompt(rmScores, settings.k),
+              klToBase: perPrompt(kl, settings.k),
             }),
             generation,
             bootstrap: { seed: settings.seed },
-            study: {
-              experiment: experiment.name,
-              task: config.task,
-              reward_model: rmPath,
-            },
+            study: { task: config.task, reward_model: rmPath },
           },
         ),
       );

@@ -28,16 +28,19 @@
 import type { SafetyRow } from "../../data/safety_rows.ts";
 import { evaluateOutputs } from "../../eval/evaluate.ts";
 import { sampleCompletions } from "../../eval/generate_samples.ts";
+import {
+  klEstimates,
+  perPrompt,
+  rewardScores,
+} from "../../eval/reply_scores.ts";
 import type { EvalReport, PromptOutputs } from "../../eval/types.ts";
 import type { MetricSet } from "../../eval/metrics.ts";
 import { loadPretrained } from "../../model/pretrained.ts";
-import { completionLogProbSums } from "../../model/score.ts";
 import {
   loadAdapter,
   type LoadedClassifier,
   loadSequenceClassifier,
 } from "../../peft/mod.ts";
-import { encodePrompt } from "../../prompt/encode.ts";
 import { rewardModelReward } from "../../rewards/reward_model.ts";
 import {
   type EncodedPair,
@@ -159,30 +162,10 @@ export async function evaluateSafety(
           onProgress: (done) => bar.update(done),
         },
       );
-      const replies = outputs.flatMap((o, i) =>
-        o.tokens.map((completionIds) => ({
-          promptIds: encodePrompt(tokenizer, prompts[i], 0),
-          completionIds,
-        }))
-      );
       const klToSft = name === SAFETY_MODELS.base
-        ? replies.map(() => null)
-        : differences(
-          completionLogProbSums(model, replies, tokenizer.padId),
-          completionLogProbSums(sftModel.model, replies, tokenizer.padId),
-        );
-      const rmScores = await rmReward.score(
-        outputs.flatMap((o, i) =>
-          o.samples.map((text) => ({
-            prompt: prompts[i],
-            completion: text.trim(),
-            columns: {},
-          }))
-        ),
-      );
-      const k = settings.k;
-      const perPrompt = <T>(flat: T[]) =>
-        rows.map((_, i) => flat.slice(i * k, (i + 1) * k));
+        ? outputs.flatMap((o) => o.samples.map(() => null))
+        : klEstimates(model, sftModel.model, tokenizer, prompts, outputs);
+      const rmScores = await rewardScores(rmReward, prompts, outputs);
       return await evaluateOutputs(
         outputs.map((o, i) => ({
           ...rowOutput(rows[i]),
@@ -192,8 +175,8 @@ export async function evaluateSafety(
           model: name,
           metrics: GENERATION_METRICS,
           score: generationScorer({
-            rmScore: perPrompt(rmScores),
-            klToSft: perPrompt(klToSft),
+            rmScore: perPrompt(rmScores, settings.k),
+            klToSft: perPrompt(klToSft, settings.k),
           }),
           generation,
           bootstrap: { seed: settings.seed },
@@ -217,10 +200,6 @@ export async function evaluateSafety(
     rm.dispose();
     sftModel.model.dispose();
   }
-}
-
-function differences(a: number[], b: number[]): number[] {
-  return a.map((x, i) => x - b[i]);
 }
 
 /**
