@@ -1,22 +1,20 @@
 /**
  * What every trainer does around its steps: claim the output folder
  * (run_folder.ts: lock, resume checks, signals), load the model (4-bit for
- * QLoRA) and tokenizer, attach LoRA or make every weight trainable, build
- * AdamW and the schedule, resume from a checkpoint (weights, optimizer
- * moments, data order, step, counters), log metrics, write checkpoints and
- * the final weights.
- *
- * A trainer opens the session, checks its data, calls `begin()` (the first
+ * QLoRA) and tokenizer, attach LoRA or train every weight, build AdamW and
+ * the schedule, resume (weights, optimizer moments, data order, step,
+ * counters), log metrics, write checkpoints and the final weights. A
+ * trainer opens the session, checks its data, calls `begin()` (the first
  * write to the folder) and ends each optimizer step with `afterStep()`,
- * which checkpoints when due and stops the run cleanly on SIGINT/SIGTERM.
+ * which checkpoints when due and stops cleanly on SIGINT/SIGTERM.
  *
  * A trainer whose model has a head of its own (the reward model's score,
- * score_head.ts) passes a {@link HeadFactory} as `head`: the decoder then
- * loads without its LM head, and the head's parameters join the optimizer,
- * the checkpoints and the saved weights. A second model trained beside
- * the policy (PPO's value model) is a `companion`: its parameters follow
- * the policy's in the one optimizer, and it saves itself into every
- * checkpoint and the final folder next to the policy's weights.
+ * score_head.ts) passes a {@link HeadFactory} as `head`: the decoder loads
+ * without its LM head, and the head's parameters join the optimizer, the
+ * checkpoints and the saved weights. A second model trained beside the
+ * policy (PPO's value model) is a `companion`: its parameters follow the
+ * policy's in the one optimizer, and it saves itself into every checkpoint
+ * and the final folder next to the policy's weights.
  *
  * @module
  */
@@ -93,18 +91,18 @@ export interface SessionParts {
 export interface SessionOptions extends StartOptions {
   /** Called with every metrics record (notebooks plot live from it). */
   onLog?: (record: MetricsRecord) => void;
-  /** Show a progress line (default true). */
-  progress?: boolean;
+  progress?: boolean; // a progress line (default true)
 }
 
 const OPTIMIZER_FILE = "optimizer.safetensors";
-
 /** A training run's model, optimizer, logs and checkpoints. */
 export class TrainingSession {
   /** Metrics records of this process (after resume: only the new ones). */
   readonly history: MetricsRecord[] = [];
   #checkpointFiles: ((dir: string) => Promise<void>)[] = [];
+  /** The progress line, and when this run's steps began (begin()). */
   #bar: Progress | null = null;
+  #began = 0;
   #log: MetricsLog | null = null;
 
   private constructor(
@@ -276,6 +274,7 @@ export class TrainingSession {
    */
   async begin(): Promise<void> {
     this.#log = await this.folder.begin();
+    this.#began = performance.now();
   }
 
   /** The learning-rate schedule over `totalSteps`. */
@@ -305,10 +304,11 @@ export class TrainingSession {
     this.options.onLog?.(record);
   }
 
-  /** Redraws the progress line. */
+  /** Redraws the progress line (its rate: this run's steps since begin()). */
   progress(step: number, total: number, metrics: Record<string, number>) {
     if (this.options.progress === false) return;
-    this.#bar ??= new Progress(this.name, total, { unit: "step" });
+    const since = { time: this.#began, done: this.startStep };
+    this.#bar ??= new Progress(this.name, total, { unit: "step", since });
     this.#bar.update(step, metrics);
   }
 

@@ -14,11 +14,18 @@ export interface ProgressOptions {
   logEveryMs?: number;
   /** Where to write (default stderr). */
   write?: (line: string, final: boolean) => void;
+  /**
+   * When the counted work began (`performance.now()`, default: now) and
+   * how many units were done before it (a resumed run's steps), so the
+   * rate counts only this run's units over this run's time.
+   */
+  since?: { time: number; done: number };
 }
 
 /** A progress line over `total` units of work. */
 export class Progress {
-  private readonly started = performance.now();
+  private readonly started: number;
+  private readonly doneBefore: number;
   private lastDraw = -Infinity;
   private readonly interactive: boolean;
 
@@ -28,6 +35,8 @@ export class Progress {
     private readonly options: ProgressOptions = {},
   ) {
     this.interactive = !options.write && Deno.stderr.isTerminal();
+    this.started = options.since?.time ?? performance.now();
+    this.doneBefore = options.since?.done ?? 0;
   }
 
   /** Reports that `done` units are finished, with optional metrics to show. */
@@ -53,7 +62,9 @@ export class Progress {
     now = performance.now(),
   ): string {
     const elapsed = (now - this.started) / 1000;
-    const rate = done > 0 ? done / elapsed : 0;
+    const rate = done > this.doneBefore
+      ? (done - this.doneBefore) / elapsed
+      : 0;
     const eta = rate > 0 ? (this.total - done) / rate : NaN;
     const pct = this.total > 0 ? Math.floor((100 * done) / this.total) : 100;
     const shown = Object.entries(metrics).map(([k, v]) =>
