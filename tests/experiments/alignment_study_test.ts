@@ -1,0 +1,44 @@
+/**
+ * `deno task train:alignment --fast`: the six paradigms' configs run with
+ * --debug through the one pipeline, one table of the base model and every
+ * final policy, paired comparisons against SFT, and the blinded manifest.
+ */
+import assert from "node:assert/strict";
+import { PARADIGMS } from "../../lib/experiments/alignment/study.ts";
+import { repoPath } from "../../lib/util/paths.ts";
+import { runTask } from "../helpers/run_script.ts";
+
+Deno.test("train:alignment --fast: six paradigms trained, evaluated together, paired against SFT, manifest blinded", async () => {
+  const run = `test-${crypto.randomUUID().slice(0, 8)}`;
+  const results = repoPath(`results/alignment/${run}`);
+  try {
+    const out = await runTask("train:alignment", ["--fast", "--run", run]);
+    assert.equal(out.code, 0, out.stderr.slice(-2000));
+    const names = ["base", ...PARADIGMS.map((p) => p.name)];
+    const summary = Deno.readTextFileSync(`${results}/summary.md`);
+    for (const name of names) {
+      assert.match(summary, new RegExp(`\\| ${name} \\|`), name);
+    }
+    assert.match(out.stdout, /\| sft→ppo \|/);
+    const paired = Deno.readTextFileSync(`${results}/paired_vs_sft.md`);
+    for (const name of names.filter((n) => n !== "sft")) {
+      assert.match(paired, new RegExp(`^## ${name} − sft$`, "m"), name);
+    }
+    // One reward model scores every policy, so every pair compares.
+    assert.match(paired, /\| Reward-model score \|/);
+    const key = Deno.readTextFileSync(`${results}/human_eval/key.csv`);
+    const manifest = Deno.readTextFileSync(
+      `${results}/human_eval/manifest.csv`,
+    );
+    assert.equal(key.trim().split("\n").length, 1 + 4);
+    for (const p of PARADIGMS) {
+      assert.ok(key.includes(p.name), p.name);
+      assert.ok(!manifest.includes(p.name), `${p.name} is not in the manifest`);
+    }
+  } finally {
+    await Deno.remove(results, { recursive: true }).catch(() => {});
+    await Deno.remove(repoPath(`checkpoints/alignment/${run}`), {
+      recursive: true,
+    }).catch(() => {});
+  }
+});
