@@ -52,11 +52,13 @@ export type ErrorKind = "usage" | "input" | "bug";
  * `JSON.parse` throws for a malformed file) and a plain `Error` (lib's errors
  * that name their file or field) are input; JavaScript's `TypeError`,
  * `RangeError`, `ReferenceError`, assertion failures and thrown non-errors
- * are bugs.
+ * are bugs — except the wasm heap running out ({@link heapExhausted}),
+ * which is input: the user can lower the batch or the length.
  */
 export function errorKind(error: unknown): ErrorKind {
   if (error instanceof UsageError) return "usage";
   if (!(error instanceof Error)) return "bug";
+  if (heapExhausted(error)) return "input";
   if (error instanceof InputError || isDenoIoError(error)) return "input";
   // JavaScript's own classes for code that went wrong (a property of
   // undefined, an invalid array length), and failed assertions.
@@ -72,9 +74,32 @@ export function exitCodeOf(error: unknown): number {
   return errorKind(error) === "usage" ? 2 : 1;
 }
 
-/** The message of any thrown value. */
+/** The message of any thrown value (with what to do, when the wasm heap ran out). */
 export function messageOf(error: unknown): string {
+  if (error instanceof Error && heapExhausted(error)) {
+    return `the 4 GiB WebAssembly heap ran out (${
+      error.message.split("\n")[0]
+    }): lower per_device_train_batch_size or max_length, keep gradient_checkpointing on, train LoRA rather than every weight, or offload the frozen weights (a bigger model)`;
+  }
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Whether `error` is the wasm backend running out of its 4 GiB heap: an
+ * allocation that failed inside wasm (`Aborted()`, a trap on the address
+ * past the end) or a heap view past the heap's end.
+ */
+export function heapExhausted(error: Error): boolean {
+  const wasmTrap = typeof WebAssembly !== "undefined" &&
+    error instanceof WebAssembly.RuntimeError &&
+    /memory access out of bounds|Aborted\(|out of memory/i.test(
+      error.message,
+    );
+  const badView = error instanceof RangeError &&
+    /Invalid typed array length|Array buffer allocation failed/.test(
+      error.message,
+    );
+  return wasmTrap || badView;
 }
 
 function isDenoIoError(error: Error): boolean {

@@ -3,6 +3,7 @@ import {
   errorKind,
   exitCodeOf,
   InputError,
+  messageOf,
   UsageError,
 } from "../../lib/util/errors.ts";
 import { ConfigError } from "../../lib/util/fields.ts";
@@ -179,9 +180,27 @@ Deno.test("errors: usage, input and bug are told apart by class", () => {
     [new ReferenceError("x is not defined"), "bug", 1],
     [Object.assign(new Error("1 !== 2"), { name: "AssertionError" }), "bug", 1],
     ["a string", "bug", 1],
+    // The wasm heap running out is the user's to fix (smaller batch…), not a bug.
+    [new WebAssembly.RuntimeError("memory access out of bounds"), "input", 1],
+    [
+      new WebAssembly.RuntimeError("Aborted(). Build with -sASSERTIONS"),
+      "input",
+      1,
+    ],
+    [new RangeError("Invalid typed array length: 167772160"), "input", 1],
+    [new WebAssembly.RuntimeError("unreachable"), "input", 1],
   ];
   for (const [error, kind, code] of cases) {
     assert.equal(errorKind(error), kind, String(error));
     assert.equal(exitCodeOf(error), code, String(error));
   }
+  assert.match(
+    messageOf(new RangeError("Invalid typed array length: 167772160")),
+    /^the 4 GiB WebAssembly heap ran out \(Invalid typed array length: 167772160\): lower per_device_train_batch_size/,
+  );
+  assert.equal(
+    messageOf(new WebAssembly.RuntimeError("unreachable")),
+    "unreachable",
+    "other wasm traps keep their message",
+  );
 });
