@@ -67,9 +67,11 @@ export class Progress {
       : 0;
     const eta = rate > 0 ? (this.total - done) / rate : NaN;
     const pct = this.total > 0 ? Math.floor((100 * done) / this.total) : 100;
-    const shown = Object.entries(metrics).map(([k, v]) =>
-      `${k}=${typeof v === "number" ? formatNumber(v) : v}`
-    ).join(" ");
+    // A metric not measured yet (NaN before a trainer's first record) is left out.
+    const shown = Object.entries(metrics).filter(([, v]) =>
+      typeof v !== "number" || !Number.isNaN(v)
+    ).map(([k, v]) => `${k}=${typeof v === "number" ? formatNumber(v) : v}`)
+      .join(" ");
     const timing = done >= this.total
       ? `in ${formatDuration(elapsed)}`
       : `ETA ${formatDuration(eta)}`;

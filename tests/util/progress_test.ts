@@ -25,3 +25,15 @@ Deno.test("the progress rate counts only this run's units over this run's time (
   );
   assert.match(resumed.format(60, {}, start + 10), / 0\.00 step\/s ETA \?$/);
 });
+
+Deno.test("a metric not measured yet (NaN) is left out of the progress line", () => {
+  const bar = new Progress("dpo", 10, {
+    unit: "step",
+    since: { time: 0, done: 0 },
+    write: () => {},
+  });
+  assert.equal(
+    bar.format(2, { loss: NaN }, 1000),
+    "dpo 2/10 (20%) 2.00 step/s ETA 4s",
+  );
+});

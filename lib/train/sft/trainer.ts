@@ -143,7 +143,9 @@ export async function runSft(
         const loss = evaluate(model, evalSet.tokens, config, tokenizer.padId);
         await session.emit({ step, eval_loss: round(loss, 6) });
       }
-      session.progress(step, totalSteps, { loss: lastLoss });
+      // The loss since the last record (before the first one: so far).
+      const shown = windowTargets > 0 ? windowLoss / windowTargets : lastLoss;
+      session.progress(step, totalSteps, { loss: shown });
       const saveDue = (config.saveSteps > 0 && step % config.saveSteps === 0) ||
         step === totalSteps || step === options.stopAfterStep;
       await session.afterStep(step, totalSteps, sampler, saveDue, {
