@@ -19,7 +19,7 @@
 import { downloadHubFile } from "../hub/download.ts";
 import { HubError } from "../hub/errors.ts";
 import { hubSettings } from "../hub/settings.ts";
-import { InputError, messageOf } from "../util/errors.ts";
+import { InputError } from "../util/errors.ts";
 import {
   loadDataset,
   type LoadDatasetOptions,
@@ -27,6 +27,7 @@ import {
 } from "./hub.ts";
 import { datasetOfflineError } from "./hub_cache.ts";
 import { type Row, rowLocation } from "./rows.ts";
+import { readJsonlRows, stringFields } from "./jsonl_rows.ts";
 import { field, validateRow } from "./schema.ts";
 import { parseSplit } from "./split_spec.ts";
 
@@ -57,28 +58,8 @@ const TURN = new RegExp(`^(${CLINICAL_SPEAKERS.join("|")}): \\S`);
  * `where` (file:line) and the field.
  */
 export function toClinicalRow(value: unknown, where: string): ClinicalRow {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InputError(`${where}: a row must be a JSON object`);
-  }
-  const row = value as Record<string, unknown>;
-  for (const key of Object.keys(row)) {
-    if (!(CLINICAL_KEYS as readonly string[]).includes(key)) {
-      throw new InputError(
-        `${where}: unknown field "${key}" (fields: ${
-          CLINICAL_KEYS.join(", ")
-        })`,
-      );
-    }
-  }
-  for (const key of CLINICAL_KEYS) {
-    const v = row[key];
-    if (typeof v !== "string" || v.trim() === "") {
-      throw new InputError(
-        `${where}: field "${key}" must be a non-empty string`,
-      );
-    }
-  }
-  (row.dialogue as string).split("\n").forEach((turn, i) => {
+  const row = stringFields(value, where, CLINICAL_KEYS);
+  row.dialogue.split("\n").forEach((turn, i) => {
     if (!TURN.test(turn)) {
       throw new InputError(
         `${where}: field "dialogue" line ${i + 1} must start with ${
@@ -87,14 +68,10 @@ export function toClinicalRow(value: unknown, where: string): ClinicalRow {
       );
     }
   });
-  if ((row.summary as string).includes("\n")) {
+  if (row.summary.includes("\n")) {
     throw new InputError(`${where}: field "summary" must be one line`);
   }
-  return {
-    id: row.id,
-    dialogue: row.dialogue,
-    summary: row.summary,
-  } as ClinicalRow;
+  return { id: row.id, dialogue: row.dialogue, summary: row.summary };
 }
 
 /**
@@ -102,41 +79,7 @@ export function toClinicalRow(value: unknown, where: string): ClinicalRow {
  * line and field, and a repeated id names both lines.
  */
 export function readClinicalJsonl(path: string): ClinicalRow[] {
-  const rows: ClinicalRow[] = [];
-  const seen = new Map<string, number>();
-  readLines(path).forEach((line, i) => {
-    if (line.trim() === "") return;
-    const where = `${path}:${i + 1}`;
-    const row = toClinicalRow(parseLine(line, where), where);
-    const first = seen.get(row.id);
-    if (first !== undefined) {
-      throw new InputError(
-        `${where}: field "id" repeats "${row.id}" from line ${first}`,
-      );
-    }
-    seen.set(row.id, i + 1);
-    rows.push(row);
-  });
-  if (rows.length === 0) throw new InputError(`${path}: no rows`);
-  return rows;
-}
-
-function readLines(path: string): string[] {
-  try {
-    return Deno.readTextFileSync(path).split("\n");
-  } catch (error) {
-    throw new InputError(`${path}: cannot read: ${messageOf(error)}`, {
-      cause: error,
-    });
-  }
-}
-
-function parseLine(line: string, where: string): unknown {
-  try {
-    return JSON.parse(line);
-  } catch (error) {
-    throw new InputError(`${where}: invalid JSON: ${messageOf(error)}`);
-  }
+  return readJsonlRows(path, toClinicalRow);
 }
 
 /** The MTS-Dialog mirror {@link loadMtsDialog} reads by default. */

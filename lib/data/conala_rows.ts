@@ -15,13 +15,14 @@
  *
  * @module
  */
-import { InputError, messageOf } from "../util/errors.ts";
+import { InputError } from "../util/errors.ts";
 import {
   loadDataset,
   type LoadDatasetOptions,
   type LoadedDataset,
 } from "./hub.ts";
 import { type Row, rowLocation } from "./rows.ts";
+import { readJsonlRows, stringFields } from "./jsonl_rows.ts";
 import { field, validateRow } from "./schema.ts";
 import { parseSplit, sliceRows } from "./split_spec.ts";
 
@@ -47,29 +48,11 @@ export const CONALA_KEYS = [
  * `where` (file:line) and the field.
  */
 export function toConalaRow(value: unknown, where: string): ConalaRow {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InputError(`${where}: a row must be a JSON object`);
-  }
-  const row = value as Record<string, unknown>;
-  for (const key of Object.keys(row)) {
-    if (!(CONALA_KEYS as readonly string[]).includes(key)) {
-      throw new InputError(
-        `${where}: unknown field "${key}" (fields: ${CONALA_KEYS.join(", ")})`,
-      );
-    }
-  }
-  for (const key of CONALA_KEYS) {
-    const v = row[key];
-    if (typeof v !== "string" || v.trim() === "") {
-      throw new InputError(
-        `${where}: field "${key}" must be a non-empty string`,
-      );
-    }
-  }
-  if ((row.intent as string).includes("\n")) {
+  const row = stringFields(value, where, CONALA_KEYS);
+  if (row.intent.includes("\n")) {
     throw new InputError(`${where}: field "intent" must be one line`);
   }
-  return { id: row.id, intent: row.intent, snippet: row.snippet } as ConalaRow;
+  return { id: row.id, intent: row.intent, snippet: row.snippet };
 }
 
 /**
@@ -77,37 +60,7 @@ export function toConalaRow(value: unknown, where: string): ConalaRow {
  * file, line and field, and a repeated id names both lines.
  */
 export function readConalaJsonl(path: string): ConalaRow[] {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(path);
-  } catch (error) {
-    throw new InputError(`${path}: cannot read: ${messageOf(error)}`, {
-      cause: error,
-    });
-  }
-  const rows: ConalaRow[] = [];
-  const seen = new Map<string, number>();
-  text.split("\n").forEach((line, i) => {
-    if (line.trim() === "") return;
-    const where = `${path}:${i + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw new InputError(`${where}: invalid JSON: ${messageOf(error)}`);
-    }
-    const row = toConalaRow(value, where);
-    const first = seen.get(row.id);
-    if (first !== undefined) {
-      throw new InputError(
-        `${where}: field "id" repeats "${row.id}" from line ${first}`,
-      );
-    }
-    seen.set(row.id, i + 1);
-    rows.push(row);
-  });
-  if (rows.length === 0) throw new InputError(`${path}: no rows`);
-  return rows;
+  return readJsonlRows(path, toConalaRow);
 }
 
 /** The hub dataset {@link loadConala} reads by default. */
