@@ -48,6 +48,8 @@ export interface RunEvalSettings {
    * under the same one, so a study comparing runs passes one for all.
    */
   rewardModel?: string | null;
+  /** Evaluate the base model too (default true; a study comparing runs needs it once). */
+  withBase?: boolean;
 }
 
 /** The study's evaluation settings (`--debug`: one short sample a prompt). */
@@ -83,7 +85,7 @@ async function load(source: string, adapter?: string): Promise<Loaded> {
   return { model, tokenizer };
 }
 
-/** Evaluates the run (see the module doc); writes and returns [base, policy]. */
+/** Evaluates the run (see the module doc); writes and returns [base, policy] (without base: [policy]). */
 export async function evaluateRun(
   experiment: Experiment,
   result: ExperimentResult,
@@ -116,22 +118,18 @@ export async function evaluateRun(
       })
       : null;
     const reports: EvalReport[] = [];
-    for (
-      const [name, { model, tokenizer }] of [
-        ["base", base],
-        [paradigmName(result), policy],
-      ] as const
-    ) {
+    const models: [string, Loaded][] = [
+      ...(settings.withBase === false
+        ? []
+        : [["base", base] as [string, Loaded]]),
+      [paradigmName(result), policy],
+    ];
+    for (const [name, { model, tokenizer }] of models) {
       const { outputs, settings: generation } = sampleCompletions(
         model,
         tokenizer,
         prompts,
-        {
-          k: settings.k,
-          seed: settings.seed,
-          sampling: settings.sampling,
-          maxNewTokens: settings.maxNewTokens,
-        },
+        settings,
       );
       const kl = name === "base"
         ? outputs.flatMap((o) => o.samples.map(() => null))

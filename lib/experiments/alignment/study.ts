@@ -99,12 +99,14 @@ export async function runAlignmentStudy(
   const reports: EvalReport[] = [];
   for (const { experiment, result } of runs) {
     hooks.onEvaluate?.();
-    const [base, policy] = await evaluateRun(experiment, result, {
-      ...runEvalSettings(experiment),
-      rewardModel,
-    });
-    if (reports.length === 0) reports.push(base);
-    reports.push(policy);
+    // The base model answers once, beside the first run's policy.
+    reports.push(
+      ...await evaluateRun(experiment, result, {
+        ...runEvalSettings(experiment),
+        rewardModel,
+        withBase: reports.length === 0,
+      }),
+    );
   }
   await writeReport(folders.results, reports);
   const sft = reports.find((r) => r.model === "sft")!;
