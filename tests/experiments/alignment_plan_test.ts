@@ -36,7 +36,7 @@ Deno.test("sft: one SFT stage with the reference's names mapped to TRL's", async
     lora_dropout: 0.1,
     target_modules: ["q_proj", "k_proj", "v_proj", "o_proj"],
   });
-  assert.equal(sft.config.learning_rate, 5e-5);
+  assert.equal(sft.config.learning_rate, 2e-3);
   assert.equal(sft.config.per_device_train_batch_size, 4);
   assert.equal(sft.config.gradient_accumulation_steps, 4);
   assert.equal(sft.config.num_train_epochs, 3);
@@ -52,17 +52,20 @@ Deno.test("rl: DPO from the base; PPO and GRPO after a reward model, rewarded by
   assert.equal(dpo.kind, "dpo");
   assert.equal(dpo.config.init_adapter, undefined, "from the base model");
   assert.equal(dpo.config.beta, 0.1);
+  assert.equal(dpo.config.learning_rate, 1e-4, "rl.learning_rate");
+  assert.equal(dpo.config.num_train_epochs, 1);
   assert.equal(dpo.config.train_data, FILES.trainPairs);
 
   const [reward, ppo] = await plan("ppo_rl");
   assert.equal(reward.kind, "reward");
-  assert.equal(reward.config.learning_rate, 2e-5);
+  assert.equal(reward.config.learning_rate, 1e-3);
   assert.equal(ppo.kind, "ppo");
   assert.equal(ppo.config.value_model_path, "ck/reward");
   assert.equal(ppo.config.num_ppo_epochs, 4);
   assert.equal(ppo.config.cliprange, 0.2);
   assert.equal(ppo.config.kl_coef, 0.1);
   assert.equal(ppo.config.num_train_epochs, 2);
+  assert.equal(ppo.config.learning_rate, 5e-5);
   assert.equal(ppo.config.train_data, "c/prompts.jsonl", "prompts only");
   assert.deepEqual(ppo.config.rewards, [{
     name: "hybrid",
@@ -86,6 +89,7 @@ Deno.test("rl: DPO from the base; PPO and GRPO after a reward model, rewarded by
   assert.equal(grpo.config.num_generations, GRPO_GENERATIONS);
   // 4 × 4 completions a step = 4 prompts; 2 epochs of 432 prompts.
   assert.equal(grpo.config.max_steps, Math.ceil(2 * 432 / 4));
+  assert.equal(grpo.config.learning_rate, 5e-5);
   assert.equal(
     (grpo.config.per_device_train_batch_size as number) %
       GRPO_GENERATIONS,
@@ -93,10 +97,14 @@ Deno.test("rl: DPO from the base; PPO and GRPO after a reward model, rewarded by
   );
 });
 
-Deno.test("staged: RL starts from the SFT adapter, which is its reference; --debug caps every stage", async () => {
+Deno.test("staged: RL starts from the SFT adapter, which is its reference, for ⌊epochs / 2⌋ epochs at its own rate; --debug caps every stage", async () => {
   const [sft, dpo] = await plan("staged_sft_then_dpo");
   assert.equal(sft.kind, "sft");
   assert.equal(dpo.config.init_adapter, "ck/sft");
+  assert.equal(sft.config.num_train_epochs, 3);
+  assert.equal(dpo.config.num_train_epochs, 1, "max(1, ⌊3 / 2⌋)");
+  assert.equal(sft.config.learning_rate, 2e-3);
+  assert.equal(dpo.config.learning_rate, 1e-4);
   const stages = await plan("staged_sft_then_ppo", true);
   assert.deepEqual(stages.map((s) => s.kind), ["sft", "reward", "ppo"]);
   assert.equal(stages[2].config.init_adapter, "ck/sft");
@@ -123,6 +131,11 @@ Deno.test("peft_type none trains in full (staged RL starts from the SFT weights)
   assert.equal(stages[0].config.lora, undefined);
   assert.equal(stages[1].config.model, "ck/sft");
   assert.equal(stages[1].config.value_model_path, undefined);
+  assert.equal(
+    stages[1].config.learning_rate,
+    5e-5,
+    "without rl.learning_rate, RL runs at training.learning_rate",
+  );
   const [qlora] = await plan("qlora_1b");
   assert.deepEqual(qlora.config.quantization, {
     load_in_4bit: true,

@@ -24,6 +24,23 @@ Deno.test("train:alignment --fast: six paradigms trained, evaluated together, pa
     for (const name of names.filter((n) => n !== "sft")) {
       assert.match(paired, new RegExp(`^## ${name} − sft$`, "m"), name);
     }
+    // What reproducing needs: each paradigm's file, its resolved copy, the
+    // one reward model and the evaluation settings.
+    const recorded = JSON.parse(
+      Deno.readTextFileSync(`${results}/settings.json`),
+    );
+    assert.deepEqual(
+      recorded.paradigms.map((p: { config: string }) => p.config),
+      PARADIGMS.map((p) => `configs/${p.config}.yml`),
+    );
+    assert.ok(
+      Deno.statSync(repoPath(recorded.paradigms[0].resolved)).isFile,
+    );
+    assert.equal(
+      recorded.rewardModel,
+      `checkpoints/alignment/${run}/ppo_rl_debug/reward`,
+    );
+    assert.equal(recorded.evaluation.k, 1);
     // One reward model scores every policy, so every pair compares.
     assert.match(paired, /\| Reward-model score \|/);
     const key = Deno.readTextFileSync(`${results}/human_eval/key.csv`);

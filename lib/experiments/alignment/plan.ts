@@ -118,6 +118,17 @@ export function planStages(
   const start = training.mode === "staged"
     ? lora ? { init_adapter: dir("sft") } : { model: dir("sft") }
     : {};
+  // Staged RL runs max(1, ⌊epochs / 2⌋) epochs, as the reference's did,
+  // at rl.learning_rate when given: SFT and RL rarely share a step size.
+  const rlEpochs = training.mode === "staged"
+    ? Math.max(1, Math.floor(training.epochs / 2))
+    : training.epochs;
+  const rlBudget = {
+    learning_rate: rl.learningRate ?? training.learningRate,
+    ...(config.debug
+      ? { max_steps: DEBUG_STEPS }
+      : { num_train_epochs: rlEpochs }),
+  };
 
   if (rl.algorithm === "dpo") {
     stages.push({
@@ -126,7 +137,7 @@ export function planStages(
         ...base,
         ...start,
         ...length,
-        ...budget,
+        ...rlBudget,
         ...evaluated,
         ...needsPairs("dpo"),
         output_dir: dir("dpo"),
@@ -161,9 +172,7 @@ export function planStages(
       kind: "ppo",
       config: {
         ...rollout,
-        ...(config.debug
-          ? { max_steps: DEBUG_STEPS }
-          : { num_train_epochs: training.epochs }),
+        ...rlBudget,
         output_dir: dir("ppo"),
         ...(rewardModel ? { value_model_path: rewardModel } : {}),
         response_length: responseLength(config),
@@ -191,6 +200,7 @@ export function planStages(
       kind: "grpo",
       config: {
         ...rollout,
+        learning_rate: rlBudget.learning_rate,
         output_dir: dir("grpo"),
         per_device_train_batch_size: perDevice,
         gradient_accumulation_steps: Math.ceil(promptsPerStep * g / perDevice),
@@ -198,7 +208,7 @@ export function planStages(
         max_completion_length: responseLength(config),
         max_steps: config.debug
           ? DEBUG_STEPS
-          : Math.ceil(training.epochs * files.trainRows / promptsPerStep),
+          : Math.ceil(rlEpochs * files.trainRows / promptsPerStep),
         num_iterations: rl.numPpoEpochs,
         epsilon: rl.ppoClip,
         beta: rl.klCoef,

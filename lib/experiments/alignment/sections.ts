@@ -119,6 +119,13 @@ export const RL_FIELDS = {
     default: "ppo",
     doc: "TRL's PPO (value model, GAE), GRPO (groups, clipped ratio) or DPO",
   }),
+  learningRate: field.number("learning_rate", {
+    above: 0,
+    max: 1,
+    default: null,
+    doc:
+      "tunebook's: the RL stage's peak learning rate (absent: training.learning_rate; staged runs want their own)",
+  }),
   rolloutSize: field.integer("rollout_size", {
     min: 1,
     default: 64,

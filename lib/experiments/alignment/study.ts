@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { relative } from "node:path";
 import { writeHumanManifest } from "../../eval/human_manifest.ts";
 import { writeReport } from "../../eval/report.ts";
 import { pairedTable } from "../../eval/tables.ts";
@@ -108,7 +109,26 @@ export async function runAlignmentStudy(
       }),
     );
   }
-  await writeReport(folders.results, reports);
+  await writeReport(folders.results, reports, {}, {
+    settings: {
+      study: "alignment",
+      run: settings.run,
+      fast: settings.fast,
+      // Paths from the repository root, so the file reads the same anywhere.
+      paradigms: runs.map(({ name, experiment }) => ({
+        name,
+        config: relative(repoPath("."), experiment.path),
+        resolved: relative(
+          repoPath("."),
+          `${folders.results}/runs/${experiment.name}${
+            settings.fast ? "_debug" : ""
+          }/config.yml`,
+        ),
+      })),
+      rewardModel: relative(repoPath("."), rewardModel),
+      evaluation: runEvalSettings(runs[0].experiment),
+    },
+  });
   const sft = reports.find((r) => r.model === "sft")!;
   await writeFileAtomic(
     `${folders.results}/paired_vs_sft.md`,
