@@ -11,7 +11,10 @@
  * questions), --k N (samples per question, default 1), --preset
  * (greedy | conservative | standard | creative; default greedy for k = 1,
  * standard otherwise), --max-new-tokens (default 256, cut to the model's
- * context), --seed, --batch-size, --out (default results/gsm8k/<model>/).
+ * context), --system-prompt (r1 | short | none; default r1),
+ * --min-new-tokens (default 64: a question whose prompt leaves less room
+ * for its answer is skipped, and the skips are counted and listed), --seed,
+ * --batch-size, --out (default results/gsm8k/<model>/).
  *
  * Prints a markdown table and writes results.json (settings, metrics,
  * every completion), questions.csv, samples.csv and summary.md to --out.
@@ -26,7 +29,7 @@ import { writeReport } from "../eval/report.ts";
 import { summaryTable } from "../eval/tables.ts";
 import { evaluateMathOutputs } from "../experiments/math/metrics.ts";
 import { MATH_CSV_LAYOUT } from "../experiments/math/report.ts";
-import { mathPrompt } from "../prompt/system_prompts.ts";
+import { MATH_SYSTEM_PROMPTS, mathPrompt } from "../prompt/system_prompts.ts";
 import { sampleCompletions } from "../eval/generate_samples.ts";
 import { type PresetName, PRESETS } from "../generate/presets.ts";
 import { DEFAULT_MODEL_DIR } from "../model/default_model.ts";
@@ -76,6 +79,15 @@ const { values: args } = startTask({
         min: 1,
         default: 256,
       },
+    ),
+    "system-prompt": flag.choice(
+      "system prompt: r1 (finetuned-llama's), short (train:math's) or none (the question alone)",
+      MATH_SYSTEM_PROMPTS,
+      { default: "r1" },
+    ),
+    "min-new-tokens": flag.integer(
+      "a question whose prompt leaves fewer tokens of the context for its answer is skipped (and counted)",
+      { min: 1, default: 64 },
     ),
     seed: flag.integer("sampling and bootstrap seed", { default: 0 }),
     "batch-size": flag.integer("questions per batch", { min: 1, default: 8 }),
@@ -128,19 +140,46 @@ if (!tokenizer) {
 }
 if (args.adapter) await loadAdapter(args.adapter, model);
 
-const prompts = questions.map((q) => mathPrompt(q.question));
-// Positions past the model's context are untrained; cut the budget so the
-// longest prompt plus its answer still fits.
+const system = args["system-prompt"];
+// Positions past the model's context are untrained: a question whose
+// prompt leaves too little room for an answer is skipped (and reported),
+// and the budget is cut so the longest kept prompt plus its answer fits.
 const context = model.config.maxPositionEmbeddings;
+const room = Math.min(maxNewTokens, args["min-new-tokens"]);
+const allPrompts = questions.map((q) =>
+  mathPrompt(q.question, "think", { system })
+);
+const lengths = allPrompts.map((p) => encodePrompt(tokenizer, p).length);
+const skippedRows = lengths.flatMap((n, i) =>
+  context - n < room ? [i + 1] : []
+);
+if (skippedRows.length === questions.length) {
+  throw new InputError(
+    `${args.data}: every question's prompt leaves fewer than ${room} of the model's ${context}-token context for the answer (shortest prompt ${
+      Math.min(...lengths)
+    } tokens with --system-prompt ${system}); try --system-prompt short or none, or a lower --min-new-tokens`,
+  );
+}
+if (skippedRows.length > 0) {
+  const shown = skippedRows.slice(0, 20).join(", ");
+  console.error(
+    `skipped ${skippedRows.length} of ${questions.length} questions: the prompt leaves fewer than ${room} of the ${context}-token context for the answer (--system-prompt ${system}); rows ${shown}${
+      skippedRows.length > 20 ? ", …" : ""
+    }`,
+  );
+  const skip = new Set(skippedRows);
+  questions = questions.filter((_, i) => !skip.has(i + 1));
+}
+const prompts = allPrompts.filter((_, i) => !skippedRows.includes(i + 1));
 const { budget, longest } = newTokenBudget(
   context,
-  prompts.map((p) => encodePrompt(tokenizer, p).length),
+  lengths.filter((_, i) => !skippedRows.includes(i + 1)),
   maxNewTokens,
   (i) => `${args.data} question ${i + 1}`,
 );
 if (budget < maxNewTokens) {
   console.error(
-    `note: --max-new-tokens ${maxNewTokens} cut to ${budget} (context ${context}, longest prompt ${longest} tokens)`,
+    `note: --max-new-tokens ${maxNewTokens} cut to ${budget} (context ${context}, longest kept prompt ${longest} tokens)`,
   );
 }
 
@@ -169,7 +208,14 @@ const report = await evaluateMathOutputs(
   { model: name, generation: settings, bootstrap: { seed } },
 );
 const truncated = outputs.flatMap((o) => o.truncated).filter(Boolean).length;
-const table = `${name} on ${args.data}\n\n${summaryTable([report])}`;
+const skippedNote = skippedRows.length
+  ? ` (${skippedRows.length} of ${
+    questions.length + skippedRows.length
+  } questions skipped: prompt too long for the context)`
+  : "";
+const table = `${name} on ${args.data}${skippedNote}\n\n${
+  summaryTable([report])
+}`;
 console.log(table);
 
 const files = await writeReport(
@@ -187,7 +233,9 @@ const files = await writeReport(
       limit: limit ?? null,
       k,
       preset,
-      prompt: prompts[0][0].content,
+      system_prompt: system,
+      system_prompt_text: system === "none" ? null : prompts[0][0].content,
+      skipped: { count: skippedRows.length, rows: skippedRows },
       seconds,
       truncated,
     },

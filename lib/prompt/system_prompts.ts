@@ -64,12 +64,19 @@ export function shortMathSystemPrompt(style: TagStyle = "think"): string {
   return `Solve the problem: reason inside <${r}> </${r}>, then give the final number inside <answer> </answer>.`;
 }
 
-/** Which system prompt {@link mathPrompt} uses: finetuned-llama's R1 prompt or the short one. */
-export type MathSystemPromptKind = "r1" | "short";
+/** Which system prompt {@link mathPrompt} uses: finetuned-llama's R1 prompt, the short one, or none. */
+export type MathSystemPromptKind = "r1" | "short" | "none";
+
+/** Every {@link MathSystemPromptKind}, for flags and checks. */
+export const MATH_SYSTEM_PROMPTS: readonly MathSystemPromptKind[] = [
+  "r1",
+  "short",
+  "none",
+];
 
 /** Options of {@link mathPrompt}. */
 export interface MathPromptOptions {
-  /** "r1" (default, {@link mathSystemPrompt}) or "short" ({@link shortMathSystemPrompt}). */
+  /** "r1" (default, {@link mathSystemPrompt}), "short" ({@link shortMathSystemPrompt}) or "none" (the question alone). */
   system?: MathSystemPromptKind;
 }
 
@@ -86,13 +93,14 @@ export function mathPrompt(
   options: MathPromptOptions = {},
 ): ChatMessage[] {
   const system = options.system ?? "r1";
-  if (system !== "r1" && system !== "short") {
+  if (!MATH_SYSTEM_PROMPTS.includes(system)) {
     throw new Error(
-      `unknown math system prompt ${
-        JSON.stringify(system)
-      } (use "r1" or "short")`,
+      `unknown math system prompt ${JSON.stringify(system)} (use ${
+        MATH_SYSTEM_PROMPTS.map((k) => `"${k}"`).join(", ")
+      })`,
     );
   }
+  if (system === "none") return [{ role: "user", content: question }];
   return [
     {
       role: "system",

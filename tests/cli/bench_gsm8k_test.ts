@@ -82,6 +82,80 @@ Deno.test("bench:gsm8k runs end to end on a tiny model and writes 3 rows", async
   }
 });
 
+Deno.test("bench:gsm8k skips and lists the questions whose prompt leaves too little room, per --system-prompt", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const model = await writeTinyChatModel(`${dir}/model`, { context: 512 });
+    const data = `${dir}/q.jsonl`;
+    const long = {
+      question: `${"Count the apples again. ".repeat(10)}How many?`,
+      final: 1,
+    };
+    await Deno.writeTextFile(
+      data,
+      [QUESTIONS[0], long, QUESTIONS[1]].map(gsm8kLine).join("\n") + "\n",
+    );
+    // Prompt tokens with this tokenizer: r1 360 (short rows) and 495 (the
+    // long row), none 42 and 177: 32 new tokens fit all but the long r1 one.
+    const run = (extra: string[], maxNewTokens = "32") =>
+      bench([
+        "--model",
+        model,
+        "--data",
+        data,
+        "--max-new-tokens",
+        maxNewTokens,
+        "--out",
+        `${dir}/out`,
+        ...extra,
+      ]);
+    const r1 = await run([]);
+    assert.equal(r1.code, 0, r1.stderr);
+    assert.match(
+      r1.stderr,
+      /skipped 1 of 3 questions: the prompt leaves fewer than 32 of the 512-token context for the answer \(--system-prompt r1\); rows 2$/m,
+    );
+    assert.match(r1.stdout, /\(1 of 3 questions skipped: prompt too long/);
+    const [report] = await readReports(`${dir}/out`);
+    assert.deepEqual(
+      report.prompts.map((p) => p.reference),
+      ["7", "30"],
+      "the kept rows, in order, with their own answers",
+    );
+    const settings = JSON.parse(
+      await Deno.readTextFile(`${dir}/out/settings.json`),
+    );
+    assert.deepEqual(settings.skipped, { count: 1, rows: [2] });
+    assert.equal(settings.system_prompt, "r1");
+
+    // Without the system prompt every question fits.
+    const none = await run([
+      "--system-prompt",
+      "none",
+      "--min-new-tokens",
+      "4",
+    ]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.doesNotMatch(none.stderr, /skipped/);
+    const noneSettings = JSON.parse(
+      await Deno.readTextFile(`${dir}/out/settings.json`),
+    );
+    assert.equal(noneSettings.system_prompt_text, null);
+    assert.deepEqual(noneSettings.skipped, { count: 0, rows: [] });
+
+    // When no question fits, one line says so and what to change.
+    const none2 = await run(["--min-new-tokens", "180"], "180");
+    assert.equal(none2.code, 1);
+    assert.match(
+      none2.stderr,
+      /every question's prompt leaves fewer than 180 of the model's 512-token context/,
+    );
+    assert.equal(none2.stderr.trim().split("\n").length, 1, none2.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("bench:gsm8k --adapter attaches the LoRA and changes the greedy answers", async () => {
   const dir = await Deno.makeTempDir();
   try {

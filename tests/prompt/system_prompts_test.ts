@@ -39,6 +39,11 @@ Deno.test("mathPrompt: the short system prompt is one sentence naming the tags",
     () => mathPrompt("q", "think", { system: "long" as any }),
     /unknown math system prompt "long"/,
   );
+  assert.deepEqual(
+    mathPrompt("What is 6 × 7?", "think", { system: "none" }),
+    [{ role: "user", content: "What is 6 × 7?" }],
+    "none: the question alone",
+  );
 });
 
 Deno.test("reasoning prompt: ee596-fp's system prompt, the question as the user turn, no rubric", () => {
