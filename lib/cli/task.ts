@@ -14,14 +14,28 @@
  *
  * @module
  */
+import { BACKEND_CHOICES } from "../engine/mod.ts";
 import { errorKind, exitCodeOf, messageOf } from "../util/errors.ts";
 import {
   type Command,
   type CommandLine,
+  flag,
   type FlagTable,
   helpText,
   parseCommandLine,
 } from "../util/flags.ts";
+
+/**
+ * Flags every task takes besides its own (a task that declares one of the
+ * same name keeps its own). `--backend` sets `TUNEBOOK_BACKEND` for the
+ * run, so every engine start in the task honours it.
+ */
+const COMMON_FLAGS = {
+  backend: flag.choice(
+    "tensor backend: auto (the fastest that starts), tensorflow (tfjs-node or -gpu, CUDA), wasm, cpu, webgpu (default: TUNEBOOK_BACKEND, else auto)",
+    BACKEND_CHOICES,
+  ),
+};
 
 /**
  * Parses `argv` for `command`, prints the help and exits on `--help`, and
@@ -39,17 +53,27 @@ export function startTask<F extends FlagTable>(
     event.preventDefault();
     exitWithError(command.name, event.reason);
   });
-  let line: CommandLine<F>;
+  const withCommon = {
+    ...command,
+    flags: { ...COMMON_FLAGS, ...command.flags },
+  };
+  let line: CommandLine<typeof withCommon.flags>;
   try {
-    line = parseCommandLine(command, argv);
+    line = parseCommandLine(withCommon, argv);
   } catch (error) {
     exitWithError(command.name, error);
   }
   if (line.help) {
-    console.log(helpText(command));
+    console.log(helpText(withCommon));
     Deno.exit(0);
   }
-  return { values: line.values, positionals: line.positionals };
+  if (!("backend" in command.flags) && line.values.backend !== undefined) {
+    Deno.env.set("TUNEBOOK_BACKEND", String(line.values.backend));
+  }
+  return {
+    values: line.values as CommandLine<F>["values"],
+    positionals: line.positionals,
+  };
 }
 
 /** Prints `error` for the user as its kind asks and exits with its status. */

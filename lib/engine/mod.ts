@@ -72,6 +72,9 @@ export interface EngineInfo {
 const AUTO_ORDER: BackendName[] = ["tensorflow", "wasm", "cpu"];
 const KNOWN: (BackendName | "auto")[] = ["auto", ...AUTO_ORDER, "webgpu"];
 
+/** Every value `backend` (and `TUNEBOOK_BACKEND`, and the tasks' `--backend`) takes. */
+export const BACKEND_CHOICES: readonly (BackendName | "auto")[] = KNOWN;
+
 let current: EngineInfo | undefined;
 let wasmPrepared = false;
 

@@ -156,6 +156,41 @@ Deno.test("bench:gsm8k skips and lists the questions whose prompt leaves too lit
   }
 });
 
+Deno.test("--backend (a flag of every task) picks the engine the run records", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const model = await writeTinyChatModel(`${dir}/model`);
+    const data = `${dir}/q.jsonl`;
+    await Deno.writeTextFile(data, gsm8kLine(QUESTIONS[0]) + "\n");
+    const run = await bench(
+      [
+        "--model",
+        model,
+        "--data",
+        data,
+        "--max-new-tokens",
+        "2",
+        "--out",
+        `${dir}/out`,
+        "--backend",
+        "cpu",
+      ],
+      { TUNEBOOK_BACKEND: "wasm" },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const settings = JSON.parse(
+      await Deno.readTextFile(`${dir}/out/settings.json`),
+    );
+    assert.equal(
+      settings.environment.engine.backend,
+      "cpu",
+      "the flag wins over the environment",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("bench:gsm8k --adapter attaches the LoRA and changes the greedy answers", async () => {
   const dir = await Deno.makeTempDir();
   try {

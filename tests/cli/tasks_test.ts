@@ -41,6 +41,7 @@ Deno.test("every task: --help prints its usage and exits 0", async () => {
       `${name} --help`,
     );
     assert.match(stdout, /--help +print this help/, `${name} --help`);
+    assert.match(stdout, /--backend /, `${name} --help lists --backend`);
   });
 });
 
@@ -79,6 +80,7 @@ Deno.test("bad values are one line naming the flag, exit 2, before anything load
     ["test", ["--allow-all"], "--allow-all"],
     ["bench", ["nope"], '"nope"'],
     ["check", ["lib/"], '"lib/"'],
+    ["train:alignment", ["--backend", "gpu"], "--backend"],
   ];
   const runs = await pool(cases, ([name, args]) => runTask(name, args));
   cases.forEach(([name, , mention], i) =>

@@ -68,12 +68,13 @@ export async function runExperiment(
     `${folders.results}/config.yml`,
     experimentYaml(config),
   );
+  // device auto leaves the choice to --backend / TUNEBOOK_BACKEND, else auto.
   await initEngine({
     backend: config.device === "cuda"
       ? "tensorflow"
       : config.device === "cpu"
       ? "wasm"
-      : "auto",
+      : undefined,
     verbose: false,
   });
   const results: StageResult[] = [];
