@@ -88,6 +88,15 @@ body: not yaml
         'r/README.md configs[0]: data_files entries need "split" and "path"',
     },
   );
+  // Broken YAML is one line with the README's own line number.
+  assert.throws(
+    () =>
+      readCardConfigs(
+        "---\nlicense: mit\nconfigs:\n  - config_name: [a\n---\n",
+        "r/README.md",
+      ),
+    { message: /^r\/README\.md \(dataset card\):4:\d+: / },
+  );
 });
 
 Deno.test("globs: * stays in a folder, ** crosses, classes, literal dots", () => {
