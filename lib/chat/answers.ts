@@ -1,12 +1,16 @@
 /**
  * Batch answering in ee596-fp's format: the questions of a data file, the
- * system prompt asking for `<reasoning>…</reasoning><answer>…</answer>`, and
- * the record written for each generated answer.
+ * prompts (system prompt asking for `<reasoning>…</reasoning><answer>…</answer>`
+ * and the question) with the new-token budget the context leaves, and the
+ * record written for each generated answer.
  *
  * @module
  */
 import { type Row, rowLocation } from "../data/rows.ts";
+import { newTokenBudget } from "../generate/context.ts";
+import { encodePrompt } from "../prompt/encode.ts";
 import { extractTagged, isStrictFormat } from "../prompt/tags.ts";
+import type { ChatMessage, Tokenizer } from "../tokenizer/mod.ts";
 
 /** One question to answer. */
 export interface Question {
@@ -38,6 +42,43 @@ export function questionsOf(rows: Row[], path: string): Question[] {
       : i;
     return { id, question: text };
   });
+}
+
+/** The prompts of some questions and the new tokens the context leaves them. */
+export interface AnswerPrompts {
+  /** Per question: the system prompt (when not empty) and the question. */
+  prompts: ChatMessage[][];
+  /** `maxNewTokens`, cut so that the longest prompt and its answer fit. */
+  budget: number;
+  /** Tokens of the longest prompt. */
+  longest: number;
+}
+
+/**
+ * The chat prompt of each question under `system` ("" for none) and the
+ * new-token budget: past the context a model writes garbage, so the budget
+ * is cut until the longest prompt plus its answer fits, and a question that
+ * leaves no room is refused by `where(i)` (its file and line).
+ */
+export function answerPrompts(
+  tokenizer: Tokenizer,
+  context: number,
+  questions: readonly Question[],
+  system: string,
+  maxNewTokens: number,
+  where: (i: number) => string,
+): AnswerPrompts {
+  const prompts: ChatMessage[][] = questions.map((q) => [
+    ...(system ? [{ role: "system" as const, content: system }] : []),
+    { role: "user" as const, content: q.question },
+  ]);
+  const { budget, longest } = newTokenBudget(
+    context,
+    prompts.map((p) => encodePrompt(tokenizer, p).length),
+    maxNewTokens,
+    (i) => `${where(i)}: the question`,
+  );
+  return { prompts, budget, longest };
 }
 
 /** What `deno task answer` writes for one generated answer. */

@@ -1,15 +1,22 @@
 /**
- * `deno task answer`: answers every question of a data file with a model,
- * in batches, in ee596-fp's `<reasoning>…</reasoning><answer>…</answer>`
- * format, and writes the answers as JSON.
+ * `deno task answer`: answers questions with a model, in batches, in
+ * ee596-fp's `<reasoning>…</reasoning><answer>…</answer>` format, and writes
+ * the answers as JSON.
  *
- *   deno task answer --questions FILE [--model M] [--adapter DIR] [--preset P] [--k N]
- *                    [--out FILE.json] [--system TEXT] [--max-new-tokens N] [--seed N]
- *                    [--batch-size N]
+ *   deno task answer (--questions FILE | --batch FILE | --examples [CATEGORY])
+ *                    [--domain NAME | --system TEXT] [--model M] [--adapter DIR]
+ *                    [--preset P] [--k N] [--out FILE.json] [--max-new-tokens N]
+ *                    [--seed N] [--batch-size N]
  *
- * FILE is any format `readRows` reads (JSON, JSONL, CSV, Parquet) with a
- * `question` (or `prompt`) column and optionally `id`. `--k` answers per
- * question (default 1). Each entry is
+ * FILE is a `.txt` file with one question per line (blank lines and lines
+ * starting with `#` skipped; ee596-fp's `--batch questions.txt`, and
+ * `--batch` is accepted as another name for `--questions`), or any format
+ * `readRows` reads (JSON, JSONL, CSV, Parquet) with a `question` (or
+ * `prompt`) column and optionally `id`. `--examples` answers the built-in
+ * problems (lib/chat/examples.ts) of one category or, without one, of all;
+ * `--domain` answers with a domain assistant's system prompt
+ * (lib/chat/domains.ts), and with `--examples` its example questions.
+ * `--k` answers per question (default 1). Each entry is
  * `{id, question, answer, reasoning, final_answer, format_ok, preset, seed}`;
  * without `--out` the JSON goes to stdout. `--max-new-tokens` is cut (with
  * a note) so the longest question and its answer fit the model's context;
@@ -17,31 +24,26 @@
  *
  * @module
  */
-import { answerRecord, questionsOf } from "../chat/answers.ts";
-import { REASONING_SYSTEM_PROMPT } from "../prompt/system_prompts.ts";
+import { answerPrompts, answerRecord } from "../chat/answers.ts";
 import { loadChatModel, parsePreset, PRESET_NAMES } from "../chat/load.ts";
-import { readRows } from "../data/read.ts";
-import { type Row, rowLocation } from "../data/rows.ts";
-import { newTokenBudget } from "../generate/context.ts";
-import { encodePrompt } from "../prompt/encode.ts";
 import { initEngine } from "../engine/mod.ts";
 import { sampleCompletions, sampleSeed } from "../eval/generate_samples.ts";
 import type { PresetName } from "../generate/presets.ts";
-import type { ChatMessage } from "../tokenizer/mod.ts";
-import { InputError } from "../util/errors.ts";
 import { flag } from "../util/flags.ts";
 import { Progress } from "../util/progress.ts";
+import {
+  QUESTION_FLAGS,
+  questionInput,
+  withOptionalExamples,
+} from "./question_flags.ts";
 import { startTask } from "./task.ts";
 
 const { values: args } = startTask({
   name: "answer",
   summary:
-    "Answers every question of a data file with a model, in the <reasoning>/<answer> format, as JSON.",
+    "Answers the questions of a file (or the built-in examples) with a model, in the <reasoning>/<answer> format, as JSON.",
   flags: {
-    questions: flag.string(
-      "questions file (JSON, JSONL, CSV, Parquet) with a question or prompt column",
-      { arg: "FILE", required: true },
-    ),
+    ...QUESTION_FLAGS,
     model: flag.string("model folder or hub id (default: the default model)", {
       arg: "M",
     }),
@@ -52,9 +54,6 @@ const { values: args } = startTask({
     }),
     k: flag.integer("answers per question", { min: 1, default: 1 }),
     out: flag.string("write the JSON here (default: stdout)", { arg: "FILE" }),
-    system: flag.string("system prompt (default: the reasoning prompt)", {
-      arg: "TEXT",
-    }),
     "max-new-tokens": flag.integer("new tokens per answer", {
       min: 1,
       default: 512,
@@ -62,40 +61,25 @@ const { values: args } = startTask({
     seed: flag.integer("sampling seed", { default: 0 }),
     "batch-size": flag.integer("questions per batch", { min: 1, default: 8 }),
   },
-});
+}, withOptionalExamples(Deno.args));
 const { k, seed, preset } = args;
 const maxNewTokens = args["max-new-tokens"];
 const batchSize = args["batch-size"];
-const system = args.system ?? REASONING_SYSTEM_PROMPT;
 
-let rows: Row[] = [];
-let questions;
-try {
-  rows = await readRows(args.questions);
-  questions = questionsOf(rows, args.questions);
-} catch (error) {
-  const message = (error as Error).message;
-  throw error instanceof Deno.errors.NotFound &&
-      !message.includes(args.questions)
-    ? new InputError(`${args.questions}: no such file`)
-    : error;
-}
+const { questions, where, system, domain } = await questionInput(args);
+if (domain?.safety) console.error(`note: ${domain.safety}`);
 
 await initEngine({ verbose: false });
 const { model, tokenizer } = await loadChatModel(args.model, args.adapter);
 
-const prompts: ChatMessage[][] = questions.map((q) => [
-  ...(system ? [{ role: "system" as const, content: system }] : []),
-  { role: "user" as const, content: q.question },
-]);
-// Past the context a model writes garbage: cut the budget so the longest
-// question plus its answer fits, and refuse a question that leaves no room.
 const context = model.config.maxPositionEmbeddings;
-const { budget, longest } = newTokenBudget(
+const { prompts, budget, longest } = answerPrompts(
+  tokenizer,
   context,
-  prompts.map((p) => encodePrompt(tokenizer, p).length),
+  questions,
+  system,
   maxNewTokens,
-  (i) => `${args.questions} ${rowLocation(rows[i], i)}: the question`,
+  where,
 );
 if (budget < maxNewTokens) {
   console.error(

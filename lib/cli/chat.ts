@@ -4,29 +4,41 @@
  * the model's chat template.
  *
  *   deno task chat [--model M] [--adapter DIR] [--preset greedy|conservative|standard|creative]
- *                  [--system TEXT] [--max-new-tokens N] [--seed N]
+ *                  [--domain NAME | --system TEXT] [--max-new-tokens N] [--seed N]
  *
- * Commands: `/reset` forgets the conversation, `/preset NAME` switches the
- * sampling preset, `/quit` (or end of input) leaves. With stdin piped, each
- * line is one user message and only the replies go to stdout. When the
+ * Commands (lib/chat/commands.ts): `/reset` forgets the conversation,
+ * `/preset NAME` switches the sampling preset, and `quit` or `exit` (any
+ * case; also `/quit`, `/exit` or end of input) leaves. `--domain` talks to
+ * a domain assistant (lib/chat/domains.ts): its system prompt, and a banner
+ * with its example questions and, for medical, legal and finance, its
+ * "not professional advice" note (printed once to stderr when piped too).
+ * `--domain` and `--system` both set the system prompt, so they are refused
+ * together. With stdin piped, each line is one user message and only the
+ * replies go to stdout. When the
  * conversation outgrows the model's context the oldest exchanges are
  * dropped (a note on stderr says so); a message too long even alone is
  * refused (exit 1 when piped).
  *
  * @module
  */
+import { chatBanner, COMMAND_HELP, isQuit } from "../chat/commands.ts";
+import {
+  DOMAIN_NAMES,
+  domainSystemPrompt,
+  parseDomain,
+} from "../chat/domains.ts";
 import { loadChatModel, parsePreset, PRESET_NAMES } from "../chat/load.ts";
 import { ChatSession } from "../chat/session.ts";
 import { initEngine } from "../engine/mod.ts";
 import type { PresetName } from "../generate/presets.ts";
-import { errorKind, messageOf } from "../util/errors.ts";
+import { errorKind, messageOf, UsageError } from "../util/errors.ts";
 import { flag } from "../util/flags.ts";
 import { startTask } from "./task.ts";
 
 const { values: args } = startTask({
   name: "chat",
   summary:
-    "Talk to a model in the terminal; replies stream as they are generated. Commands: /reset, /preset NAME, /quit.",
+    "Talk to a model in the terminal; replies stream as they are generated. Commands: /reset, /preset NAME; quit or exit leaves.",
   flags: {
     model: flag.string("model folder or hub id (default: the default model)", {
       arg: "M",
@@ -36,11 +48,22 @@ const { values: args } = startTask({
       arg: PRESET_NAMES.join("|"),
       default: "standard" as PresetName,
     }),
-    system: flag.string("system prompt", { arg: "TEXT" }),
+    domain: flag.parsed(
+      "domain assistant: its system prompt, example questions and safety note",
+      parseDomain,
+      { arg: DOMAIN_NAMES.join("|") },
+    ),
+    system: flag.string("system prompt (none by default)", { arg: "TEXT" }),
     "max-new-tokens": flag.integer("new tokens per reply", { min: 1 }),
     seed: flag.integer("sampling seed"),
   },
 });
+const { domain } = args;
+if (domain && args.system !== undefined) {
+  throw new UsageError(
+    `--domain ${domain.name} sets the system prompt, and so does --system: give one of them`,
+  );
+}
 
 await initEngine({ verbose: false });
 const { model, tokenizer, source, adapter } = await loadChatModel(
@@ -49,7 +72,7 @@ const { model, tokenizer, source, adapter } = await loadChatModel(
 );
 const session = new ChatSession(model, tokenizer, {
   preset: args.preset,
-  system: args.system,
+  system: domain ? domainSystemPrompt(domain) : args.system,
   maxNewTokens: args["max-new-tokens"],
   seed: args.seed,
   onNote: (note) => console.error(note),
@@ -60,18 +83,16 @@ const encoder = new TextEncoder();
 const write = (text: string) => Deno.stdout.writeSync(encoder.encode(text));
 if (interactive) {
   console.error(
-    `chat with ${source}${
-      adapter ? ` + adapter ${adapter}` : ""
-    } (preset ${session.preset}). /reset, /preset NAME, /quit`,
+    chatBanner({ source, adapter, preset: session.preset, domain }),
   );
   write("> ");
-}
+} else if (domain?.safety) console.error(`note: ${domain.safety}`);
 
 /** Handles one input line; returns false to stop. */
 function handle(line: string): boolean {
   const input = line.trim();
   if (input === "") return true;
-  if (input === "/quit" || input === "/exit") return false;
+  if (isQuit(input)) return false;
   if (input === "/reset") {
     session.reset();
     console.error("(conversation reset)");
@@ -87,7 +108,7 @@ function handle(line: string): boolean {
     console.error(
       `chat: unknown command "${
         input.split(/\s/)[0]
-      }"; commands are /reset, /preset NAME, /quit`,
+      }"; commands are ${COMMAND_HELP}`,
     );
   } else {
     try {

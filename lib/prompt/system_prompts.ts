@@ -16,11 +16,18 @@
 import type { ChatMessage } from "../util/chat_message.ts";
 import { TAG_STYLES, type TagStyle } from "./tags.ts";
 
-/** ee596-fp's format request: reason inside `<reasoning>`, answer inside `<answer>`. */
-export const REASONING_SYSTEM_PROMPT =
-  "You are a careful assistant. Think the question through, then reply in exactly this format:\n" +
+/**
+ * ee596-fp's format request alone, for system prompts that open with a
+ * role of their own (the domain assistants of lib/chat/domains.ts).
+ */
+export const REASONING_FORMAT_REQUEST =
+  "Think the question through, then reply in exactly this format:\n" +
   "<reasoning>\nyour step-by-step reasoning\n</reasoning>\n" +
   "<answer>\nyour final answer\n</answer>";
+
+/** ee596-fp's format request: reason inside `<reasoning>`, answer inside `<answer>`. */
+export const REASONING_SYSTEM_PROMPT = "You are a careful assistant. " +
+  REASONING_FORMAT_REQUEST;
 
 /** ee596-fp's format request as the system turn, the question as the user turn. */
 export function reasoningPrompt(question: string): ChatMessage[] {

@@ -217,7 +217,7 @@ export const TASK_CASES: Case[] = [
     "bench:gsm8k: a question too long for the context",
     "long-gsm8k.jsonl",
     jsonl([{ question: LONG, answer: "#### 4" }]),
-    ["question 1", "no room for new tokens"],
+    ["every question's prompt leaves fewer than", "context", "--system-prompt"],
   ),
 
   // train:* options naming data files: refused before any folder is made
