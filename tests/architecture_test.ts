@@ -29,6 +29,7 @@ export const STAGES: readonly (readonly string[])[] = [
   ["train"], // one optimizer step; trainers = loss + config + data
   ["eval"], // one report shape: estimates, paired comparisons, tables, charts
   ["chat"], // interactive and batch answering
+  ["serve"], // inference server (OpenAI-compatible)
   ["experiments"], // one folder per study
   ["bench"], // benchmarks
   ["cli"], // task entry points

@@ -18,19 +18,21 @@
  * with the batch's padded width (sums over a wider row round differently),
  * so "the same batch" is still what reproduces bit for bit.
  *
+ * The loop itself is {@link Decoding} (decoding.ts), which also takes
+ * per-row settings and runs a step at a time (the inference server).
+ *
  * @module
  */
-import { tf } from "../engine/mod.ts";
 import type { CausalLM } from "../model/decoder.ts";
-import { KVCache } from "../model/kv_cache.ts";
 import { Rng } from "../util/random.ts";
-import { checkFitsContext } from "./context.ts";
+import { type Completion, Decoding, type TokenCallback } from "./decoding.ts";
 import {
   type PresetName,
   type SamplingOptions,
   samplingOptions,
 } from "./presets.ts";
-import { sampleToken } from "./sampler.ts";
+
+export { type Completion, entropy } from "./decoding.ts";
 
 /** Options of {@link generate}. */
 export interface GenerateOptions {
@@ -51,24 +53,17 @@ export interface GenerateOptions {
   seeds?: readonly number[];
   /** Id used to pad prompts and finished rows (never attended to). Default: pad, else eos, else 0. */
   padTokenId?: number;
-  /** Called with each new token of each row, as it is chosen. */
-  onToken?: (row: number, token: number, step: number) => void;
+  /**
+   * Called with each new token of each row, as it is chosen (with the row's
+   * raw logits of that step, a view valid during the call).
+   */
+  onToken?: TokenCallback;
   /**
    * Record, per new token, the entropy (nats) of the model's distribution at
    * the sampling temperature before any top-k/top-p/min-p cut (temperature 1
    * when greedy): the policy entropy GRPO logs.
    */
   recordEntropy?: boolean;
-}
-
-/** One completion. */
-export interface Completion {
-  /** New token ids (including the stop token when one was produced). */
-  tokens: number[];
-  /** "stop" when a stop token ended it, "length" when maxNewTokens did. */
-  finishReason: "stop" | "length";
-  /** Per-token entropies, with `recordEntropy`. */
-  entropies?: number[];
 }
 
 /** Generates completions for token-id prompts. */
@@ -78,82 +73,30 @@ export function generate(
   options: GenerateOptions,
 ): Completion[] {
   if (prompts.length === 0) return [];
-  prompts.forEach((p, i) => {
-    if (p.length === 0) {
-      throw new Error(
-        `generate: prompt ${i} is empty (it needs at least a BOS token)`,
-      );
-    }
-  });
-  if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 0) {
-    throw new Error(
-      `generate: maxNewTokens must be a non-negative integer, got ${options.maxNewTokens}`,
-    );
-  }
-  const config = model.config;
-  checkFitsContext(
-    config.maxPositionEmbeddings,
-    prompts.map((p) => p.length),
-    options.maxNewTokens,
-    (i) => `generate: prompt ${i}`,
-  );
   const sampling = samplingOptions(options.sampling);
-  const stop = new Set(options.stopTokens ?? config.eosTokenIds);
-  const pad = options.padTokenId ?? config.padTokenId ??
-    config.eosTokenIds[0] ?? 0;
-  const batch = prompts.length;
-  const rngs = rowStreams(options, batch);
-  const width = Math.max(...prompts.map((p) => p.length));
-
-  const ids = new Int32Array(batch * width).fill(pad);
-  const mask = new Uint8Array(batch * width);
-  prompts.forEach((p, b) => {
-    ids.set(p, b * width + width - p.length);
-    mask.fill(1, b * width + width - p.length, (b + 1) * width);
-  });
-
-  const cache = new KVCache(batch, config.numLayers);
-  const results: Completion[] = prompts.map(() => ({
-    tokens: [],
-    finishReason: "length",
-    ...(options.recordEntropy ? { entropies: [] } : {}),
-  }));
-  const entropyTemperature = sampling.temperature > 0
-    ? sampling.temperature
-    : 1;
-  const done = new Uint8Array(batch);
+  const stopTokens = new Set(options.stopTokens ?? model.config.eosTokenIds);
+  const rngs = rowStreams(options, prompts.length);
+  const run = new Decoding(
+    model,
+    prompts.map((prompt, b) => ({
+      prompt,
+      maxNewTokens: options.maxNewTokens,
+      sampling,
+      stopTokens,
+      rng: rngs[b],
+    })),
+    {
+      padTokenId: options.padTokenId,
+      onToken: options.onToken,
+      recordEntropy: options.recordEntropy,
+    },
+  );
   try {
-    let logits = lastLogits(model, ids, mask, [batch, width], cache);
-    for (let step = 0; step < options.maxNewTokens; step++) {
-      const next = new Int32Array(batch).fill(pad);
-      const nextMask = new Uint8Array(batch);
-      for (let b = 0; b < batch; b++) {
-        if (done[b]) continue;
-        const row = logits.subarray(
-          b * config.vocabSize,
-          (b + 1) * config.vocabSize,
-        );
-        const token = sampleToken(row, sampling, rngs[b]);
-        results[b].tokens.push(token);
-        results[b].entropies?.push(entropy(row, entropyTemperature));
-        options.onToken?.(b, token, step);
-        next[b] = token;
-        nextMask[b] = 1;
-        if (stop.has(token)) {
-          done[b] = 1;
-          results[b].finishReason = "stop";
-        }
-      }
-      if (done.every((d) => d === 1) || step === options.maxNewTokens - 1) {
-        break;
-      }
-      // Finished rows still occupy a slot, as padding that nothing attends to.
-      logits = lastLogits(model, next, nextMask, [batch, 1], cache);
-    }
+    while (!run.done) run.step();
   } finally {
-    cache.dispose();
+    run.dispose();
   }
-  return results;
+  return run.results;
 }
 
 /** The RNG each row draws from: its own with `seeds`, else one shared stream. */
@@ -171,37 +114,4 @@ function rowStreams(options: GenerateOptions, batch: number): Rng[] {
     );
   }
   return options.seeds.map((seed) => new Rng(seed));
-}
-
-/** Entropy (nats) of softmax(logits / temperature). */
-export function entropy(logits: ArrayLike<number>, temperature = 1): number {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
-  let z = 0, weighted = 0;
-  for (let i = 0; i < logits.length; i++) {
-    const s = (logits[i] - max) / temperature;
-    const e = Math.exp(s);
-    z += e;
-    weighted += e * s;
-  }
-  return Math.log(z) - weighted / z;
-}
-
-/** Logits of the last slot of each row, [batch × vocab], as a plain array. */
-function lastLogits(
-  model: CausalLM,
-  ids: Int32Array,
-  mask: Uint8Array,
-  shape: [number, number],
-  cache: KVCache,
-): Float32Array {
-  const logits = tf.tidy(() => {
-    const input = tf.tensor2d(ids, shape, "int32");
-    const hidden = model.forward(input, { attentionMask: mask, cache });
-    const last = tf.slice(hidden, [0, shape[1] - 1, 0], [-1, 1, -1]);
-    return model.logits(tf.reshape(last, [shape[0], model.config.hiddenSize]));
-  });
-  const values = logits.dataSync() as Float32Array;
-  logits.dispose();
-  return values;
 }

@@ -26,8 +26,13 @@ export interface Flag<T> {
   readonly required: boolean;
   /** The default as help shows it. */
   readonly shownDefault?: string;
-  /** The value of `--name` given `text` (undefined: the flag is absent). */
-  parse(text: string | undefined, name: string): T;
+  /** The flag may be given more than once (help says so); `parse` gets every text. */
+  readonly repeatable?: boolean;
+  /**
+   * The value of `--name` given `text`, the last text given (undefined: the
+   * flag is absent), and `all`, every text given in order.
+   */
+  parse(text: string | undefined, name: string, all: readonly string[]): T;
 }
 
 /** Options by their flag name (`"max-new-tokens"` for `--max-new-tokens`). */
@@ -173,6 +178,33 @@ export const flag = {
   },
 
   /**
+   * A flag that may be given several times (`--adapter a=x --adapter b=y`):
+   * each text read by `read`, which throws for bad text (its message becomes
+   * the usage error, prefixed with the flag); absent: an empty list.
+   */
+  list<T>(
+    doc: string,
+    read: (text: string) => T,
+    o: { arg: string },
+  ): Flag<T[]> {
+    return {
+      doc,
+      arg: o.arg,
+      required: false,
+      repeatable: true,
+      parse(_text, name, all) {
+        return all.map((text) => {
+          try {
+            return read(text);
+          } catch (error) {
+            throw new UsageError(`--${name}: ${(error as Error).message}`);
+          }
+        });
+      },
+    };
+  },
+
+  /**
    * A value read by `read`, which throws for bad text; its message becomes
    * the usage error (prefixed with the flag).
    */
@@ -217,7 +249,9 @@ export function parseCommandLine<F extends FlagTable>(
   if (options.some((a) => HELP.has(a))) {
     return { values: {} as FlagValues<F>, positionals: [], help: true };
   }
-  const texts = new Map<string, string | undefined>();
+  const texts = new Map<string, string[]>();
+  const add = (name: string, text: string) =>
+    texts.set(name, [...texts.get(name) ?? [], text]);
   const positionals: string[] = [];
   for (let i = 0; i < options.length; i++) {
     const arg = options[i];
@@ -238,7 +272,7 @@ export function parseCommandLine<F extends FlagTable>(
       if (eq >= 0) {
         throw new UsageError(`--${name} takes no value, got "${arg}"`);
       }
-      texts.set(name, "");
+      add(name, "");
       continue;
     }
     const value = eq >= 0 ? arg.slice(eq + 1) : options[i + 1];
@@ -246,7 +280,7 @@ export function parseCommandLine<F extends FlagTable>(
       throw new UsageError(`--${name} needs ${needs(spec.arg)}`);
     }
     if (eq < 0) i++;
-    texts.set(name, value);
+    add(name, value);
   }
   if (end >= 0) positionals.push(...argv.slice(end + 1));
   if (positionals.length && !command.positionals) {
@@ -254,7 +288,8 @@ export function parseCommandLine<F extends FlagTable>(
   }
   const values: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(command.flags)) {
-    values[name] = spec.parse(texts.get(name), name);
+    const all = texts.get(name) ?? [];
+    values[name] = spec.parse(all.at(-1), name, all);
   }
   return { values: values as FlagValues<F>, positionals, help: false };
 }
@@ -290,6 +325,7 @@ export function helpText(command: Command): string {
   ) => [
     `--${name}${f.arg ? ` ${f.arg}` : ""}`,
     f.doc +
+    (f.repeatable ? " (repeatable)" : "") +
     (f.required
       ? " (required)"
       : f.shownDefault !== undefined
