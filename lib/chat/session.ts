@@ -20,6 +20,7 @@
  */
 import { encodePrompt } from "../prompt/encode.ts";
 import { generate } from "../generate/generate.ts";
+import { textConstraint } from "../generate/text_constraint.ts";
 import type { PresetName } from "../generate/presets.ts";
 import type { CausalLM } from "../model/decoder.ts";
 import type { ChatMessage, Tokenizer } from "../tokenizer/mod.ts";
@@ -98,6 +99,7 @@ export class ChatSession {
       stopTokens: stopIds,
       rng: this.#rng,
       padTokenId: this.tokenizer.padId,
+      text: textConstraint(this.tokenizer),
       onToken: (_row, token) => {
         const text = stream.push(token);
         if (text) onText(text);

@@ -29,6 +29,7 @@
  */
 import { checkFitsContext } from "../generate/context.ts";
 import { generate } from "../generate/generate.ts";
+import { textConstraint } from "../generate/text_constraint.ts";
 import {
   type PresetName,
   type SamplingOptions,
@@ -138,6 +139,7 @@ export function sampleCompletions(
         seeds: batch.map((_, b) => sampleSeed(seed, j, start + b)),
         stopTokens: [...tokenizer.eosIds],
         padTokenId: tokenizer.padId,
+        text: textConstraint(tokenizer),
       });
       completions.forEach((c, b) => {
         const out = outputs[start + b];

@@ -35,6 +35,7 @@ import type { Rng } from "../util/random.ts";
 import { ContextLengthError } from "./context.ts";
 import type { SamplingOptions } from "./presets.ts";
 import { sampleToken } from "./sampler.ts";
+import type { TextConstraint } from "./text_constraint.ts";
 
 /** One row of a {@link Decoding}: a prompt and how to continue it. */
 export interface DecodingRow {
@@ -48,6 +49,11 @@ export interface DecodingRow {
   stopTokens: ReadonlySet<number>;
   /** The stream the row draws from; rows may share one. */
   rng: Rng;
+  /**
+   * Keeps the row's text valid UTF-8 without control characters
+   * (text_constraint.ts); absent or null: tokens are drawn unconstrained.
+   */
+  text?: TextConstraint | null;
 }
 
 /**
@@ -96,6 +102,10 @@ export class Decoding {
   readonly #pad: number;
   readonly #finished: Uint8Array;
   readonly #cache: KVCache;
+  /** Per row: its UTF-8 state under its text constraint. */
+  readonly #textState: Int8Array;
+  /** The masked logits of one row, reused. */
+  #masked: Float32Array | undefined;
   /** The tokens chosen by the last step (pad for finished rows), fed by the next. */
   #next: Int32Array | undefined;
   #nextMask: Uint8Array | undefined;
@@ -148,6 +158,7 @@ export class Decoding {
     }));
     this.#finished = Uint8Array.from(rows, (r) => r.maxNewTokens === 0 ? 1 : 0);
     this.#cache = new KVCache(rows.length, config.numLayers);
+    this.#textState = new Int8Array(rows.length);
   }
 
   /** Whether every row has finished (then {@link step} has nothing to do). */
@@ -188,8 +199,20 @@ export class Decoding {
       if (this.#finished[b]) continue;
       const row = this.#rows[b];
       const values = logits.subarray(b * vocab, (b + 1) * vocab);
-      const token = sampleToken(values, row.sampling, row.rng);
       const result = this.results[b];
+      const token = sampleToken(
+        this.#allowed(row, b, values, row.maxNewTokens - result.tokens.length),
+        row.sampling,
+        row.rng,
+      );
+      if (row.text) {
+        // A token drawn unconstrained (no token was allowed) leaves the
+        // state unknown: continue as if on a boundary.
+        this.#textState[b] = Math.max(
+          0,
+          row.text.advance(this.#textState[b], token),
+        );
+      }
       result.tokens.push(token);
       result.entropies?.push(
         entropy(
@@ -209,6 +232,20 @@ export class Decoding {
     this.#next = next;
     this.#nextMask = nextMask;
     this.#step++;
+  }
+
+  /** The logits row `b` draws from: `values`, masked by its text constraint. */
+  #allowed(
+    row: DecodingRow,
+    b: number,
+    values: Float32Array,
+    remaining: number,
+  ): Float32Array {
+    if (!row.text) return values;
+    const masked = this.#masked ??= new Float32Array(values.length);
+    return row.text.mask(values, this.#textState[b], remaining, masked)
+      ? masked
+      : values;
   }
 
   /** Frees the KV cache; the results stay readable. */

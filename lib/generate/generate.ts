@@ -26,6 +26,7 @@
 import type { CausalLM } from "../model/decoder.ts";
 import { Rng } from "../util/random.ts";
 import { type Completion, Decoding, type TokenCallback } from "./decoding.ts";
+import type { TextConstraint } from "./text_constraint.ts";
 import {
   type PresetName,
   type SamplingOptions,
@@ -64,6 +65,12 @@ export interface GenerateOptions {
    * when greedy): the policy entropy GRPO logs.
    */
   recordEntropy?: boolean;
+  /**
+   * Keep every completion valid UTF-8 without control characters
+   * (`textConstraint(tokenizer)`, text_constraint.ts); absent or null:
+   * unconstrained.
+   */
+  text?: TextConstraint | null;
 }
 
 /** Generates completions for token-id prompts. */
@@ -84,6 +91,7 @@ export function generate(
       sampling,
       stopTokens,
       rng: rngs[b],
+      text: options.text,
     })),
     {
       padTokenId: options.padTokenId,

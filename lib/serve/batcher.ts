@@ -21,6 +21,7 @@
  * @module
  */
 import { Decoding } from "../generate/decoding.ts";
+import { textConstraint } from "../generate/text_constraint.ts";
 import { Rng } from "../util/random.ts";
 import { ApiError, toApiError } from "./api_error.ts";
 import type { GenerationJob } from "./job.ts";
@@ -211,6 +212,7 @@ export class Batcher {
             sampling: r.sampling,
             stopTokens: r.settings.stopTokens,
             rng: new Rng(r.seed),
+            text: textConstraint(tokenizer),
           };
         }),
         {

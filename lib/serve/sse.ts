@@ -42,14 +42,23 @@ export function sseResponse(
   let closed = false;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      const send = (data: unknown) =>
-        controller.enqueue(
-          encoder.encode(
-            `data: ${
-              typeof data === "string" ? data : JSON.stringify(data)
-            }\n\n`,
-          ),
-        );
+      const send = (data: unknown) => {
+        if (closed) return;
+        try {
+          controller.enqueue(
+            encoder.encode(
+              `data: ${
+                typeof data === "string" ? data : JSON.stringify(data)
+              }\n\n`,
+            ),
+          );
+        } catch {
+          // The client went away and the stream closed before cancel() ran
+          // (a request's abort can come first): nobody is left to read.
+          closed = true;
+          job.listener = undefined;
+        }
+      };
       for (const chunk of shape.opening()) send(chunk);
       const pump = () => {
         if (closed) return;
@@ -68,6 +77,7 @@ export function sseResponse(
           if (usage !== null) send(usage);
         }
         send("[DONE]");
+        if (closed) return;
         closed = true;
         job.listener = undefined;
         controller.close();

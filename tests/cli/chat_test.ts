@@ -6,6 +6,7 @@ import { ChatSession } from "../../lib/chat/session.ts";
 import { TextStream } from "../../lib/chat/stream.ts";
 import { initEngine } from "../../lib/engine/mod.ts";
 import { generate } from "../../lib/generate/generate.ts";
+import { textConstraint } from "../../lib/generate/text_constraint.ts";
 import { writeTinyChatModel } from "../helpers/chat_model.ts";
 
 await initEngine({ verbose: false });
@@ -66,6 +67,7 @@ Deno.test("chat with piped stdin keeps the conversation, switches preset and sto
     maxNewTokens: 6,
     sampling: "greedy",
     stopTokens: [...tokenizer.eosIds],
+    text: textConstraint(tokenizer),
   });
   assert.equal(
     second,
@@ -169,6 +171,7 @@ Deno.test("answer writes one JSON entry per question, greedy answers matching ge
       maxNewTokens: 8,
       sampling: "greedy",
       stopTokens: [...tokenizer.eosIds],
+      text: textConstraint(tokenizer),
     });
     assert.equal(
       record.answer,
