@@ -12,6 +12,7 @@ import { ppoBenchmarks } from "./ppo.ts";
 import { peerBenchmarks } from "./versus.ts";
 import { qloraBenchmarks } from "./qlora.ts";
 import { rewardBenchmarks } from "./reward.ts";
+import { serveBenchmarks } from "./serve.ts";
 import { trainBenchmarks } from "./train.ts";
 import type { Benchmark } from "./types.ts";
 
@@ -26,6 +27,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   ...ppoBenchmarks,
   ...qloraBenchmarks,
   ...peerBenchmarks,
+  ...serveBenchmarks,
 ];
 
 /** Group names, in run order. */

@@ -8,9 +8,21 @@
  * place, not on how many rows are generated together or when the other
  * rows of the batch stop (lib/generate/generate.ts `seeds`).
  *
+ * One rollout function, {@link sampleRollouts}, two sources of
+ * completions: the policy in this process ({@link inProcessSource}), or a
+ * generation server that has the policy's adapter hot-loaded
+ * (server_rollouts.ts). Both get the same rows — prompt ids, per-row seed,
+ * sampling, stop tokens — so the rewards, advantages and losses downstream
+ * run on one code path whichever made the completions. {@link rollout} is
+ * the in-process source called synchronously (notebooks).
+ *
  * @module
  */
-import { generate } from "../generate/generate.ts";
+import { type Completion, generate } from "../generate/generate.ts";
+import {
+  type TextConstraint,
+  textConstraint,
+} from "../generate/text_constraint.ts";
 import type { SamplingOptions } from "../generate/presets.ts";
 import type { CausalLM } from "../model/decoder.ts";
 import { encodePrompt } from "../prompt/encode.ts";
@@ -29,8 +41,13 @@ export interface Rollout {
   text: string;
   /** True when max_completion_length ended it (no stop token). */
   truncated: boolean;
-  /** Per-token entropy of the sampling distribution (nats). */
+  /** Per-token entropy of the sampling distribution (nats); [] when the source does not report it. */
   entropies: number[];
+  /**
+   * log p(token | prefix) of each completion token as a generation server
+   * computed it (the raw logits, before temperature); absent in process.
+   */
+  samplingLogps?: number[];
 }
 
 /** Sampling settings of a rollout. */
@@ -48,36 +65,129 @@ export interface RolloutOptions {
   stopTokens?: readonly number[];
 }
 
-/** Samples `numGenerations` completions for each prompt, groups consecutive. */
+/** The rows a source generates: one per completion, each with its own seed. */
+export interface RolloutRows {
+  /** Prompt token ids of each row (the G rows of a prompt consecutive). */
+  inputs: number[][];
+  /** The seed of each row's sampling stream. */
+  seeds: number[];
+  maxNewTokens: number;
+  sampling: SamplingOptions;
+  /** Token ids that end a row, exactly (kept as its last token). */
+  stopTokens: number[];
+  padTokenId: number;
+  /** Keeps each row's text valid UTF-8 (in process; a server applies its own). */
+  text: TextConstraint | null;
+}
+
+/** A completion from a source; a server adds its log-probs. */
+export interface SourceCompletion extends Completion {
+  /** log p(token | prefix) of each new token (a server's). */
+  logprobs?: number[];
+}
+
+/** Where completions come from. */
+export interface RolloutSource {
+  /** How logs name it ("in-process", the server's URL). */
+  readonly name: string;
+  /**
+   * Makes the policy as it is after `step` optimizer steps the one the
+   * next {@link generate} samples from (a server: save and hot-load the
+   * adapter).
+   */
+  sync(step: number): Promise<void>;
+  /** One completion per row, in order. */
+  generate(rows: RolloutRows): Promise<SourceCompletion[]>;
+  /** Frees what the source holds (a server: unloads the adapter). */
+  close(): Promise<void>;
+}
+
+/** The policy in this process: batched generation with a KV cache. */
+export function inProcessSource(model: CausalLM): RolloutSource {
+  return {
+    name: "in-process",
+    sync: () => Promise.resolve(),
+    generate: (rows) => Promise.resolve(generateRows(model, rows)),
+    close: () => Promise.resolve(),
+  };
+}
+
+/**
+ * Samples `numGenerations` completions for each prompt from `source`,
+ * groups consecutive: what the trainers call, whichever the source.
+ */
+export async function sampleRollouts(
+  source: RolloutSource,
+  tok: Tokenizer,
+  prompts: readonly PromptExample[],
+  o: RolloutOptions,
+): Promise<Rollout[]> {
+  const rows = rolloutRows(tok, prompts, o);
+  return toRollouts(tok, rows, o, await source.generate(rows));
+}
+
+/** {@link sampleRollouts} from `model` in this process, synchronously. */
 export function rollout(
   model: CausalLM,
   tok: Tokenizer,
   prompts: readonly PromptExample[],
   o: RolloutOptions,
 ): Rollout[] {
+  const rows = rolloutRows(tok, prompts, o);
+  return toRollouts(tok, rows, o, generateRows(model, rows));
+}
+
+/** The rows of a rollout: each prompt encoded, G times, each with its seed. */
+function rolloutRows(
+  tok: Tokenizer,
+  prompts: readonly PromptExample[],
+  o: RolloutOptions,
+): RolloutRows {
   const encoded = prompts.map((p) =>
     encodePrompt(tok, p.prompt, o.maxPromptLength)
   );
   const inputs = encoded.flatMap((ids) =>
     Array.from({ length: o.numGenerations }, () => ids)
   );
-  const completions = generate(model, inputs, {
-    maxNewTokens: o.maxCompletionLength,
-    sampling: o.sampling,
-    stopTokens: [...(o.stopTokens ?? tok.eosIds)],
+  return {
+    inputs,
     seeds: inputs.map((_, i) =>
       deriveSeed(o.seed, Math.floor(i / o.numGenerations), i % o.numGenerations)
     ),
+    maxNewTokens: o.maxCompletionLength,
+    sampling: o.sampling,
+    stopTokens: [...(o.stopTokens ?? tok.eosIds)],
     padTokenId: tok.padId,
+    text: textConstraint(tok),
+  };
+}
+
+function generateRows(model: CausalLM, rows: RolloutRows): Completion[] {
+  return generate(model, rows.inputs, {
+    maxNewTokens: rows.maxNewTokens,
+    sampling: rows.sampling,
+    stopTokens: rows.stopTokens,
+    seeds: rows.seeds,
+    padTokenId: rows.padTokenId,
+    text: rows.text,
     recordEntropy: true,
   });
+}
+
+function toRollouts(
+  tok: Tokenizer,
+  rows: RolloutRows,
+  o: RolloutOptions,
+  completions: readonly SourceCompletion[],
+): Rollout[] {
   return completions.map((c, i) => ({
     group: Math.floor(i / o.numGenerations),
-    promptIds: inputs[i],
+    promptIds: rows.inputs[i],
     completionIds: c.tokens,
     text: tok.decode(c.tokens, { skipSpecialTokens: true }),
     truncated: c.finishReason === "length",
     entropies: c.entropies ?? [],
+    ...(c.logprobs ? { samplingLogps: c.logprobs } : {}),
   }));
 }
 

@@ -23,7 +23,9 @@ export type RunRecord = Record<string, unknown>;
  * Fields a resumed run may set differently (JSON names). `max_steps` and
  * `num_train_epochs` move the end, and with it the learning-rate schedule of
  * the steps still to come; `train_data` may name another path, since its
- * content is compared by hash.
+ * content is compared by hash; the vLLM fields say where rollouts are
+ * generated, not what the policy is (and checkpoints from before they
+ * existed stay resumable).
  */
 export const MAY_CHANGE_ON_RESUME: readonly string[] = [
   "output_dir",
@@ -38,6 +40,14 @@ export const MAY_CHANGE_ON_RESUME: readonly string[] = [
   "per_device_eval_batch_size",
   "gradient_checkpointing",
   "train_data",
+  // Where rollouts are generated: the policy is the same in process and on
+  // a server; the steps already taken do not depend on it.
+  "use_vllm",
+  "vllm_mode",
+  "vllm_server_base_url",
+  "vllm_server_host",
+  "vllm_server_port",
+  "vllm_server_timeout",
 ];
 
 /** Fields that name a folder: equal when they resolve to the same one. */

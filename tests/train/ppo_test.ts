@@ -222,7 +222,11 @@ Deno.test("value head: the gradient of ½(V − R)² at one position is (V − R
 
 Deno.test("ppo: a learnable reward rises within 40 updates; TRL's metrics logged", async () => {
   const out = await Deno.makeTempDir({ prefix: "ppo-learn-" });
-  const r = await train(config(out, { max_steps: 40, save_steps: 0 }));
+  // lr 0.01: rollouts draw only tokens that keep the text valid UTF-8,
+  // which leaves this random model's reward less room than it had.
+  const r = await train(
+    config(out, { max_steps: 40, save_steps: 0, learning_rate: 0.01 }),
+  );
   const scores = r.history.map((h) => h["objective/scores"] as number);
   const first = scores.slice(0, 8).reduce((a, b) => a + b) / 8;
   const last = scores.slice(-8).reduce((a, b) => a + b) / 8;

@@ -16,6 +16,7 @@ import {
   withDefaults,
 } from "../../util/config_fields.ts";
 import { checkRunFields, RUN_FIELDS } from "../run_config.ts";
+import { checkVllmFields, VLLM_FIELDS } from "../vllm_config.ts";
 import { REWARDS_FIELD } from "../../rewards/from_config.ts";
 import type { ScaleRewards } from "./advantages.ts";
 import type { LossType } from "./loss.ts";
@@ -119,6 +120,7 @@ export const GRPO_FIELDS = {
     default: 10,
     doc: "write completions.jsonl rows every this many steps (0: never)",
   }),
+  ...VLLM_FIELDS,
 };
 
 /** The GRPO config: its fields and the rules that span several of them. */
@@ -127,6 +129,7 @@ export const GRPO_CONFIG = defineConfig({
   fields: GRPO_FIELDS,
   check(config, reader) {
     checkRunFields(config, config.maxSteps, reader);
+    checkVllmFields(config, reader);
     const perStep = config.batchSize * config.gradientAccumulationSteps;
     if (perStep % config.numGenerations !== 0) {
       throw reader.error(

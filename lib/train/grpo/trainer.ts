@@ -12,6 +12,12 @@
  * 5. num_iterations optimizer steps on the clipped surrogate loss
  *    (loss.ts) over the micro-batches, with clipping and AdamW.
  *
+ * With `use_vllm` (vllm_mode "server") step 1 runs on a generation server:
+ * the adapter is hot-loaded there each step and the same rows are requested
+ * (server_rollouts.ts); everything after is unchanged, and the server's
+ * log-probs are compared with the trainer's own
+ * (`sampling/sampling_logp_difference/*`, sampling_logps.ts).
+ *
  * Metrics use TRL's names; `time/generate`, `time/rewards` and `time/update`
  * split the step. Sampling is seeded by (seed, step), so a resumed run draws
  * the same completions an uninterrupted one would.
@@ -39,7 +45,9 @@ import {
   sum,
   updateStep,
 } from "./update.ts";
-import { rollout, rolloutSample } from "../rollout.ts";
+import { inProcessSource, rolloutSample, sampleRollouts } from "../rollout.ts";
+import { samplingLogpDifference } from "../sampling_logps.ts";
+import { GenerationServerLink } from "../server_rollouts.ts";
 import { checkPromptsFit } from "../prompt_fit.ts";
 import { InputError } from "../../util/errors.ts";
 import type { PromptExample } from "../../prompt/examples.ts";
@@ -82,12 +90,24 @@ export async function runGrpo(
   if (prompts.length === 0) {
     throw new InputError(`${config.trainData}: no prompts to train on`);
   }
+  // Before anything loads: a server that is down fails the run at once.
+  const link = config.useVllm
+    ? await GenerationServerLink.connect(config)
+    : null;
   const session = await TrainingSession.open(
     "grpo",
     config,
     options,
     GRPO_FIELDS,
   );
+  const source = link
+    ? link.source(session.lora!, config.model)
+    : inProcessSource(session.model);
+  if (link) {
+    console.error(
+      `[grpo] rollouts: ${source.name} (the adapter hot-loaded each step)`,
+    );
+  }
   try {
     checkPromptsFit(session.tokenizer, prompts, {
       trainData: config.trainData,
@@ -114,13 +134,19 @@ export async function runGrpo(
       const started = performance.now();
       const batchPrompts = sampler.next(promptsPerStep).map((i) => prompts[i]);
       session.lora?.eval();
-      const rollouts = rollout(session.model, session.tokenizer, batchPrompts, {
-        numGenerations: config.numGenerations,
-        maxCompletionLength: config.maxCompletionLength,
-        maxPromptLength: config.maxPromptLength,
-        sampling,
-        seed: config.seed * 1_000_003 + step,
-      });
+      await source.sync(step);
+      const rollouts = await sampleRollouts(
+        source,
+        session.tokenizer,
+        batchPrompts,
+        {
+          numGenerations: config.numGenerations,
+          maxCompletionLength: config.maxCompletionLength,
+          maxPromptLength: config.maxPromptLength,
+          sampling,
+          seed: config.seed * 1_000_003 + step,
+        },
+      );
       const generated = performance.now();
       const samples = rollouts.map((r) =>
         rolloutSample(r, batchPrompts[r.group])
@@ -142,6 +168,7 @@ export async function runGrpo(
       const oldLogps = config.numIterations > 1
         ? oldLogProbs(session, micro, config)
         : null;
+      const entropies = rollouts.flatMap((r) => r.entropies);
       const base = {
         step,
         reward: mean(totals),
@@ -152,7 +179,13 @@ export async function runGrpo(
           [...scored.values, ...scored.parts.values],
         ),
         ...completionStats(rollouts),
-        entropy: mean(rollouts.flatMap((r) => r.entropies)),
+        // A server reports no entropies (vLLM gives top-k log-probs only).
+        ...(entropies.length ? { entropy: mean(entropies) } : {}),
+        ...samplingLogpDifference(rollouts, {
+          model: session.model,
+          padId: session.tokenizer.padId,
+          chunk: config.batchSize,
+        }),
         "time/generate": (generated - started) / 1000,
         "time/rewards": (rewarded - generated) / 1000,
       };
@@ -214,6 +247,7 @@ export async function runGrpo(
       history: session.history,
     };
   } finally {
+    await source.close();
     session.dispose();
   }
 }

@@ -23,6 +23,7 @@ import {
   withDefaults,
 } from "../../util/config_fields.ts";
 import { checkRunFields, RUN_FIELDS } from "../run_config.ts";
+import { checkVllmFields, VLLM_FIELDS } from "../vllm_config.ts";
 
 /** How the per-token KL to the reference is estimated (TRL's `kl_estimator`). */
 export type KlEstimator = "k1" | "k3";
@@ -151,6 +152,7 @@ export const PPO_FIELDS = {
     default: 10,
     doc: "write completions.jsonl rows every this many updates (0: never)",
   }),
+  ...VLLM_FIELDS,
 };
 
 /** The PPO config: its fields and the rules that span several of them. */
@@ -159,6 +161,7 @@ export const PPO_CONFIG = defineConfig({
   fields: PPO_FIELDS,
   check(config, reader) {
     checkRunFields(config, config.maxSteps, reader);
+    checkVllmFields(config, reader);
     if (config.gradientAccumulationSteps % config.numMiniBatches !== 0) {
       throw reader.error(
         "num_mini_batches",

@@ -12,6 +12,11 @@
  *    each on the clipped policy + value loss (loss.ts) through the shared
  *    step, policy and value model in one AdamW.
  *
+ * With `use_vllm` (vllm_mode "server") step 1 runs on a generation server
+ * with the policy's adapter hot-loaded each update, as GRPO's does
+ * (server_rollouts.ts); the server's log-probs are compared with the
+ * experience's own (`sampling/sampling_logp_difference/*`).
+ *
  * Dropout is off everywhere, as TRL's PPOTrainer turns it off, so the first
  * mini-batch's ratio is exactly 1. Metrics use TRL's names; `time/generate`,
  * `time/rewards` and `time/update` split the update. Sampling is seeded by
@@ -29,7 +34,9 @@ import { completionStats, mean, rewardColumns } from "../grpo/metrics.ts";
 import { sum } from "../grpo/update.ts";
 import { MetricsLog, type MetricsRecord, roundRecord } from "../metrics_log.ts";
 import { checkPromptsFit } from "../prompt_fit.ts";
-import { rollout, rolloutSample } from "../rollout.ts";
+import { inProcessSource, rolloutSample, sampleRollouts } from "../rollout.ts";
+import { samplingLogpDifference } from "../sampling_logps.ts";
+import { GenerationServerLink } from "../server_rollouts.ts";
 import { learningRate } from "../schedule.ts";
 import { type SessionOptions, TrainingSession } from "../session.ts";
 import {
@@ -79,6 +86,10 @@ export async function runPpo(
   if (prompts.length === 0) {
     throw new InputError(`${config.trainData}: no prompts to train on`);
   }
+  // Before anything loads: a server that is down fails the run at once.
+  const link = config.useVllm
+    ? await GenerationServerLink.connect(config)
+    : null;
   const valueFactory = new ValueModelFactory(config.valueModelPath);
   const session = await TrainingSession.open(
     "ppo",
@@ -90,6 +101,9 @@ export async function runPpo(
     },
   );
   let reference: PolicyReference | null = null;
+  const source = link
+    ? link.source(session.lora!, config.model)
+    : inProcessSource(session.model);
   try {
     const { model, tokenizer } = session;
     checkPromptsFit(tokenizer, prompts, {
@@ -106,6 +120,7 @@ export async function runPpo(
     reference = await PolicyReference.open(config, model, session.lora);
     console.error(`[ppo] reference: ${reference.description}`);
     console.error(`[ppo] value model: ${valueFactory.description}`);
+    console.error(`[ppo] rollouts: ${source.name}`);
     const value = valueFactory.classifier!;
     // TRL's PPOTrainer turns dropout off in every model.
     session.lora?.eval();
@@ -126,7 +141,8 @@ export async function runPpo(
     while (step < total) {
       const started = performance.now();
       const batchPrompts = sampler.next(perUpdate).map((i) => prompts[i]);
-      const rollouts = rollout(model, tokenizer, batchPrompts, {
+      await source.sync(step);
+      const rollouts = await sampleRollouts(source, tokenizer, batchPrompts, {
         numGenerations: 1,
         maxCompletionLength: config.responseLength,
         maxPromptLength: config.maxPromptLength,
@@ -153,6 +169,15 @@ export async function runPpo(
           : 0)
       );
       const experience = collectExperience(rollouts, scores, models, config);
+      const served = samplingLogpDifference(rollouts, {
+        model,
+        padId: tokenizer.padId,
+        chunk: config.localRolloutForwardBatchSize,
+        // The experience's log-probs are raw (temperature 1 or 0) already.
+        local: config.temperature === 1 || config.temperature === 0
+          ? (i) => experience[i].logps
+          : undefined,
+      });
       const rewarded = performance.now();
 
       const lr = learningRate(step, schedule);
@@ -194,6 +219,7 @@ export async function runPpo(
           0,
         ),
         ...completionStats(rollouts),
+        ...served,
         learning_rate: lr,
         "time/generate": (generated - started) / 1000,
         "time/rewards": (rewarded - generated) / 1000,
@@ -240,6 +266,7 @@ export async function runPpo(
       history: session.history,
     };
   } finally {
+    await source.close();
     reference?.dispose();
     session.dispose();
   }
