@@ -31,7 +31,7 @@ const result = await runGrpoFromConfig(run.raw, run.configPath, {
 });
 const last = result.history.at(-1);
 console.log(
-  `grpo: ${result.steps}/${result.config.maxSteps} steps; last reward ${
+  `grpo: ${result.steps} steps; last reward ${
     last?.reward ?? "-"
   }; wrote ${result.outputDir}`,
 );

@@ -93,9 +93,11 @@ Deno.test("trainer configs: the shared fields keep each trainer's TRL defaults",
     () => parseGrpoConfig({ ...base, max_steps: 1 }, "g.json"),
     /g\.json: field "rewards" must be a non-empty list of \{"name": …, "weight"\?: …, …settings\}/,
   );
-  assert.throws(
-    () => parseGrpoConfig({ ...base, rewards: [{ name: "x" }] }, "g.json"),
-    /g\.json: field "max_steps" is missing/,
+  // As TRL: without max_steps, GRPO runs num_train_epochs (default 3).
+  assert.equal(
+    parseGrpoConfig({ ...base, rewards: [{ name: "x" }] }, "g.json")
+      .numTrainEpochs,
+    3,
   );
 });
 

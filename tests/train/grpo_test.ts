@@ -4,7 +4,7 @@ import type { RewardFunction } from "../../lib/rewards/types.ts";
 import { cosineReward } from "../../lib/rewards/similarity.ts";
 import { useLiteEmbedder } from "../../lib/rewards/use_lite.ts";
 import { readSafetensors } from "../../lib/safetensors/safetensors.ts";
-import { parseGrpoConfig } from "../../lib/train/grpo/config.ts";
+import { parseGrpoConfig, totalSteps } from "../../lib/train/grpo/config.ts";
 import { readPromptExamples } from "../../lib/prompt/examples.ts";
 import type { GrpoConfig } from "../../lib/train/grpo/config.ts";
 import { type GrpoRunOptions, runGrpo } from "../../lib/train/grpo/trainer.ts";
@@ -95,6 +95,57 @@ Deno.test("grpo config: groups must fit the batch; TRL defaults", () => {
     weight: 2,
     settings: { target: 50 },
   }]);
+});
+
+Deno.test("grpo num_train_epochs: without max_steps, epochs × generation batches × num_iterations steps, as TRL counts them", async () => {
+  const base = {
+    model: "m",
+    train_data: "d",
+    output_dir: "o",
+    rewards: [{ name: "x" }],
+    per_device_train_batch_size: 4,
+    gradient_accumulation_steps: 2,
+    num_generations: 4,
+  };
+  const c = parseGrpoConfig(base, "g.json");
+  assert.equal(c.numTrainEpochs, 3, "TRL's default");
+  // 8 completions a step = 2 prompts; 6 prompts = 3 batches an epoch.
+  assert.equal(totalSteps(c, 6), 9);
+  assert.equal(
+    totalSteps(parseGrpoConfig({ ...base, num_iterations: 2 }, "g.json"), 6),
+    18,
+  );
+  assert.equal(
+    totalSteps(
+      parseGrpoConfig({ ...base, num_train_epochs: 0.5 }, "g.json"),
+      7,
+    ),
+    2,
+    "⌈0.5 × ⌈7 / 2⌉⌉",
+  );
+  assert.equal(
+    totalSteps(parseGrpoConfig({ ...base, max_steps: 5 }, "g.json"), 6),
+    5,
+    "max_steps wins",
+  );
+  assert.throws(
+    () => parseGrpoConfig({ ...base, num_train_epochs: 0 }, "g.json"),
+    /g\.json: field "max_steps" or num_train_epochs must be positive/,
+  );
+  const { root, config } = await setUp("epochs", {
+    max_steps: 0,
+    num_train_epochs: 1,
+    save_steps: 0,
+  });
+  try {
+    const result = await train(config, {
+      rewards: [evenTokens],
+      progress: false,
+    });
+    assert.equal(result.steps, 3, "one pass over 6 prompts, 2 a step");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
 
 Deno.test("grpo: with non-zero advantages every LoRA B leaves zero after one step", async () => {

@@ -113,8 +113,16 @@ export const GRPO_FIELDS = {
     doc: "leave completions cut at max_completion_length out of the loss",
   }),
   maxSteps: field.integer("max_steps", {
-    min: 1,
-    doc: "optimizer steps",
+    min: 0,
+    default: 0,
+    doc:
+      "optimizer steps (0: num_train_epochs over the prompts); each of num_iterations passes over a generation batch is a step, as in TRL",
+  }),
+  numTrainEpochs: field.number("num_train_epochs", {
+    min: 0,
+    max: 1e6,
+    default: 3,
+    doc: "passes over the prompts when max_steps is 0 (TRL's default 3)",
   }),
   logCompletionsSteps: field.integer("log_completions_steps", {
     default: 10,
@@ -129,6 +137,9 @@ export const GRPO_CONFIG = defineConfig({
   fields: GRPO_FIELDS,
   check(config, reader) {
     checkRunFields(config, config.maxSteps, reader);
+    if (config.maxSteps === 0 && config.numTrainEpochs === 0) {
+      throw reader.error("max_steps", "or num_train_epochs must be positive");
+    }
     checkVllmFields(config, reader);
     const perStep = config.batchSize * config.gradientAccumulationSteps;
     if (perStep % config.numGenerations !== 0) {
@@ -164,6 +175,21 @@ export const GRPO_CONFIG = defineConfig({
 
 /** A validated GRPO run: the shared run fields plus GRPO's own. */
 export type GrpoConfig = ConfigOf<typeof GRPO_FIELDS>;
+
+/**
+ * Optimizer steps of a run over `prompts` prompts: max_steps, else
+ * ⌈num_train_epochs × ⌈prompts / prompts per step⌉⌉ generation batches,
+ * each trained num_iterations times (TRL counts every iteration a step).
+ */
+export function totalSteps(config: GrpoConfig, prompts: number): number {
+  if (config.maxSteps > 0) return config.maxSteps;
+  const promptsPerStep = config.batchSize * config.gradientAccumulationSteps /
+    config.numGenerations;
+  const batches = Math.ceil(
+    config.numTrainEpochs * Math.ceil(prompts / promptsPerStep),
+  );
+  return Math.max(1, batches) * config.numIterations;
+}
 
 /** Validates a parsed JSON GRPO config; `source` names the file in errors. */
 export function parseGrpoConfig(json: unknown, source: string): GrpoConfig {

@@ -30,7 +30,7 @@ import { MetricsLog, type MetricsRecord, roundRecord } from "../metrics_log.ts";
 import { learningRate } from "../schedule.ts";
 import { type SessionOptions, TrainingSession } from "../session.ts";
 import { groupAdvantages } from "./advantages.ts";
-import { GRPO_FIELDS, type GrpoConfig } from "./config.ts";
+import { GRPO_FIELDS, type GrpoConfig, totalSteps } from "./config.ts";
 import {
   type CompletionRow,
   completionRows,
@@ -118,7 +118,8 @@ export async function runGrpo(
     const perStep = config.batchSize * config.gradientAccumulationSteps;
     const promptsPerStep = perStep / config.numGenerations;
     const sampler = await session.sampler(prompts.length);
-    const schedule = session.schedule(config.maxSteps);
+    const total = totalSteps(config, prompts.length);
+    const schedule = session.schedule(total);
     const weights = config.rewards.map((r) => r.weight);
     const sampling: SamplingOptions = {
       temperature: config.temperature,
@@ -130,7 +131,7 @@ export async function runGrpo(
     await session.begin();
     // Drop completion rows logged after the checkpoint we resume from.
     await MetricsLog.open(`${config.outputDir}/completions.jsonl`, step);
-    while (step < config.maxSteps) {
+    while (step < total) {
       const started = performance.now();
       const batchPrompts = sampler.next(promptsPerStep).map((i) => prompts[i]);
       session.lora?.eval();
@@ -210,7 +211,7 @@ export async function runGrpo(
           "time/update": (performance.now() - updateStart) / 1000,
           step_time: (performance.now() - started) / 1000,
         };
-        if (step % config.loggingSteps === 0 || step === config.maxSteps) {
+        if (step % config.loggingSteps === 0 || step === total) {
           await session.emit(roundRecord(record));
         }
         if (
@@ -229,18 +230,18 @@ export async function runGrpo(
           await appendJsonl(`${config.outputDir}/completions.jsonl`, rows);
           options.onCompletions?.(rows);
         }
-        session.progress(step, config.maxSteps, {
+        session.progress(step, total, {
           reward: record.reward as number,
         });
-        if (step >= config.maxSteps || step === options.stopAfterStep) break;
+        if (step >= total || step === options.stopAfterStep) break;
       }
       const saveDue = (config.saveSteps > 0 && step % config.saveSteps === 0) ||
-        step >= config.maxSteps || step === options.stopAfterStep;
+        step >= total || step === options.stopAfterStep;
       // Checked after a whole generation batch: a resume redraws it.
-      await session.afterStep(step, config.maxSteps, sampler, saveDue);
+      await session.afterStep(step, total, sampler, saveDue);
       if (step === options.stopAfterStep) break;
     }
-    if (step >= config.maxSteps) await session.saveWeights(config.outputDir);
+    if (step >= total) await session.saveWeights(config.outputDir);
     return {
       outputDir: config.outputDir,
       steps: step,
