@@ -1,14 +1,23 @@
 /**
  * `deno task train:haiku`: the haiku study (gemma_haiku) end to end on the
- * embedded default model, or on `--model` (e.g. google/gemma-3-1b-it).
+ * embedded default model, or on `--model` (a folder or a hub id, e.g.
+ * google/gemma-3-1b-it; offline, a hub id must be cached).
  * Trains SFT, RL sparse, SFT → RL regular, SFT → RL sparse, the fullrun and
  * SFT → DPO (on a preference set of the SFT model's own answers), evaluates
  * them with the base model and Gemini on the eval prompts, and writes
  * results/haiku/<run>/.
  *
  *   deno task train:haiku [--model M] [--run NAME] [--fast] [--out DIR]
- *                         [--sft-steps N] [--rl-steps N] [--dpo-steps N]
- *                         [--k N] [--prompts N] [--counter cmu|pyphen]
+ *                         [--stages NAME,…] [--sft-steps N] [--rl-steps N]
+ *                         [--dpo-steps N] [--k N] [--prompts N]
+ *                         [--counter cmu|pyphen]
+ *
+ * `--stages sft,fullrun` trains only those stages (any of sft, rl-sparse,
+ * sft-rl, sft-rl-sparse, fullrun, sft-dpo), in the study's dependency
+ * order; a stage whose input stage is neither selected nor trained is
+ * refused in one line naming it. The others are reused when trained, and
+ * the evaluation covers the base model and every trained stage
+ * (`deno task eval:haiku` evaluates without training).
  *
  * A failing Gemini row (bad key, no network, API errors) does not fail the
  * task: the local results are written first, the row is marked failed with
@@ -23,8 +32,14 @@ import { haikuStudySettings } from "../experiments/haiku/settings.ts";
 import { runHaikuStudy } from "../experiments/haiku/study.ts";
 import { describePreferences } from "../experiments/haiku/preferences.ts";
 import { haikuSummaryTable } from "../experiments/haiku/report.ts";
+import {
+  parseStageNames,
+  planStages,
+  STAGE_NAMES,
+} from "../experiments/haiku/selection.ts";
 import { fastMode } from "../util/fast.ts";
 import { flag } from "../util/flags.ts";
+import { placeRun, STUDY_FLAGS, studyModel } from "./study_flags.ts";
 import { startTask } from "./task.ts";
 
 const { values: args } = startTask({
@@ -32,16 +47,17 @@ const { values: args } = startTask({
   summary:
     "The haiku study (gemma_haiku) end to end: SFT, the RL stages, the fullrun and SFT → DPO, evaluated against the base model; writes results/haiku/<run>/.",
   flags: {
-    model: flag.string("model folder or hub id (default: the default model)", {
-      arg: "M",
-    }),
+    ...STUDY_FLAGS,
     run: flag.string("run name: the results and checkpoints folder", {
       arg: "NAME",
     }),
     fast: flag.boolean("fast mode: fewer steps and prompts (TUNEBOOK_FAST=1)"),
-    out: flag.string(
-      "write checkpoints/ and results/ under DIR (default: the repo's checkpoints/haiku/<run> and results/haiku/<run>)",
-      { arg: "DIR" },
+    stages: flag.parsed(
+      `train only these stages, comma-separated (${
+        STAGE_NAMES.join(", ")
+      }); the others are reused when trained (default: all)`,
+      parseStageNames,
+      { arg: "NAME,…" },
     ),
     "sft-steps": flag.integer("SFT steps", { min: 1 }),
     "rl-steps": flag.integer("GRPO steps per RL stage", { min: 1 }),
@@ -51,8 +67,9 @@ const { values: args } = startTask({
     counter: flag.choice("syllable counter", ["cmu", "pyphen"]),
   },
 });
+const model = await studyModel(args.model);
 const settings = haikuStudySettings({
-  model: args.model,
+  model: model.dir,
   run: args.run,
   fast: args.fast || fastMode(),
 });
@@ -62,10 +79,9 @@ settings.dpo.steps = args["dpo-steps"] ?? settings.dpo.steps;
 settings.eval.k = args.k ?? settings.eval.k;
 settings.eval.prompts = args.prompts ?? settings.eval.prompts;
 settings.counter = args.counter ?? settings.counter;
-if (args.out) {
-  settings.checkpointsDir = `${args.out}/checkpoints`;
-  settings.resultsDir = `${args.out}/results`;
-}
+placeRun(settings, args.out);
+// Refuses a stage whose input is missing before the engine starts.
+await planStages(settings, args.stages);
 
 const started = performance.now();
 await initEngine();
@@ -73,7 +89,7 @@ console.log(
   `haiku study "${settings.run}": model ${settings.model}; SFT ${settings.sft.steps} steps, ` +
     `RL ${settings.rl.steps} steps per stage, DPO ${settings.dpo.steps} steps; eval k=${settings.eval.k}`,
 );
-const result = await runHaikuStudy(settings);
+const result = await runHaikuStudy(settings, {}, { stages: args.stages });
 console.log(`\n${haikuSummaryTable(result.reports)}\n`);
 console.log(
   `fullrun vs base, paired on the same prompts:\n${result.paired}\n`,
@@ -86,11 +102,13 @@ if (result.preferences) {
     `SFT → DPO's preference set: ${describePreferences(result.preferences)}`,
   );
 }
-console.log(
-  result.fullrunBeatsBase
-    ? "fullrun's Haiku Score is above the base model's (95 % CI of the difference excludes 0)"
-    : "fullrun's Haiku Score is NOT above the base model's with a CI excluding 0",
-);
+if (result.evaluated.includes("fullrun")) {
+  console.log(
+    result.fullrunBeatsBase
+      ? "fullrun's Haiku Score is above the base model's (95 % CI of the difference excludes 0)"
+      : "fullrun's Haiku Score is NOT above the base model's with a CI excluding 0",
+  );
+}
 console.log(`wrote:\n  ${result.files.join("\n  ")}`);
 if (result.gemini?.status === "failed") {
   console.error(

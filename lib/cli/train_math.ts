@@ -5,15 +5,18 @@
  * SFT → GRPO, and results/math/<run>/ (summary.md, reports.json,
  * scores.svg, rewards.svg).
  *
- *   deno task train:math [--level multi-step|one-step] [--run NAME]
- *                        [--steps N] [--fast]
+ *   deno task train:math [--model M] [--level multi-step|one-step] [--run NAME]
+ *                        [--out DIR] [--steps N] [--fast]
  *                        [--train-data FILE] [--eval-data FILE]
  *
  * The data files are GSM8K-format (question, answer ending in `#### n`);
  * defaults data/math/{problems,eval}.jsonl (level "multi-step", run
  * "main") or data/math/one_step/{problems,eval}.jsonl (level "one-step",
  * run "one-step"). Stages whose adapter exists in
- * checkpoints/math/<run>/ are reused.
+ * checkpoints/math/<run>/ (or DIR/checkpoints) are reused. `--model`
+ * starts from another model (a folder or a hub id such as
+ * meta-llama/Llama-3.2-1B-Instruct, finetuned-llama's model); the GRPO
+ * prompt window shrinks to fit a context shorter than the default model's.
  *
  * @module
  */
@@ -26,6 +29,7 @@ import {
 } from "../experiments/math/study.ts";
 import { fastMode } from "../util/fast.ts";
 import { flag } from "../util/flags.ts";
+import { placeRun, STUDY_FLAGS, studyModel } from "./study_flags.ts";
 import { startTask } from "./task.ts";
 
 const { values: args } = startTask({
@@ -33,6 +37,7 @@ const { values: args } = startTask({
   summary:
     "The math experiment (finetuned-llama's AI-MO run): SFT, GRPO with format + accuracy rewards, and evaluation of base / SFT / SFT → GRPO; writes results/math/<run>/.",
   flags: {
+    ...STUDY_FLAGS,
     level: flag.choice("problem level", MATH_LEVELS, { default: "multi-step" }),
     run: flag.string("run name (default main, or one-step for that level)", {
       arg: "NAME",
@@ -49,12 +54,16 @@ const { values: args } = startTask({
     }),
   },
 });
+const model = await studyModel(args.model);
 const settings = mathSettings({
   fast: args.fast || fastMode(),
   run: args.run,
   level: args.level,
+  model: model.dir,
+  context: model.context,
 });
 settings.steps = args.steps ?? settings.steps;
+placeRun(settings, args.out);
 if (args["train-data"]) settings.trainData = args["train-data"];
 if (args["eval-data"]) settings.evalData = args["eval-data"];
 

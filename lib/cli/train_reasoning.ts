@@ -5,7 +5,10 @@
  * of base / SFT / SFT → GRPO and of the generation presets, written to
  * results/reasoning/<run>/ (summary.md, reports.json, *.svg).
  *
- *   deno task train:reasoning [--run NAME] [--steps N] [--fast]
+ *   deno task train:reasoning [--model M] [--run NAME] [--out DIR] [--steps N] [--fast]
+ *
+ * `--model` starts from another model (a folder or a hub id); the prompt
+ * window and SFT's length come from its context.
  *
  * @module
  */
@@ -14,6 +17,7 @@ import { reasoningSettings } from "../experiments/reasoning/settings.ts";
 import { runReasoning } from "../experiments/reasoning/study.ts";
 import { fastMode } from "../util/fast.ts";
 import { flag } from "../util/flags.ts";
+import { placeRun, STUDY_FLAGS, studyModel } from "./study_flags.ts";
 import { startTask } from "./task.ts";
 
 const { values: args } = startTask({
@@ -21,6 +25,7 @@ const { values: args } = startTask({
   summary:
     "The rubric-reasoning experiment (ee596-fp): SFT, GRPO with format + rubric rewards, evaluation of the stages and presets; writes results/reasoning/<run>/.",
   flags: {
+    ...STUDY_FLAGS,
     run: flag.string("run name: the results and checkpoints folder", {
       arg: "NAME",
     }),
@@ -30,11 +35,14 @@ const { values: args } = startTask({
     ),
   },
 });
+const model = await studyModel(args.model);
 const settings = reasoningSettings({
   fast: args.fast || fastMode(),
   run: args.run,
+  model: model.dir,
 });
 settings.steps = args.steps ?? settings.steps;
+placeRun(settings, args.out);
 const started = performance.now();
 await initEngine();
 const { summary } = await runReasoning(settings, { log: console.log });

@@ -10,12 +10,14 @@
  * summary.csv, per_prompt.csv, samples.csv, reports.json, settings.json,
  * refusals.svg, pairs.svg).
  *
- *   deno task train:safety [--run NAME] [--fast] [--k N]
+ *   deno task train:safety [--model M] [--run NAME] [--out DIR] [--fast] [--k N]
  *                          [--sft-steps N] [--dpo-steps N] [--dpo-lr X]
  *                          [--reward-steps N] [--ppo-steps N] [--ppo-lr X]
  *
  * A stage whose adapter exists in checkpoints/safety/<run>/ is reused and
  * an interrupted one resumes, so the same command continues a stopped run.
+ * `--model` starts from another model (a folder or a hub id); the trainers
+ * and the evaluation cut the 256-token length to a shorter context.
  *
  * @module
  */
@@ -31,6 +33,7 @@ import { safetySettings } from "../experiments/safety/settings.ts";
 import { trainSafety } from "../experiments/safety/train.ts";
 import { fastMode } from "../util/fast.ts";
 import { flag } from "../util/flags.ts";
+import { placeRun, STUDY_FLAGS, studyModel } from "./study_flags.ts";
 import { startTask } from "./task.ts";
 
 const { values: args } = startTask({
@@ -38,6 +41,7 @@ const { values: args } = startTask({
   summary:
     "The safety study: SFT, DPO from SFT, a reward model and PPO from SFT on data/safety; held-out pairwise accuracies, refusal / over-refusal rates, reward-model scores and KL of base, SFT, SFT → DPO and SFT → PPO; writes results/safety/<run>/.",
   flags: {
+    ...STUDY_FLAGS,
     run: flag.string("run name: the results and checkpoints folder", {
       arg: "NAME",
     }),
@@ -53,10 +57,13 @@ const { values: args } = startTask({
     "ppo-lr": flag.number("PPO learning rate", { above: 0 }),
   },
 });
+const model = await studyModel(args.model);
 const settings = safetySettings({
   fast: args.fast || fastMode(),
   run: args.run,
+  model: model.dir,
 });
+placeRun(settings, args.out);
 settings.k = args.k ?? settings.k;
 settings.sft.steps = args["sft-steps"] ?? settings.sft.steps;
 settings.dpo.steps = args["dpo-steps"] ?? settings.dpo.steps;

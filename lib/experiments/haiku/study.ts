@@ -11,6 +11,12 @@
  * added, or summary.md (and {@link StudyResult.gemini}) says why it is
  * missing, in one line.
  *
+ * A run may train a subset of the stages ({@link StudyOptions.stages},
+ * `--stages`; ./selection.ts): the selected ones train in dependency order,
+ * the others are reused when trained, and the evaluation covers the base
+ * model and every stage whose adapter exists; a paired comparison is
+ * written when both its models are there.
+ *
  * @module
  */
 import { rewardCurves } from "../../eval/charts.ts";
@@ -19,22 +25,22 @@ import { writeReport } from "../../eval/report.ts";
 import { pairedTable } from "../../eval/tables.ts";
 import type { EvalReport } from "../../eval/types.ts";
 import { writeSvg } from "../../plot/mod.ts";
-import { MetricsLog, type MetricsRecord } from "../../train/metrics_log.ts";
-import { geminiSkipMessage } from "../../gemini/mod.ts";
-import { errorKind, messageOf } from "../../util/errors.ts";
+import type { MetricsRecord } from "../../train/metrics_log.ts";
 import { writeJsonFile } from "../../util/json_files.ts";
+import { loggedRecords } from "../sft_then_grpo.ts";
 import {
-  evaluateGemini,
   evaluateVariants,
   type GeminiRowOptions,
   type Variant,
 } from "./evaluate.ts";
+import { geminiNote, type GeminiOutcome, geminiRow } from "./gemini_row.ts";
 import { haikuLayout } from "./report.ts";
 import type { HaikuStudySettings } from "./settings.ts";
 import {
   describePreferences,
   type HaikuPreferenceReport,
 } from "./preferences.ts";
+import { planStages, stageVariant, trainedStages } from "./selection.ts";
 import {
   readPreferenceReport,
   runStage,
@@ -43,6 +49,8 @@ import {
   type StageName,
   STAGES,
 } from "./stages.ts";
+
+export type { GeminiOutcome } from "./gemini_row.ts";
 
 /** Callbacks for live display. */
 export interface StudyHooks {
@@ -57,27 +65,25 @@ export interface StudyHooks {
 export interface StudyOptions {
   /** Client options of the Gemini row (retries, timeout, cache). */
   gemini?: GeminiRowOptions;
+  /** Train only these stages (default: all); the others are reused when trained. */
+  stages?: readonly StageName[];
 }
-
-/** What became of the Gemini row (null when the settings ask for none). */
-export type GeminiOutcome =
-  | { status: "done"; model: string }
-  | { status: "skipped"; model: string; reason: string }
-  | { status: "failed"; model: string; reason: string };
 
 /** What the study produced. */
 export interface StudyResult {
   reports: EvalReport[];
   /** The Gemini row's outcome; a failed row is missing from `reports`. */
   gemini: GeminiOutcome | null;
-  /** Markdown of fullrun vs base, paired on the same prompts. */
+  /** Markdown of fullrun vs base, paired on the same prompts (a sentence when fullrun is not trained). */
   paired: string;
-  /** Markdown of SFT → DPO vs SFT, paired on the same prompts. */
+  /** Markdown of SFT → DPO vs SFT, paired on the same prompts (a sentence when either is not trained). */
   pairedDpo: string;
   /** The SFT → DPO stage's preference set: pairs, ties, mean rewards (null: its report is missing). */
   preferences: HaikuPreferenceReport | null;
-  /** Whether fullrun's Haiku Score beats base with a CI that excludes zero. */
+  /** Whether fullrun's Haiku Score beats base with a CI that excludes zero (false when fullrun is not trained). */
   fullrunBeatsBase: boolean;
+  /** The stages evaluated (those trained), in table order. */
+  evaluated: StageName[];
   files: string[];
 }
 
@@ -98,14 +104,20 @@ const PAIRED: readonly [StageName | "base", StageName | "base", string][] = [
   ["sft-dpo", "sft", "paired_sft-dpo_vs_sft.md"],
 ];
 
-/** Trains every stage (skipping finished ones), then evaluates and writes the results. */
+/**
+ * Trains every stage, or the selected ones (skipping finished ones), then
+ * evaluates the base model and every trained stage and writes the results.
+ * A selected stage whose input is neither selected nor trained is refused
+ * before anything trains.
+ */
 export async function runHaikuStudy(
   settings: HaikuStudySettings,
   hooks: StudyHooks = {},
   options: StudyOptions = {},
 ): Promise<StudyResult> {
   const log = hooks.log ?? ((line: string) => console.log(line));
-  for (const stage of STAGES) {
+  const plan = await planStages(settings, options.stages);
+  for (const stage of plan) {
     const outcome = await runStage(settings, stage, {
       onStageStart: (s) => {
         log(
@@ -123,12 +135,20 @@ export async function runHaikuStudy(
       log(`stage ${stage.name}: already trained, kept`);
     }
   }
+  const trained = await trainedStages(settings);
+  for (const stage of STAGES.filter((s) => !plan.includes(s))) {
+    log(
+      `stage ${stage.name}: not in --stages, ${
+        trained.has(stage.name)
+          ? "trained earlier: evaluated"
+          : "not trained: left out"
+      }`,
+    );
+  }
+  const evaluated = PIPELINES.filter((name) => trained.has(name));
   const variants: Variant[] = [
     { name: "base", adapter: null },
-    ...PIPELINES.map((name) => ({
-      name: labelOf(name),
-      adapter: stageDir(settings, name),
-    })),
+    ...evaluated.map((name) => stageVariant(settings, name)),
   ];
   const evalHooks = {
     onVariant: (name: string) => {
@@ -138,61 +158,11 @@ export async function runHaikuStudy(
     log,
   };
   const local = await evaluateVariants(settings, variants, evalHooks);
-  const written = await writeResults(settings, local, null);
+  const written = await writeResults(settings, local, null, evaluated);
   const row = await geminiRow(settings, evalHooks, options.gemini);
   if (!row.outcome) return written;
   const reports = row.report ? [...local, row.report] : local;
-  return await writeResults(settings, reports, row.outcome);
-}
-
-/**
- * The Gemini row, or why there is none. API and settings failures become a
- * "failed" outcome with a one-line reason (logged); a bug in tunebook
- * (errorKind "bug") is thrown, after the local results were written.
- */
-async function geminiRow(
-  settings: HaikuStudySettings,
-  hooks: { onVariant(name: string): void; log(line: string): void },
-  client: GeminiRowOptions = {},
-): Promise<{ report: EvalReport | null; outcome: GeminiOutcome | null }> {
-  const model = settings.geminiModel;
-  if (!model) return { report: null, outcome: null };
-  try {
-    const report = await evaluateGemini(settings, hooks, client);
-    return report ? { report, outcome: { status: "done", model } } : {
-      report: null,
-      outcome: { status: "skipped", model, reason: geminiSkipMessage() },
-    };
-  } catch (error) {
-    if (errorKind(error) === "bug") throw error;
-    const reason = oneLine(messageOf(error));
-    hooks.log(
-      `the Gemini row (${model}) failed; the local results stand: ${reason}`,
-    );
-    return { report: null, outcome: { status: "failed", model, reason } };
-  }
-}
-
-/** The first line of `text`, at most 300 characters. */
-function oneLine(text: string): string {
-  const line = text.split("\n")[0].trim();
-  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
-}
-
-/** The summary.md paragraph of a Gemini row that is missing. */
-function geminiNote(outcome: GeminiOutcome | null): string[] {
-  if (outcome?.status === "failed") {
-    return [
-      `**Gemini row (${outcome.model}) failed**, so it is not in the table: ${
-        outcome.reason.replace(/\.$/, "")
-      }. ` +
-      "Rerun the task to try again: trained stages are kept and Gemini answers are cached.",
-    ];
-  }
-  if (outcome?.status === "skipped") {
-    return [`**Gemini row:** ${outcome.reason}.`];
-  }
-  return [];
+  return await writeResults(settings, reports, row.outcome, evaluated);
 }
 
 /** The summary.md paragraph on the DPO stage's preference set. */
@@ -209,34 +179,61 @@ async function writeResults(
   settings: HaikuStudySettings,
   reports: EvalReport[],
   gemini: GeminiOutcome | null,
+  evaluated: StageName[],
 ): Promise<StudyResult> {
   const row = (name: StageName | "base") => {
-    const model = name === "base" ? "base" : labelOf(name);
-    return reports.find((r) => r.model === model)!;
+    const model = name === "base" ? "base" : stageVariant(settings, name).name;
+    return reports.find((r) => r.model === model);
   };
-  const preferences = await readPreferenceReport(settings, "sft-dpo");
+  const pairs = PAIRED.map(([a, b, file]) => ({
+    a,
+    b,
+    file,
+    rows: [row(a), row(b)] as const,
+  }));
+  const withDpo = evaluated.includes("sft-dpo");
+  const preferences = withDpo
+    ? await readPreferenceReport(settings, "sft-dpo")
+    : null;
   const written = await writeReport(
     settings.resultsDir,
     reports,
     haikuLayout({
-      paired: PAIRED.map(([a, b]) => [row(a).model, row(b).model]),
-      notes: [preferenceNote(preferences), ...geminiNote(gemini)],
+      paired: pairs.flatMap(({ rows: [a, b] }) =>
+        a && b ? [[a.model, b.model] as const] : []
+      ),
+      notes: [
+        ...(withDpo ? [preferenceNote(preferences)] : []),
+        ...geminiNote(gemini),
+      ],
     }),
     { settings },
   );
-  const tables: string[] = [], pairedPaths: string[] = [];
-  for (const [a, b, file] of PAIRED) {
-    tables.push(pairedTable(row(a), row(b)));
-    pairedPaths.push(`${settings.resultsDir}/${file}`);
-    await Deno.writeTextFile(pairedPaths.at(-1)!, tables.at(-1) + "\n");
+  const tables: string[] = [], extra: string[] = [];
+  for (const { a, b, file, rows: [ra, rb] } of pairs) {
+    if (!ra || !rb) {
+      tables.push(`not compared: ${ra ? b : a} was not trained`);
+      continue;
+    }
+    tables.push(pairedTable(ra, rb));
+    extra.push(`${settings.resultsDir}/${file}`);
+    await Deno.writeTextFile(extra.at(-1)!, tables.at(-1) + "\n");
   }
   const [paired, pairedDpo] = tables;
-  const haiku = compareReports(row("fullrun"), row("base")).haiku;
+  const [fullrun, base] = pairs[0].rows;
+  const haiku = fullrun && base ? compareReports(fullrun, base).haiku : null;
   const fullrunBeatsBase = haiku !== null && haiku.difference.low > 0;
-  const preferencesPath = `${settings.resultsDir}/preferences_sft-dpo.json`;
-  await writeJsonFile(preferencesPath, preferences);
-  const curvesPath = `${settings.resultsDir}/reward_curves.svg`;
-  await writeSvg(curvesPath, rewardCurves(await stageRewards(settings)));
+  if (withDpo) {
+    extra.push(`${settings.resultsDir}/preferences_sft-dpo.json`);
+    await writeJsonFile(extra.at(-1)!, preferences);
+  }
+  const curves = (await stageRewards(settings)).filter((r) =>
+    r.records.length > 0
+  );
+  if (curves.length > 0) {
+    extra.push(`${settings.resultsDir}/reward_curves.svg`);
+    await writeSvg(extra.at(-1)!, rewardCurves(curves));
+  }
   return {
     reports,
     gemini,
@@ -244,6 +241,7 @@ async function writeResults(
     pairedDpo,
     preferences,
     fullrunBeatsBase,
+    evaluated,
     files: [
       written.summaryCsv,
       written.perPromptCsv,
@@ -252,24 +250,16 @@ async function writeResults(
       written.reportsJson,
       written.settingsJson!,
       ...Object.values(written.charts),
-      ...pairedPaths,
-      preferencesPath,
-      curvesPath,
+      ...extra,
     ],
   };
 }
 
-function labelOf(name: StageName): string {
-  return STAGES.find((s) => s.name === name)!.label;
-}
-
-/** Reward per step of the RL stages along the fullrun path and the other pipelines. */
+/** Reward per step of the RL stages along the fullrun path and the other pipelines (none for a stage not trained). */
 export async function stageRewards(settings: HaikuStudySettings) {
   const runs = [];
   for (const stage of STAGES.filter((s) => s.kind === "grpo")) {
-    const records = await MetricsLog.read(
-      `${stageDir(settings, stage.name)}/metrics.jsonl`,
-    );
+    const records = await loggedRecords(stageDir(settings, stage.name));
     runs.push({
       name: stage.label,
       records: records.filter((r) => typeof r.reward === "number").map((r) => ({

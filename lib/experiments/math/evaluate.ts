@@ -109,6 +109,8 @@ export async function evaluateMath(
             k: decoding.k,
             seed: settings.seed,
             maxNewTokens: settings.maxCompletionLength,
+            // GRPO's window (every prompt of the default model fits it whole).
+            maxPromptLength: settings.maxPromptLength,
             sampling: decoding.preset,
           },
         );

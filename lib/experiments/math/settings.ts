@@ -15,6 +15,7 @@ import { MATH_LEVELS, type MathLevel } from "../../data/math_problems.ts";
 import { mathPrompt } from "../../prompt/system_prompts.ts";
 import type { ChatMessage } from "../../tokenizer/mod.ts";
 import { type ExperimentPaths, experimentPaths } from "../paths.ts";
+import { promptWindow } from "../study_model.ts";
 
 /** Settings of a math run (train and eval data: GSM8K-format JSONL, question and answer with `#### n`). */
 export interface MathSettings extends ExperimentPaths {
@@ -37,6 +38,8 @@ export interface MathSettings extends ExperimentPaths {
   maxCompletionLength: number;
   /** Prompts are cut from the left past this (prompt + completion ≤ 256). */
   maxPromptLength: number;
+  /** SFT's sequence length: the model's context (256 on the default model). */
+  maxLength: number;
   seed: number;
   /** CI's fast mode: a couple of steps per stage, 3 eval questions. */
   fast: boolean;
@@ -85,11 +88,18 @@ export interface MathSettingsOptions {
   run?: string;
   /** Default "multi-step", the level of the committed `main` run. */
   level?: MathLevel;
+  /** The starting model's folder (default: the embedded model). */
+  model?: string;
+  /** Its context in tokens (default: the embedded model's 256). */
+  context?: number;
 }
 
 /**
- * Defaults for the embedded model at a level; `fast` shrinks everything
- * for CI. The multi-step defaults are those of the committed `main` run.
+ * Defaults for the embedded model at a level, or for `model` with its
+ * `context`: SFT trains at the whole context, the prompt window of GRPO and
+ * the evaluation shrinks to fit a shorter one (a longer one keeps it);
+ * steps and rates stay the study's. `fast` shrinks everything for CI. The
+ * multi-step defaults are those of the committed `main` run.
  */
 export function mathSettings(options: MathSettingsOptions = {}): MathSettings {
   const fast = options.fast ?? false;
@@ -126,10 +136,21 @@ export function mathSettings(options: MathSettingsOptions = {}): MathSettings {
     // the longest SFT target 116: 128 + 128 fills the 256-token context.
     maxCompletionLength: 128,
     maxPromptLength: 128,
+    maxLength: 256,
     seed: 3,
     fast,
   };
-  return level === "one-step" ? oneStep(settings) : settings;
+  const leveled = level === "one-step" ? oneStep(settings) : settings;
+  return {
+    ...leveled,
+    model: options.model ?? leveled.model,
+    maxLength: options.context ?? leveled.maxLength,
+    maxPromptLength: promptWindow(
+      leveled.maxPromptLength,
+      leveled.maxCompletionLength,
+      options.context ?? 256,
+    ),
+  };
 }
 
 /** The one-step level's changes to the multi-step settings (same prompt, rewards and format). */

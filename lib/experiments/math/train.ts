@@ -39,7 +39,7 @@ export async function trainMath(
       learning_rate: settings.sftLearningRate,
       max_steps: settings.sftSteps,
       per_device_train_batch_size: 8,
-      max_length: settings.maxPromptLength + settings.maxCompletionLength,
+      max_length: settings.maxLength,
       save_steps: 0,
       logging_steps: settings.fast ? 1 : 10,
       seed: settings.seed,

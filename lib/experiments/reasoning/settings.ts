@@ -47,17 +47,23 @@ export interface ReasoningSettings extends ExperimentPaths {
 /** The longest prompt in data/rubric is 126 tokens on the default model. */
 const MAX_POSITIONS = 256;
 
-/** Defaults for the embedded model; `fast` shrinks everything for CI. */
+/**
+ * Defaults for the embedded model, or for `model` (the model's own context
+ * sets the prompt window when training: ./train.ts); `fast` shrinks
+ * everything for CI.
+ */
 export function reasoningSettings(
-  options: { fast?: boolean; run?: string } = {},
+  options: { fast?: boolean; run?: string; model?: string } = {},
 ): ReasoningSettings {
   const fast = options.fast ?? false;
   const run = options.run ?? (fast ? "fast" : "main");
+  const paths = experimentPaths("reasoning", run, {
+    train: "data/rubric/train.jsonl",
+    eval: "data/rubric/eval.jsonl",
+  });
   return {
-    ...experimentPaths("reasoning", run, {
-      train: "data/rubric/train.jsonl",
-      eval: "data/rubric/eval.jsonl",
-    }),
+    ...paths,
+    model: options.model ?? paths.model,
     sftSteps: fast ? 2 : 200,
     sftLearningRate: 2e-3,
     sftTargetTokens: fast ? 24 : 88,

@@ -66,17 +66,23 @@ export const SAFETY_LORA = {
  */
 export const SAFETY_MAX_LENGTH = 256;
 
-/** Defaults for the embedded model; `fast` shrinks everything for CI. */
+/**
+ * Defaults for the embedded model, or for `model` (the trainers and the
+ * evaluation cut {@link SAFETY_MAX_LENGTH} to a shorter context); `fast`
+ * shrinks everything for CI.
+ */
 export function safetySettings(
-  options: { fast?: boolean; run?: string } = {},
+  options: { fast?: boolean; run?: string; model?: string } = {},
 ): SafetySettings {
   const fast = options.fast ?? false;
   const run = options.run ?? (fast ? "fast" : "main");
+  const paths = experimentPaths("safety", run, {
+    train: "data/safety/train.jsonl",
+    eval: "data/safety/eval.jsonl",
+  });
   return {
-    ...experimentPaths("safety", run, {
-      train: "data/safety/train.jsonl",
-      eval: "data/safety/eval.jsonl",
-    }),
+    ...paths,
+    model: options.model ?? paths.model,
     // Two epochs of the 432 conversations at the other studies' SFT rate.
     sft: { steps: fast ? 2 : 108, learningRate: 2e-3, batchSize: 8 },
     // One epoch of the pairs, β and loss TRL's defaults. DPOConfig's lr

@@ -2,7 +2,7 @@
  * Evaluation of the TLDR experiment: the base model, the SFT adapter and
  * the SFT → GRPO adapter summarise the same eval passages with the same
  * seeds ("standard" preset, k samples, 48 new tokens at most, prompts cut
- * from the left to the 200 tokens GRPO sees); the trimmed summaries are
+ * from the left to the window GRPO sees, 200 tokens on the default model); the trimmed summaries are
  * scored with ./metrics.ts.
  *
  * ```ts
@@ -19,11 +19,7 @@ import type { EvalReport } from "../../eval/types.ts";
 import { useLiteEmbedder } from "../../rewards/use_lite.ts";
 import { forEachStageModel, type StageAdapters } from "../sft_then_grpo.ts";
 import { tldrMetrics, tldrScorer } from "./metrics.ts";
-import {
-  TLDR_MAX_PROMPT_LENGTH,
-  tldrPrompt,
-  type TldrSettings,
-} from "./study.ts";
+import { TLDR_NEW_TOKENS, tldrPrompt, type TldrSettings } from "./study.ts";
 
 /** The row label of each stage's model. */
 const LABELS = {
@@ -60,9 +56,9 @@ export async function evaluateTldr(
         {
           k: settings.k,
           seed: settings.seed,
-          maxNewTokens: 48,
+          maxNewTokens: TLDR_NEW_TOKENS,
           // Many passages are past the context; their end holds the instruction.
-          maxPromptLength: TLDR_MAX_PROMPT_LENGTH,
+          maxPromptLength: settings.maxPromptLength,
           sampling: "standard",
         },
       );

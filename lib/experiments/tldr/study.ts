@@ -22,6 +22,7 @@ import {
   writeStageData,
 } from "../sft_then_grpo.ts";
 import { type ExperimentPaths, experimentPaths } from "../paths.ts";
+import { promptWindow } from "../study_model.ts";
 
 /** Settings of a TLDR run. */
 export interface TldrSettings extends ExperimentPaths {
@@ -32,20 +33,51 @@ export interface TldrSettings extends ExperimentPaths {
   evalPassages: number;
   k: number;
   seed: number;
+  /**
+   * Prompt tokens kept (cut from the left) in GRPO rollouts and in the
+   * evaluation: {@link TLDR_MAX_PROMPT_LENGTH}, or less when the model's
+   * context cannot hold it beside {@link TLDR_NEW_TOKENS}.
+   */
+  maxPromptLength: number;
+  /** SFT's sequence length: the model's context (256 on the default model). */
+  maxLength: number;
   /** CI's fast mode: a couple of steps per stage. */
   fast: boolean;
 }
 
-/** Defaults for the embedded model; `fast` shrinks everything for CI. */
-export function tldrSettings(
-  options: { fast?: boolean; run?: string } = {},
-): TldrSettings {
+/** Options of {@link tldrSettings}. */
+export interface TldrSettingsOptions {
+  fast?: boolean;
+  run?: string;
+  /** The starting model's folder (default: the embedded model). */
+  model?: string;
+  /** Its context in tokens (default: the embedded model's 256). */
+  context?: number;
+}
+
+/**
+ * Defaults for the embedded model, or for `model` with its `context`: SFT
+ * trains at the whole context, the prompt window of GRPO and the
+ * evaluation shrinks to fit a shorter one (a longer one keeps it, so every
+ * model summarises the same text); steps and rates stay the study's.
+ * `fast` shrinks everything for CI.
+ */
+export function tldrSettings(options: TldrSettingsOptions = {}): TldrSettings {
   const run = options.run ?? (options.fast ? "fast" : "main");
+  const context = options.context ?? 256;
+  const paths = experimentPaths("tldr", run, {
+    train: "data/tldr/train.jsonl",
+    eval: "data/tldr/eval.jsonl",
+  });
   return {
-    ...experimentPaths("tldr", run, {
-      train: "data/tldr/train.jsonl",
-      eval: "data/tldr/eval.jsonl",
-    }),
+    ...paths,
+    model: options.model ?? paths.model,
+    maxPromptLength: promptWindow(
+      TLDR_MAX_PROMPT_LENGTH,
+      TLDR_NEW_TOKENS,
+      context,
+    ),
+    maxLength: context,
     target: 50,
     steps: options.fast ? 2 : 40,
     learningRate: 3e-4,
@@ -62,6 +94,9 @@ export function tldrSettings(
  * positions, and many passages are longer than that.
  */
 export const TLDR_MAX_PROMPT_LENGTH = 200;
+
+/** New tokens per summary, in GRPO rollouts and in the evaluation. */
+export const TLDR_NEW_TOKENS = 48;
 
 /** The instruction comes last, so cutting a long passage from the left keeps it. */
 export function tldrPrompt(passage: string): ChatMessage[] {
@@ -110,7 +145,7 @@ export async function trainTldr(
       learning_rate: 2e-3,
       max_steps: settings.fast ? 2 : 60,
       per_device_train_batch_size: 8,
-      max_length: 256,
+      max_length: settings.maxLength,
       save_steps: 0,
       logging_steps: 10,
       seed: settings.seed,
@@ -133,8 +168,8 @@ export async function trainTldr(
       learning_rate: settings.learningRate,
       per_device_train_batch_size: 16,
       num_generations: 4,
-      max_completion_length: 48,
-      max_prompt_length: TLDR_MAX_PROMPT_LENGTH,
+      max_completion_length: TLDR_NEW_TOKENS,
+      max_prompt_length: settings.maxPromptLength,
       max_steps: settings.steps,
       save_steps: settings.steps,
       log_completions_steps: Math.max(1, Math.floor(settings.steps / 4)),
