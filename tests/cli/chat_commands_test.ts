@@ -10,7 +10,7 @@ import { DOMAINS, domainSystemPrompt } from "../../lib/chat/domains.ts";
 import { ChatSession } from "../../lib/chat/session.ts";
 import { initEngine } from "../../lib/engine/mod.ts";
 import { writeTinyChatModel } from "../helpers/chat_model.ts";
-import { pool, REPO_ROOT } from "../helpers/run_script.ts";
+import { pool, runScriptWithInput } from "../helpers/run_script.ts";
 
 await initEngine({ verbose: false });
 const modelDir = await writeTinyChatModel(await Deno.makeTempDir(), {
@@ -20,23 +20,12 @@ const modelDir = await writeTinyChatModel(await Deno.makeTempDir(), {
 const GREEDY = ["--preset", "greedy", "--max-new-tokens", "4"];
 
 /** Runs chat on the tiny model with `stdin` piped. */
-async function chat(args: string[], stdin = "") {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "lib/cli/chat.ts", "--model", modelDir, ...args],
-    cwd: REPO_ROOT,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(stdin));
-  await writer.close();
-  const out = await child.output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+function chat(args: string[], stdin = "") {
+  return runScriptWithInput(
+    "lib/cli/chat.ts",
+    ["--model", modelDir, ...args],
+    stdin,
+  );
 }
 
 /** The greedy replies to `messages` in one conversation, in process. */

@@ -8,6 +8,7 @@ import { initEngine } from "../../lib/engine/mod.ts";
 import { generate } from "../../lib/generate/generate.ts";
 import { textConstraint } from "../../lib/generate/text_constraint.ts";
 import { writeTinyChatModel } from "../helpers/chat_model.ts";
+import { runScriptWithInput } from "../helpers/run_script.ts";
 
 await initEngine({ verbose: false });
 const root = new URL("../../", import.meta.url).pathname;
@@ -15,23 +16,8 @@ const modelDir = await writeTinyChatModel(await Deno.makeTempDir(), {
   seed: 7,
 });
 
-async function run(script: string, args: string[], stdin = "") {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, ...args],
-    cwd: root,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(stdin));
-  await writer.close();
-  const out = await child.output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+function run(script: string, args: string[], stdin = "") {
+  return runScriptWithInput(script, args, stdin, root);
 }
 
 const chat = (args: string[], stdin: string) =>

@@ -17,16 +17,52 @@ export interface ScriptRun {
   stderr: string;
 }
 
-/** Runs `script` (a path from the repo root) with `args` and extra `env`. */
+/** Runs `script` with `args`, writing `stdin` to its standard input (piped chat sessions); `cwd` defaults to the repo root. */
+export async function runScriptWithInput(
+  script: string,
+  args: readonly string[],
+  stdin: string,
+  cwd: string = REPO_ROOT,
+): Promise<ScriptRun> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script, ...args],
+    cwd,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(stdin));
+  await writer.close();
+  const out = await child.output();
+  const text = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: text.decode(out.stdout),
+    stderr: text.decode(out.stderr),
+  };
+}
+
+/**
+ * Runs `script` (a path from the repo root) with `args` and extra `env`;
+ * the variables named in `drop` are removed from what the child inherits
+ * (tests about a missing API key, or that must not reach a real API with a
+ * developer's key).
+ */
 export async function runScript(
   script: string,
   args: readonly string[] = [],
   env: Record<string, string> = {},
+  drop: readonly string[] = [],
 ): Promise<ScriptRun> {
+  const inherited = Object.fromEntries(
+    Object.entries(Deno.env.toObject()).filter(([k]) => !drop.includes(k)),
+  );
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", script, ...args],
     cwd: REPO_ROOT,
-    env,
+    clearEnv: true,
+    env: { ...inherited, ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -38,7 +74,6 @@ export async function runScript(
   };
 }
 
-/** Runs `deno task -q <name> …args` from the repo root (-q: no "Task …" header). */
 export async function runTask(
   name: string,
   args: readonly string[] = [],
