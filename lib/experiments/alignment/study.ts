@@ -81,8 +81,16 @@ export async function runAlignmentStudy(
     const experiment = await readExperiment(`${configsDir}/${p.config}.yml`, {
       debug: settings.fast,
     });
-    experiment.config.logging.outputDir = `${folders.results}/runs`;
-    experiment.config.logging.checkpointDir = folders.checkpoints;
+    // From the repository root, as in the config files, so that each
+    // run's resolved config.yml reads the same on any machine.
+    experiment.config.logging.outputDir = relative(
+      repoPath("."),
+      `${folders.results}/runs`,
+    );
+    experiment.config.logging.checkpointDir = relative(
+      repoPath("."),
+      folders.checkpoints,
+    );
     return { name: p.name, experiment };
   }));
   const runs = [];
