@@ -134,6 +134,7 @@ Deno.test("10,000 sampled tokens of the default model decode without U+FFFD or c
     }).map((c) => ({ n: c.tokens.length, text: t.decode(c.tokens) }));
   };
   const broken = (s: string) =>
+    // deno-lint-ignore no-control-regex -- control characters are what it looks for
     /[\uFFFD\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]/.test(s);
   const constrained = run(41, textConstraint(t));
   assert.ok(constrained.reduce((n, c) => n + c.n, 0) >= 10_000);
