@@ -254,7 +254,11 @@ export const CASES: Case[] = [
     "haikuu",
   ]),
   grpoField("grpo: no rewards", { rewards: [] }, ['"rewards"']),
-  grpoField("grpo: max_steps missing", { max_steps: null }, ['"max_steps"']),
+  grpoField(
+    "grpo: neither max_steps nor num_train_epochs",
+    { max_steps: null, num_train_epochs: 0 },
+    ['"max_steps"', "num_train_epochs"],
+  ),
 
   // Data files: bad rows, bad types, missing fields, non-UTF-8, empty.
   sftData(

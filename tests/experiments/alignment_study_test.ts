@@ -9,9 +9,16 @@ import { repoPath } from "../../lib/util/paths.ts";
 import { runTask } from "../helpers/run_script.ts";
 
 Deno.test("train:alignment --fast: six paradigms trained, evaluated together, paired against SFT, manifest blinded", async () => {
-  const run = `test-${crypto.randomUUID().slice(0, 8)}`;
+  // The fast run's own folders, from scratch; they are left for
+  // notebooks/alignment_paradigms.ipynb's fast execution (tests/
+  // notebooks_test.ts, later in the suite), which keeps finished stages.
+  const run = "fast";
   const results = repoPath(`results/alignment/${run}`);
-  try {
+  const checkpoints = repoPath(`checkpoints/alignment/${run}`);
+  for (const dir of [results, checkpoints]) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+  {
     const out = await runTask("train:alignment", ["--fast", "--run", run]);
     assert.equal(out.code, 0, out.stderr.slice(-2000));
     const names = ["base", ...PARADIGMS.map((p) => p.name)];
@@ -52,10 +59,5 @@ Deno.test("train:alignment --fast: six paradigms trained, evaluated together, pa
       assert.ok(key.includes(p.name), p.name);
       assert.ok(!manifest.includes(p.name), `${p.name} is not in the manifest`);
     }
-  } finally {
-    await Deno.remove(results, { recursive: true }).catch(() => {});
-    await Deno.remove(repoPath(`checkpoints/alignment/${run}`), {
-      recursive: true,
-    }).catch(() => {});
   }
 });
