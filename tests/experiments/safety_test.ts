@@ -180,10 +180,13 @@ Deno.test("refusal rates and the paired DPO − SFT difference against hand valu
 });
 
 Deno.test("safety (fast): trains the four stages, evaluates pairs and generations, writes the report", async () => {
-  const root = await Deno.makeTempDir({ prefix: "safety-" });
+  // The fast run's own folders, from scratch; they are left for
+  // notebooks/safety.ipynb's fast execution (tests/notebooks_test.ts, later
+  // in the suite), which reuses trained adapters.
   const settings = safetySettings({ fast: true });
-  settings.checkpointsDir = `${root}/checkpoints`;
-  settings.resultsDir = `${root}/results`;
+  for (const dir of [settings.checkpointsDir, settings.resultsDir]) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
   const started: SafetyStage[] = [];
   const adapters = await trainSafety(settings, {
     onStageStart: (s) => started.push(s),
@@ -280,5 +283,4 @@ Deno.test("safety (fast): trains the four stages, evaluates pairs and generation
     adapters,
   );
   assert.deepEqual(started, []);
-  await Deno.remove(root, { recursive: true });
 });
