@@ -1,6 +1,6 @@
 /**
  * The configuration fields every trainer shares (model, data, LoRA,
- * optimizer, schedule, batching, checkpoints), declared once with
+ * optimizer, schedule, batching, checkpoints, reporting), declared once with
  * transformers' `TrainingArguments` / PEFT's `LoraConfig` names and
  * defaults; each trainer adds its own fields and overrides defaults as TRL's
  * configs do (sft/config.ts, grpo/config.ts).
@@ -10,6 +10,7 @@
 import { DEFAULT_MODEL_DIR } from "../model/default_model.ts";
 import { type ConfigOf, derived, field } from "../util/config_fields.ts";
 import type { FieldReader } from "../util/fields.ts";
+import { reportToField } from "./report_to.ts";
 import type { ScheduleName } from "./schedule.ts";
 
 /** PEFT `LoraConfig`'s fields, in the `lora` section of a config. */
@@ -182,6 +183,11 @@ export const RUN_FIELDS = {
   gradientCheckpointing: field.boolean("gradient_checkpointing", {
     default: false,
     doc: "recompute each decoder layer in the backward pass to save memory",
+  }),
+  reportTo: reportToField(),
+  runName: field.string("run_name", {
+    default: null,
+    doc: "the run's name on W&B (default: output_dir's last folder)",
   }),
 };
 

@@ -23,7 +23,8 @@ export type RunRecord = Record<string, unknown>;
  * Fields a resumed run may set differently (JSON names). `max_steps` and
  * `num_train_epochs` move the end, and with it the learning-rate schedule of
  * the steps still to come; `train_data` may name another path, since its
- * content is compared by hash; the vLLM fields say where rollouts are
+ * content is compared by hash; `report_to` and `run_name` say where metrics
+ * are also sent; the vLLM fields say where rollouts are
  * generated, not what the policy is (and checkpoints from before they
  * existed stay resumable).
  */
@@ -40,6 +41,9 @@ export const MAY_CHANGE_ON_RESUME: readonly string[] = [
   "per_device_eval_batch_size",
   "gradient_checkpointing",
   "train_data",
+  // Where metrics are reported besides metrics.jsonl, and under which name.
+  "report_to",
+  "run_name",
   // Where rollouts are generated: the policy is the same in process and on
   // a server; the steps already taken do not depend on it.
   "use_vllm",

@@ -29,7 +29,7 @@ import {
 } from "../model/sequence_classifier.ts";
 import { PEFT_SCORE_KEY, readAdapter, saveAdapter } from "../peft/mod.ts";
 import { deriveSeed } from "../util/random.ts";
-import type { HeadContext, HeadFactory, TrainedHead } from "./session.ts";
+import type { HeadContext, HeadFactory, TrainedHead } from "./session_parts.ts";
 
 /** Makes the score head of a reward-model run and keeps the classifier it built. */
 export class ScoreHeadFactory implements HeadFactory {

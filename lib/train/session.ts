@@ -3,7 +3,8 @@
  * (run_folder.ts: lock, resume checks, signals), load the model (4-bit for
  * QLoRA) and tokenizer, attach LoRA or train every weight, build AdamW and
  * the schedule, resume (weights, optimizer moments, data order, step,
- * counters), log metrics, write checkpoints and the final weights. A
+ * counters), log metrics (and report them where report_to says,
+ * report_to.ts), write checkpoints and the final weights. A
  * trainer opens the session, checks its data, calls `begin()` (the first
  * write to the folder) and ends each optimizer step with `afterStep()`,
  * which checkpoints when due and stops cleanly on SIGINT/SIGTERM.
@@ -31,67 +32,34 @@ import {
 import type { Tokenizer } from "../tokenizer/mod.ts";
 import type { FieldTable } from "../util/config_fields.ts";
 import { InputError } from "../util/errors.ts";
-import { signalsDelivered } from "../util/interrupts.ts";
+import { signalExitCode, signalsDelivered } from "../util/interrupts.ts";
 import { Progress } from "../util/progress.ts";
 import { writeCheckpoint } from "./checkpoints.ts";
 import { EpochSampler, type SamplerState } from "./data_order.ts";
 import type { MetricsLog, MetricsRecord } from "./metrics_log.ts";
 import { AdamW, defaultDecayFilter } from "./optimizer.ts";
 import { loadOptimizerState, saveOptimizerState } from "./optimizer_state.ts";
-import { quantizationOf, type TrainingRunConfig } from "./run_config.ts";
+import { type Reporter, reportingPlan, startReporting } from "./report_to.ts";
+import { quantizationOf } from "./run_config.ts";
 import { copyTokenizer, loadFullWeights } from "./full_weights.ts";
 import { RunFolder, type StartOptions } from "./run_folder.ts";
 import { runRecord } from "./run_record.ts";
 import type { ScheduleOptions } from "./schedule.ts";
+import type { WandbEnv } from "./wandb/settings.ts";
 
-/** The settings a session reads from a trainer's config. */
-export type SessionConfig = Omit<
-  TrainingRunConfig,
-  "trainData" | "batchSize" | "gradientAccumulationSteps" | "loggingSteps"
->;
-
-/** A head trained with the decoder, made by a {@link HeadFactory}. */
-export interface TrainedHead {
-  /** Its parameters by name; they follow the decoder's in the optimizer. */
-  readonly params: [string, tf.Variable][];
-  /** Writes the run's trained weights (decoder or adapter, and the head) to `dir`. */
-  save(dir: string): Promise<void>;
-  /** Frees the head's variables. */
-  dispose(): void;
-}
-
-/** What a head is made from, once the decoder (and any LoRA) is loaded. */
-export interface HeadContext {
-  model: CausalLM;
-  lora: LoraAdapters | null;
-  tokenizer: Tokenizer;
-  /** The folder the model was loaded from. */
-  modelDir: string;
-  /** The weights to continue from: the checkpoint resumed, else init_adapter; null: fresh. */
-  from: string | null;
-  config: SessionConfig;
-}
-
-/** Makes a trainer's head (see the module doc). */
-export interface HeadFactory {
-  create(context: HeadContext): Promise<TrainedHead>;
-}
-
-/**
- * What a trainer trains besides the decoder (see the module doc): a head
- * of the decoder, or a companion model whose `save` writes beside the
- * policy's weights (`create` gets the checkpoint resumed from as `from`).
- */
-export interface SessionParts {
-  head?: HeadFactory;
-  companion?: HeadFactory;
-}
+import type {
+  SessionConfig,
+  SessionParts,
+  TrainedHead,
+} from "./session_parts.ts";
 
 /** How to start (`resume`, `overwrite`: see run_folder.ts). */
 export interface SessionOptions extends StartOptions {
   /** Called with every metrics record (notebooks plot live from it). */
   onLog?: (record: MetricsRecord) => void;
   progress?: boolean; // a progress line (default true)
+  /** report_to's variables instead of the environment and .env (tests). */
+  reportEnv?: WandbEnv;
 }
 
 const OPTIMIZER_FILE = "optimizer.safetensors";
@@ -104,6 +72,9 @@ export class TrainingSession {
   #bar: Progress | null = null;
   #began = 0;
   #log: MetricsLog | null = null;
+  /** Where metrics also go (report_to); whether the final weights are written. */
+  #reporter: Reporter | null = null;
+  #done = false;
 
   private constructor(
     readonly name: string,
@@ -134,6 +105,8 @@ export class TrainingSession {
     fields: FieldTable,
     parts: SessionParts = {},
   ): Promise<TrainingSession> {
+    // Before any model loads: report_to wandb without a key is one line.
+    reportingPlan(config, options.reportEnv);
     const record = await runRecord(name, config, fields);
     const folder = await RunFolder.claim(
       name,
@@ -274,6 +247,12 @@ export class TrainingSession {
    */
   async begin(): Promise<void> {
     this.#log = await this.folder.begin();
+    this.#reporter = await startReporting(
+      this.name,
+      reportingPlan(this.config, this.options.reportEnv),
+      this.folder.record,
+      this.#log.path,
+    );
     this.#began = performance.now();
   }
 
@@ -296,11 +275,12 @@ export class TrainingSession {
     };
   }
 
-  /** Appends a metrics record to metrics.jsonl and tells the listener. */
+  /** Appends a metrics record to metrics.jsonl, reports it and tells the listener. */
   async emit(record: MetricsRecord): Promise<void> {
     if (!this.#log) throw new Error("TrainingSession.emit before begin()");
     this.history.push(record);
     await this.#log.append(record);
+    this.#reporter?.log(record);
     this.options.onLog?.(record);
   }
 
@@ -374,6 +354,12 @@ export class TrainingSession {
    * tokenizer), and the companion's.
    */
   async saveWeights(dir: string): Promise<void> {
+    await this.#writeWeights(dir);
+    // The final weights mark a finished run (for report_to's exit code).
+    if (dir === this.config.outputDir) this.#done = true;
+  }
+
+  async #writeWeights(dir: string): Promise<void> {
     await this.companion?.save(dir);
     if (this.head) {
       await this.head.save(dir);
@@ -388,13 +374,22 @@ export class TrainingSession {
     await copyTokenizer(this.modelDir, dir);
   }
 
-  /** Frees the optimizer, adapters and model, and releases the output folder. */
-  dispose(): void {
+  /**
+   * Frees the optimizer, adapters and model, releases the output folder and
+   * ends the report_to run: finished once the final weights are written,
+   * else failed (with the signal's exit status when one stopped the run).
+   */
+  async dispose(): Promise<void> {
     this.optimizer.dispose();
     this.companion?.dispose();
     this.head?.dispose();
     this.lora?.remove();
     this.model.dispose();
     this.folder.release();
+    const signal = this.folder.signal;
+    await this.#reporter?.finish(
+      this.#done ? 0 : signal ? signalExitCode(signal) : 1,
+    );
+    this.#reporter = null;
   }
 }

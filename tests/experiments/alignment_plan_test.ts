@@ -45,6 +45,7 @@ Deno.test("sft: one SFT stage with the reference's names mapped to TRL's", async
   assert.equal(sft.config.lr_scheduler_type, "linear");
   assert.equal(sft.config.train_data, FILES.sft);
   assert.equal(sft.config.output_dir, "ck/sft");
+  assert.equal(sft.config.report_to, "none", "logging.wandb_enabled: false");
 });
 
 Deno.test("rl: DPO from the base; PPO and GRPO after a reward model, rewarded by the hybrid", async () => {
@@ -119,7 +120,7 @@ Deno.test("peft_type none trains in full (staged RL starts from the SFT weights)
   Deno.copyFileSync(repoPath("configs/defaults.yml"), `${dir}/defaults.yml`);
   Deno.writeTextFileSync(
     `${dir}/full.yml`,
-    "model:\n  peft_type: none\ntraining:\n  mode: staged\nrl:\n  algorithm: ppo\nreward:\n  type: heuristic\n",
+    "model:\n  peft_type: none\ntraining:\n  mode: staged\nrl:\n  algorithm: ppo\nreward:\n  type: heuristic\nlogging:\n  wandb_enabled: true\n",
   );
   const { config } = await readExperiment(`${dir}/full.yml`);
   const stages = planStages(config, FILES, "ck");
@@ -129,6 +130,9 @@ Deno.test("peft_type none trains in full (staged RL starts from the SFT weights)
     "no reward model",
   );
   assert.equal(stages[0].config.lora, undefined);
+  for (const stage of stages) {
+    assert.equal(stage.config.report_to, "wandb", "logging.wandb_enabled");
+  }
   assert.equal(stages[1].config.model, "ck/sft");
   assert.equal(stages[1].config.value_model_path, undefined);
   assert.equal(

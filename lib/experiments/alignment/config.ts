@@ -6,7 +6,7 @@
  * where the reference's value was a defect (§1.13).
  *
  * Fields the reference reads nowhere (`model.size`, `rl.rollout_size`,
- * `reward.trainable.*`, `logging.wandb_*`) are accepted, so its files load,
+ * `reward.trainable.*`, `logging.wandb_project`/`wandb_entity`) are accepted, so its files load,
  * and documented as unused; fields tunebook cannot honour are errors that
  * say why (8-bit loading, fp16).
  *

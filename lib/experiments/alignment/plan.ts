@@ -78,6 +78,7 @@ export function planStages(
     per_device_train_batch_size: training.batchSize,
     gradient_accumulation_steps: training.gradientAccumulationSteps,
     logging_steps: config.debug ? 1 : logging.logInterval,
+    report_to: logging.wandbEnabled ? "wandb" : "none",
     save_steps: config.debug ? 0 : logging.saveInterval,
   };
   const length = { max_length: training.maxSeqLength };

@@ -275,13 +275,17 @@ export const REWARD_FIELDS = {
 export const LOGGING_FIELDS = {
   wandbEnabled: field.boolean("wandb_enabled", {
     default: false,
-    doc: "unused (metrics go to metrics.jsonl and the results file)",
+    doc:
+      "every stage also reports to Weights & Biases (report_to wandb; needs WANDB_API_KEY); metrics.jsonl is always written",
   }),
   wandbProject: field.string("wandb_project", {
     default: null,
-    doc: "unused",
+    doc: "unused: W&B reads WANDB_PROJECT from the environment or .env",
   }),
-  wandbEntity: field.string("wandb_entity", { default: null, doc: "unused" }),
+  wandbEntity: field.string("wandb_entity", {
+    default: null,
+    doc: "unused: W&B reads WANDB_ENTITY from the environment or .env",
+  }),
   logInterval: field.integer("log_interval", {
     min: 1,
     default: 50,

@@ -182,6 +182,6 @@ export async function runDpo(
       history: session.history,
     };
   } finally {
-    session.dispose();
+    await session.dispose();
   }
 }

@@ -249,6 +249,6 @@ export async function runGrpo(
     };
   } finally {
     await source.close();
-    session.dispose();
+    await session.dispose();
   }
 }

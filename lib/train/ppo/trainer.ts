@@ -268,7 +268,7 @@ export async function runPpo(
   } finally {
     await source.close();
     reference?.dispose();
-    session.dispose();
+    await session.dispose();
   }
 }
 

@@ -37,7 +37,11 @@ import {
 import { tokenizerDifference } from "../../rewards/reward_model.ts";
 import { errorKind, InputError } from "../../util/errors.ts";
 import { deriveSeed } from "../../util/random.ts";
-import type { HeadContext, HeadFactory, TrainedHead } from "../session.ts";
+import type {
+  HeadContext,
+  HeadFactory,
+  TrainedHead,
+} from "../session_parts.ts";
 
 /** The folder a value model is saved in, inside a run or checkpoint folder. */
 export const VALUE_MODEL_DIR = "value_model";

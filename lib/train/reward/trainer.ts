@@ -176,7 +176,7 @@ export async function runReward(
       history: session.history,
     };
   } finally {
-    session.dispose();
+    await session.dispose();
   }
 }
 

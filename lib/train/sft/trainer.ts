@@ -164,7 +164,7 @@ export async function runSft(
       history: session.history,
     };
   } finally {
-    session.dispose();
+    await session.dispose();
   }
 }
 
