@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { readDotenvFile } from "../util/dotenv.ts";
+import { settingLookup } from "../util/dotenv.ts";
 import { projectEnvFile } from "../hub/settings.ts";
 import { GeminiUnavailableError } from "./errors.ts";
 
@@ -74,17 +74,7 @@ export function geminiSettings(
   const envFile = options.envFile === undefined
     ? projectEnvFile()
     : options.envFile;
-  let dotenv: Record<string, string> | undefined;
-  const lookup = (name: string): { value: string; source: string } | null => {
-    const direct = options.env ? options.env[name] : Deno.env.get(name);
-    if (direct !== undefined && direct.trim() !== "") {
-      return { value: direct.trim(), source: name };
-    }
-    if (envFile === null) return null;
-    dotenv ??= readDotenvFile(envFile);
-    const value = dotenv[name]?.trim();
-    return value ? { value, source: `${name} in ${envFile}` } : null;
-  };
+  const lookup = settingLookup(options.env, envFile);
 
   const settings: GeminiSettings = {
     model: options.model ?? lookup("GEMINI_MODEL")?.value ??

@@ -84,3 +84,32 @@ export function readDotenvFile(path: string): Record<string, string> {
   }
   return parseDotenv(text, path);
 }
+
+/** A setting found by {@link settingLookup}: its value and where it came from. */
+export interface FoundSetting {
+  value: string;
+  /** `NAME` (the environment) or `NAME in FILE`. */
+  source: string;
+}
+
+/**
+ * Looks variables up in `env` (absent: the process environment), then in
+ * `envFile` (`null`: none; read once, when first needed). Values are
+ * trimmed, and a blank one counts as unset.
+ */
+export function settingLookup(
+  env: Record<string, string | undefined> | undefined,
+  envFile: string | null,
+): (name: string) => FoundSetting | null {
+  let dotenv: Record<string, string> | undefined;
+  return (name) => {
+    const direct = env ? env[name] : Deno.env.get(name);
+    if (direct !== undefined && direct.trim() !== "") {
+      return { value: direct.trim(), source: name };
+    }
+    if (envFile === null) return null;
+    dotenv ??= readDotenvFile(envFile);
+    const value = dotenv[name]?.trim();
+    return value ? { value, source: `${name} in ${envFile}` } : null;
+  };
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseDotenv } from "../../lib/util/dotenv.ts";
+import { parseDotenv, settingLookup } from "../../lib/util/dotenv.ts";
 import { formatProgress } from "../../lib/hub/progress.ts";
 import { describeSettings, hubSettings } from "../../lib/hub/settings.ts";
 
@@ -111,4 +111,22 @@ Deno.test("progress line: bytes, percent, speed, resume point", () => {
     }, 1000),
     "config.json  812 B  812 B/s",
   );
+});
+
+Deno.test("settingLookup: the given environment first, then .env; values trimmed, blanks unset; the file read only when needed", () => {
+  const dir = Deno.makeTempDirSync();
+  const file = `${dir}/.env`;
+  Deno.writeTextFileSync(file, "A=from-file\nB=  spaced  \nC=\n");
+  try {
+    const lookup = settingLookup({ A: "from-env", C: "  " }, file);
+    assert.deepEqual(lookup("A"), { value: "from-env", source: "A" });
+    assert.deepEqual(lookup("B"), { value: "spaced", source: `B in ${file}` });
+    assert.equal(lookup("C"), null, "blank in both");
+    assert.equal(lookup("D"), null);
+    const noFile = settingLookup({}, `${dir}/missing/.env`);
+    assert.equal(noFile("A"), null, "a missing .env is empty");
+    assert.equal(settingLookup({}, null)("A"), null);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

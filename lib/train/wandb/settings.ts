@@ -18,7 +18,7 @@
  * @module
  */
 import { projectEnvFile } from "../../hub/settings.ts";
-import { readDotenvFile } from "../../util/dotenv.ts";
+import { settingLookup } from "../../util/dotenv.ts";
 import { InputError } from "../../util/errors.ts";
 
 /** How a run reports: to the server, nowhere (offline), or not at all. */
@@ -54,17 +54,7 @@ export function wandbSettings(options: WandbEnv = {}): WandbSettings {
   const envFile = options.envFile === undefined
     ? projectEnvFile()
     : options.envFile;
-  let dotenv: Record<string, string> | undefined;
-  const lookup = (name: string): { value: string; source: string } | null => {
-    const direct = options.env ? options.env[name] : Deno.env.get(name);
-    if (direct !== undefined && direct.trim() !== "") {
-      return { value: direct.trim(), source: name };
-    }
-    if (envFile === null) return null;
-    dotenv ??= readDotenvFile(envFile);
-    const value = dotenv[name]?.trim();
-    return value ? { value, source: `${name} in ${envFile}` } : null;
-  };
+  const lookup = settingLookup(options.env, envFile);
   const key = lookup("WANDB_API_KEY");
   return {
     mode: modeOf(lookup("WANDB_MODE"), lookup("WANDB_DISABLED")),
