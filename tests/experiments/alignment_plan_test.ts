@@ -7,6 +7,7 @@ import {
   planStages,
 } from "../../lib/experiments/alignment/plan.ts";
 import type { TaskFiles } from "../../lib/experiments/alignment/tasks.ts";
+import { parseGrpoConfig, totalSteps } from "../../lib/train/grpo/config.ts";
 import { repoPath } from "../../lib/util/paths.ts";
 
 const FILES: TaskFiles = {
@@ -89,7 +90,10 @@ Deno.test("rl: DPO from the base; PPO and GRPO after a reward model, rewarded by
   assert.equal(grpo.kind, "grpo");
   assert.equal(grpo.config.num_generations, GRPO_GENERATIONS);
   // 4 × 4 completions a step = 4 prompts; 2 epochs of 432 prompts.
-  assert.equal(grpo.config.max_steps, Math.ceil(2 * 432 / 4));
+  assert.equal(
+    totalSteps(parseGrpoConfig(grpo.config, "grpo_rl"), 432),
+    Math.ceil(2 * 432 / 4),
+  );
   assert.equal(grpo.config.learning_rate, 5e-5);
   assert.equal(
     (grpo.config.per_device_train_batch_size as number) %

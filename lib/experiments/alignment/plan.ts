@@ -207,9 +207,11 @@ export function planStages(
         gradient_accumulation_steps: Math.ceil(promptsPerStep * g / perDevice),
         num_generations: GRPO_GENERATIONS,
         max_completion_length: responseLength(config),
-        max_steps: config.debug
-          ? DEBUG_STEPS
-          : Math.ceil(rlEpochs * files.trainRows / promptsPerStep),
+        // GRPO counts its steps from the epochs as TRL does (every one of
+        // num_iterations passes over a generation batch is a step).
+        ...(config.debug
+          ? { max_steps: DEBUG_STEPS }
+          : { num_train_epochs: rlEpochs }),
         num_iterations: rl.numPpoEpochs,
         epsilon: rl.ppoClip,
         beta: rl.klCoef,

@@ -133,7 +133,7 @@ export async function runAlignmentStudy(
           }/config.yml`,
         ),
       })),
-      rewardModel: relative(repoPath("."), rewardModel),
+      rewardModel,
       evaluation: runEvalSettings(runs[0].experiment),
     },
   });
