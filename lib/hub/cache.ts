@@ -10,8 +10,15 @@
  *   .no_exist/<commit>/<file>      empty marker: the repo has no such file
  * ```
  *
+ * The folder name comes from `@huggingface/hub`'s `getRepoFolderName`. The
+ * rest is tunebook's: the package writes no `refs/` or `.no_exist/` when it
+ * downloads one file, and names the snapshot folder after the commit that
+ * last changed that file rather than the one the revision points to, so a
+ * model's files could land in different snapshots (see README, Dependencies).
+ *
  * @module
  */
+import { getRepoFolderName } from "@huggingface/hub";
 
 /** Kind of hub repository; each has its own URL prefix and cache folder. */
 export type RepoType = "model" | "dataset";
@@ -33,7 +40,9 @@ export class RepoCache {
     readonly repo: string,
     repoType: RepoType = "model",
   ) {
-    this.repoDir = `${cacheDir}/${repoType}s--${repo.replaceAll("/", "--")}`;
+    this.repoDir = `${cacheDir}/${
+      getRepoFolderName({ name: repo, type: repoType })
+    }`;
   }
 
   /** The commit a revision names: itself if a hash, else what its ref holds. */

@@ -38,14 +38,17 @@ export interface RequestContext {
   revision: string;
   /** Where the token came from, if one was sent. */
   tokenSource?: string;
-  /** The hub's `X-Error-Code` header, when present. */
+  /**
+   * The hub's `X-Error-Code` header, when present: RepoNotFound,
+   * RevisionNotFound, EntryNotFound, GatedRepo.
+   */
   errorCode?: string | null;
 }
 
 /** 401 / 403. */
 export function accessError(status: number, ctx: RequestContext): HubError {
   const page = `${ctx.endpoint}/${ctx.repo}`;
-  if (ctx.errorCode === "RepositoryNotFound") {
+  if (ctx.errorCode === "RepoNotFound") {
     return new HubError(
       "access",
       `repository "${ctx.repo}" was not found at ${ctx.endpoint} (HTTP ${status}), or it is private and ` +
@@ -70,7 +73,7 @@ export function accessError(status: number, ctx: RequestContext): HubError {
 
 /** 404: the repo, the revision or the file does not exist. */
 export function notFoundError(ctx: RequestContext, url: string): HubError {
-  if (ctx.errorCode === "RepositoryNotFound") {
+  if (ctx.errorCode === "RepoNotFound") {
     return new HubError(
       "not-found",
       `repository "${ctx.repo}" not found at ${ctx.endpoint} (${url})`,

@@ -84,7 +84,7 @@ export async function fetchMetadata(
     }
     if (response.status === 404) {
       if (
-        errorCode === "RepositoryNotFound" || errorCode === "RevisionNotFound"
+        errorCode === "RepoNotFound" || errorCode === "RevisionNotFound"
       ) {
         throw notFoundError({ ...ctx, errorCode }, url);
       }

@@ -1,8 +1,9 @@
 /**
- * Listing the files of a hub repository at a revision with the tree API,
+ * Listing the files of a hub repository at a revision, with
+ * `@huggingface/hub`'s `listFiles` (the tree API,
  * `GET {endpoint}/api/{models|datasets}/{repo}/tree/{revision}[/{path}]?recursive=true`,
- * following the `Link: <…>; rel="next"` pages the hub splits long listings
- * into.
+ * and the `Link: <…>; rel="next"` pages the hub splits long listings into).
+ * tunebook adds the token, retries and its messages through {@link hubFetch}.
  *
  * ```ts
  * const files = await listRepoFiles("openai/gsm8k", { repoType: "dataset" });
@@ -11,15 +12,10 @@
  *
  * @module
  */
-import type { RepoType } from "./cache.ts";
+import { listFiles } from "@huggingface/hub";
 import type { HubOptions } from "./download.ts";
-import {
-  accessError,
-  HubError,
-  notFoundError,
-  type RequestContext,
-} from "./errors.ts";
-import { authHeaders, withRetries } from "./http.ts";
+import { HubError, type RequestContext } from "./errors.ts";
+import { hubFetch, type LastRequest } from "./hub_fetch.ts";
 import { hubSettings } from "./settings.ts";
 
 /** One file of a repository listing. */
@@ -46,14 +42,6 @@ export async function listRepoFiles(
 ): Promise<RepoFile[]> {
   const settings = options.settings ?? hubSettings();
   const revision = options.revision ?? "main";
-  const repoType: RepoType = options.repoType ?? "model";
-  const folder = options.path
-    ? `/${options.path.split("/").map(encodeURIComponent).join("/")}`
-    : "";
-  let url: string | undefined =
-    `${settings.endpoint}/api/${repoType}s/${repo}/tree/${
-      encodeURIComponent(revision)
-    }${folder}?recursive=true`;
   const ctx: RequestContext = {
     endpoint: settings.endpoint,
     repo,
@@ -61,74 +49,51 @@ export async function listRepoFiles(
     file: `the file list${options.path ? ` of ${options.path}/` : ""}`,
     tokenSource: settings.token ? settings.tokenSource : undefined,
   };
-  const retry = {
+  const last: LastRequest = {};
+  const fetchPage = hubFetch(settings, ctx, {
     retries: options.retries ?? 3,
     delayMs: options.retryDelayMs ?? 1000,
-  };
+  }, last);
+  let pages = 0;
   const files: RepoFile[] = [];
-  for (let page = 0; url && page < MAX_PAGES; page++) {
-    const target: string = url;
-    const response = await withRetries(
-      retry,
-      target,
-      () => fetch(target, { headers: authHeaders(settings, target) }),
-    );
-    const errorCode = response.headers.get("x-error-code");
-    if (response.status === 401 || response.status === 403) {
-      await response.body?.cancel();
-      throw accessError(response.status, { ...ctx, errorCode });
-    }
-    if (response.status === 404) {
-      await response.body?.cancel();
-      throw notFoundError({ ...ctx, errorCode }, target);
-    }
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new HubError(
-        "bad-response",
-        `${target} answered HTTP ${response.status} ${response.statusText}`,
-      );
-    }
-    let entries: unknown;
-    try {
-      entries = await response.json();
-    } catch (error) {
-      throw new HubError(
-        "bad-response",
-        `${target} did not answer a JSON file list (${
-          (error as Error).message
-        })`,
-      );
-    }
-    if (!Array.isArray(entries)) {
-      throw new HubError("bad-response", `${target} did not answer a list`);
-    }
-    for (const entry of entries) {
+  try {
+    for await (
+      const entry of listFiles({
+        repo: { type: options.repoType ?? "model", name: repo },
+        // The package puts both into the URL as given; the hub wants a
+        // branch like refs/convert/parquet as one encoded path segment.
+        revision: encodeURIComponent(revision),
+        path: options.path?.split("/").map(encodeURIComponent).join("/"),
+        recursive: true,
+        hubUrl: settings.endpoint,
+        fetch: (input, init) => {
+          if (++pages > MAX_PAGES) {
+            throw new HubError(
+              "bad-response",
+              `${ctx.file} of ${repo} did not end after ${MAX_PAGES} pages`,
+            );
+          }
+          return fetchPage(input, init);
+        },
+      })
+    ) {
       if (entry?.type !== "file" || typeof entry.path !== "string") continue;
       files.push({
         path: entry.path,
         size: typeof entry.size === "number" ? entry.size : undefined,
       });
     }
-    url = nextPage(response.headers.get("link"), target);
+  } catch (error) {
+    if (error instanceof HubError) throw error;
+    // The package parses the page itself: a page that is not a JSON list
+    // surfaces here as a SyntaxError or TypeError.
+    throw new HubError(
+      "bad-response",
+      `${last.url} did not answer a JSON file list (${
+        (error as Error).message
+      })`,
+      { cause: error },
+    );
   }
   return files;
-}
-
-/** The `rel="next"` URL of a Link header, on the same origin only. */
-function nextPage(link: string | null, current: string): string | undefined {
-  if (!link) return undefined;
-  for (const part of link.split(",")) {
-    const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
-    if (!m) continue;
-    const next = new URL(m[1], current);
-    if (next.origin !== new URL(current).origin) {
-      throw new HubError(
-        "bad-response",
-        `the file list's next page points to another host (${next.origin})`,
-      );
-    }
-    return next.href;
-  }
-  return undefined;
 }

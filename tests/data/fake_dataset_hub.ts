@@ -10,8 +10,11 @@
  *   with `ETag`, `X-Repo-Commit` and `Content-Length`.
  * - Each repo has branches (default just `main`), e.g. `refs/convert/parquet`,
  *   each with its own commit; a revision may also be a branch's commit.
- * - Unknown repo → 401 `RepositoryNotFound`; unknown revision → 404
+ * - Unknown repo → 401 `RepoNotFound`; unknown revision → 404
  *   `RevisionNotFound`; missing file or folder → 404 `EntryNotFound`.
+ * - `replyNext` answers the next requests whose path contains a string with a
+ *   given status and body; `linkOrigin` makes the `rel="next"` links point
+ *   to another server.
  *
  * Every request is logged as "METHOD path".
  */
@@ -30,9 +33,19 @@ export class FakeDatasetHub {
   readonly requests: string[] = [];
   /** The Authorization header of each request (null when absent). */
   readonly authorizations: (string | null)[] = [];
+  /** Each request's URL path as sent, still percent-encoded. */
+  readonly rawPaths: string[] = [];
   /** Entries per tree page. */
   pageSize = 1000;
+  /** Origin of the `rel="next"` links (default: this server). */
+  linkOrigin?: string;
   readonly #repos = new Map<string, Map<string, Branch>>();
+  readonly #replies: {
+    match: string;
+    status: number;
+    body: string;
+    times: number;
+  }[] = [];
 
   private constructor(
     private readonly server: Deno.HttpServer<Deno.NetAddr>,
@@ -79,6 +92,11 @@ export class FakeDatasetHub {
     return commits;
   }
 
+  /** The next `times` requests whose path contains `match` get this answer. */
+  replyNext(match: string, status: number, body: string, times = 1): void {
+    this.#replies.push({ match, status, body, times });
+  }
+
   /** Stops the server. */
   async close(): Promise<void> {
     await this.server.shutdown();
@@ -89,6 +107,14 @@ export class FakeDatasetHub {
     const path = decodeURIComponent(url.pathname);
     this.requests.push(`${request.method} ${path}`);
     this.authorizations.push(request.headers.get("authorization"));
+    this.rawPaths.push(url.pathname);
+    const reply = this.#replies.find((r) =>
+      r.times > 0 && path.includes(r.match)
+    );
+    if (reply) {
+      reply.times--;
+      return new Response(reply.body, { status: reply.status });
+    }
     const tree = /^\/api\/datasets\/([^/]+\/[^/]+)\/tree\/(.+)$/.exec(path);
     if (tree) return await this.#tree(url, tree[1], tree[2]);
     const resolve = /^\/datasets\/([^/]+\/[^/]+)\/resolve\/(.+)$/.exec(path);
@@ -99,7 +125,7 @@ export class FakeDatasetHub {
   /** Splits "refs/convert/parquet/default/train" into branch and rest. */
   #branch(id: string, rest: string): [Branch, string] | Response {
     const repo = this.#repos.get(id);
-    if (!repo) return error(401, "RepositoryNotFound");
+    if (!repo) return error(401, "RepoNotFound");
     const names = [...repo.keys()].sort((a, b) => b.length - a.length);
     for (const name of names) {
       const branch = repo.get(name)!;
@@ -149,6 +175,9 @@ export class FakeDatasetHub {
     };
     if (cursor + this.pageSize < entries.length) {
       const next = new URL(url);
+      if (this.linkOrigin) {
+        next.href = this.linkOrigin + next.pathname + next.search;
+      }
       next.searchParams.set("cursor", String(cursor + this.pageSize));
       headers.link = `<${next.href}>; rel="next"`;
     }
@@ -181,7 +210,8 @@ function error(
   code: string,
   headers: Record<string, string> = {},
 ): Response {
-  return new Response(JSON.stringify({ error: code }), {
+  // The hub's error answers: a JSON body and the code in X-Error-Code.
+  return Response.json({ error: code }, {
     status,
     headers: { ...headers, "x-error-code": code },
   });

@@ -6,7 +6,7 @@
  * - `/{org}/{name}/resolve/{revision}/{file}`: 200 with `ETag` and
  *   `X-Repo-Commit` for small files; for `*.safetensors` a 302 to
  *   `/cdn/{sha256}` with `X-Linked-Etag` / `X-Linked-Size`, like LFS files.
- * - Unknown repo → 401 `RepositoryNotFound`; unknown revision → 404
+ * - Unknown repo → 401 `RepoNotFound`; unknown revision → 404
  *   `RevisionNotFound`; missing file → 404 `EntryNotFound`; gated repo →
  *   401 without a token, 403 with a wrong one.
  * - Range requests → 206; `cutOnce` ends one response early; `failNext`
@@ -138,7 +138,7 @@ export class FakeHub {
     }
     const match = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path);
     const repo = match && this.#repos.get(match[1]);
-    if (!match || !repo) return error(401, "RepositoryNotFound");
+    if (!match || !repo) return error(401, "RepoNotFound");
     if (repo.token) {
       const auth = request.headers.get("authorization");
       if (!auth) return error(401, "GatedRepo");
@@ -216,7 +216,8 @@ function error(
   code: string,
   headers: Record<string, string> = {},
 ): Response {
-  return new Response(JSON.stringify({ error: code }), {
+  // The hub's error answers: a JSON body and the code in X-Error-Code.
+  return Response.json({ error: code }, {
     status,
     headers: { ...headers, "x-error-code": code },
   });
