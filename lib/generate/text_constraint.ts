@@ -14,10 +14,12 @@
  *   remaining budget (one byte-token per missing byte), so a row cut by
  *   `maxNewTokens` ends on a character boundary too.
  *
- * The model's log-probabilities are not changed: the constraint only
- * removes tokens from the draw (their mass is a tiny share of the
- * distribution; GRPO and PPO compute training log-probs from the model as
- * before).
+ * The model's logits are not changed; the constraint removes tokens from
+ * the draw. That share is not small everywhere: the default model, after
+ * haiku SFT, puts about 40 % of its probability at the end of a haiku on
+ * byte tokens. So GRPO and PPO score a constrained completion under the
+ * same support ({@link TextConstraint.drawMasks},
+ * lib/model/token_support.ts), the distribution it was drawn from.
  *
  * ```ts
  * const text = textConstraint(tokenizer); // null when the tokenizer's bytes are unknown
@@ -68,6 +70,20 @@ export function nextState(state: number, byte: number): number {
   return -1; // continuation byte, C0/C1 overlong lead, F5–FF
 }
 
+/**
+ * Whether decoded text shows what {@link TextConstraint} prevents: U+FFFD
+ * (what a decoder writes for invalid bytes) or a control character other
+ * than tab, newline and carriage return (C0, DEL, C1).
+ */
+export function hasBrokenText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0xfffd || (c >= 0x7f && c <= 0x9f)) return true;
+    if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return true;
+  }
+  return false;
+}
+
 /** Whether `bytes` are complete, valid UTF-8 without disallowed controls. */
 export function isValidText(bytes: Uint8Array): boolean {
   let state = 0;
@@ -83,6 +99,8 @@ export class TextConstraint {
   readonly #bytes: TokenBytes;
   /** Per start state: each token's end state, or -1 (computed on first use). */
   readonly #ends: (Int8Array | undefined)[] = [];
+  /** Allowed-token masks by state, budget and vocabulary size. */
+  readonly #masks = new Map<string, Uint8Array | null>();
 
   /** `bytes[id]`: what token id stands for; `null` for special tokens. */
   constructor(bytes: TokenBytes) {
@@ -115,11 +133,42 @@ export class TextConstraint {
   }
 
   /**
+   * Which of `vocab` tokens may be drawn from `state` when `remaining`
+   * tokens (this one included) are left to the row: 1 allowed, 0 not; null
+   * when none would be (a vocabulary without single-byte tokens), so the
+   * draw is unconstrained. Cached: at most 9 states × 4 budgets.
+   */
+  allowedMask(
+    state: number,
+    remaining: number,
+    vocab: number,
+  ): Uint8Array | null {
+    // After this token, `remaining - 1` tokens must be able to finish the
+    // character: one byte-token per missing byte (at most 3).
+    const budget = Math.max(0, Math.min(remaining - 1, 3));
+    const key = `${state}:${budget}:${vocab}`;
+    if (this.#masks.has(key)) return this.#masks.get(key)!;
+    const ends = this.ends(state);
+    const n = Math.min(vocab, ends.length);
+    const mask = new Uint8Array(vocab);
+    let allowed = 0;
+    for (let id = 0; id < n; id++) {
+      const end = ends[id];
+      if (end >= 0 && STATES[end].need <= budget) {
+        mask[id] = 1;
+        allowed++;
+      }
+    }
+    const result = allowed > 0 ? mask : null;
+    this.#masks.set(key, result);
+    return result;
+  }
+
+  /**
    * Copies `logits` into `out` with every token not allowed from `state`
    * set to −∞, when `remaining` tokens (this one included) are left to the
    * row. Returns false, leaving `out` unused, when no token would be
-   * allowed (a vocabulary without single-byte tokens): the caller then
-   * samples unconstrained.
+   * allowed: the caller then samples unconstrained.
    */
   mask(
     logits: Float32Array,
@@ -127,18 +176,34 @@ export class TextConstraint {
     remaining: number,
     out: Float32Array,
   ): boolean {
-    const ends = this.ends(state);
-    const n = Math.min(logits.length, ends.length);
-    let allowed = 0;
+    const allowed = this.allowedMask(state, remaining, logits.length);
+    if (!allowed) return false;
     for (let id = 0; id < logits.length; id++) {
-      const end = id < n ? ends[id] : -1;
-      // After this token, `remaining - 1` tokens must be able to finish the
-      // character: one byte-token per missing byte.
-      const ok = end >= 0 && STATES[end].need <= remaining - 1;
-      out[id] = ok ? logits[id] : -Infinity;
-      if (ok) allowed++;
+      out[id] = allowed[id] ? logits[id] : -Infinity;
     }
-    return allowed > 0;
+    return true;
+  }
+
+  /**
+   * The mask each token of a completion was drawn under (null: drawn
+   * unconstrained), replaying the sampler: the row starts on a boundary
+   * with `maxNewTokens` tokens of budget. Trainers score a constrained
+   * draw's tokens under the same support (lib/model/token_support.ts);
+   * tokens past `vocab` (default: the tokenizer's) count as not allowed.
+   */
+  drawMasks(
+    tokens: readonly number[],
+    maxNewTokens: number,
+    vocab: number = this.#bytes.length,
+  ): (Uint8Array | null)[] {
+    let state = this.initialState;
+    return tokens.map((token, j) => {
+      const mask = this.allowedMask(state, maxNewTokens - j, vocab);
+      // As the sampler does: a token drawn unconstrained leaves the state
+      // unknown, and the row goes on as if on a boundary.
+      state = Math.max(0, this.advance(state, token));
+      return mask && mask[token] ? mask : null;
+    });
   }
 
   /** The state after `token` from `state` (-1 when it was not allowed). */

@@ -20,6 +20,7 @@ import { tf } from "../engine/mod.ts";
 import type { TokenBatch } from "./batch.ts";
 import type { CausalLM } from "./decoder.ts";
 import { HostMatrix } from "./host_weights.ts";
+import type { TokenSupport } from "./token_support.ts";
 
 /** Default number of positions per logits chunk. */
 export const DEFAULT_CHUNK = 256;
@@ -33,6 +34,7 @@ export function tokenLogProbs(
   hidden: tf.Tensor,
   targets: tf.Tensor,
   chunk = DEFAULT_CHUNK,
+  support?: TokenSupport,
 ): tf.Tensor {
   // A chunk below 1 would never advance the loop below (a hang).
   if (!(Number.isInteger(chunk) && chunk >= 1)) {
@@ -51,12 +53,22 @@ export function tokenLogProbs(
       );
     }
     const head = headOps(model.head());
+    if (support && support.index.length !== n) {
+      throw new Error(
+        `tokenLogProbs: the support covers ${support.index.length} positions, not ${n}`,
+      );
+    }
+    const biases = support ? supportBiases(support, head.vocab) : null;
     const pieces: tf.Tensor[] = [];
     for (let start = 0; start < n; start += chunk) {
       const size = Math.min(chunk, n - start);
       const h = tf.slice(flat, [start, 0], [size, d]) as tf.Tensor2D;
       const t = tf.slice(ids, [start], [size]) as tf.Tensor1D;
-      pieces.push(chunkLogProbs(h, t, head));
+      const rows = support?.index.subarray(start, start + size);
+      const bias = biases && rows && rows.some((i) => i >= 0)
+        ? { table: biases, rows: tf.tensor1d(rows.map((i) => i + 1), "int32") }
+        : null;
+      pieces.push(chunkLogProbs(h, t, head, bias));
     }
     const joined = pieces.length === 1 ? pieces[0] : tf.concat(pieces, 0);
     return tf.reshape(joined, targets.shape);
@@ -74,6 +86,24 @@ interface HeadOps {
   backward(g: tf.Tensor2D): tf.Tensor2D;
   /** The head variable, when it is trained (then dW is computed too). */
   trained?: tf.Variable;
+}
+
+/** A chunk's masks: the bias table and, per position, its row (0: no mask). */
+interface ChunkBias {
+  table: tf.Tensor2D;
+  rows: tf.Tensor1D;
+}
+
+/** [1 + K, V]: row 0 all zeros (unconstrained), row k + 1 −1e9 where mask k forbids a token. */
+function supportBiases(support: TokenSupport, vocab: number): tf.Tensor2D {
+  const table = new Float32Array((support.masks.length + 1) * vocab);
+  support.masks.forEach((mask, k) => {
+    const row = (k + 1) * vocab;
+    for (let v = 0; v < vocab; v++) {
+      if (!(v < mask.length && mask[v])) table[row + v] = -1e9;
+    }
+  });
+  return tf.tensor2d(table, [support.masks.length + 1, vocab]);
 }
 
 function headOps(head: tf.Variable | HostMatrix): HeadOps {
@@ -104,22 +134,33 @@ function chunkLogProbs(
   h: tf.Tensor2D,
   t: tf.Tensor1D,
   head: HeadOps,
+  bias: ChunkBias | null,
 ): tf.Tensor1D {
+  // Positions drawn under a mask: their disallowed logits get −1e9 (the
+  // table's row per position is gathered again in the backward pass, so
+  // no [chunk × V] bias outlives the forward pass).
+  const logitsOf = (x: tf.Tensor2D, b: ChunkBias | null) =>
+    b ? tf.add(head.logits(x), tf.gather(b.table, b.rows)) : head.logits(x);
   const op = tf.customGrad((...args: unknown[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const x = args[0] as tf.Tensor2D;
-    save([x, t]);
+    save(bias ? [x, t, bias.table, bias.rows] : [x, t]);
     const picked = tf.sum(tf.mul(x, head.rows(t)), -1);
     return {
-      value: tf.sub(picked, tf.logSumExp(head.logits(x), -1)),
+      value: tf.sub(picked, tf.logSumExp(logitsOf(x, bias), -1)),
       // tfjs runs a custom gradient outside the backward pass's per-node
       // tidy, so without this one every chunk's vocabulary-wide temporaries
       // would stay on the heap until the whole backward pass ends; the
       // explicit disposals keep at most two of them alive at a time.
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
         tf.tidy(() => {
-          const [xs, ts] = saved as [tf.Tensor2D, tf.Tensor1D];
-          const logits = head.logits(xs);
+          const [xs, ts, table, rows] = saved as [
+            tf.Tensor2D,
+            tf.Tensor1D,
+            tf.Tensor2D?,
+            tf.Tensor1D?,
+          ];
+          const logits = logitsOf(xs, table && rows ? { table, rows } : null);
           const probs = tf.softmax(logits);
           logits.dispose();
           const target = tf.oneHot(ts, head.vocab, 1, 0, "float32");
@@ -149,6 +190,11 @@ export interface LogProbOptions {
   temperature?: number;
   /** Positions per logits chunk (default {@link DEFAULT_CHUNK}). */
   chunk?: number;
+  /**
+   * The tokens a constrained sampler could draw at each position: log-probs
+   * are then those of the distribution renormalised over them (./token_support.ts).
+   */
+  support?: TokenSupport;
 }
 
 /**
@@ -227,7 +273,7 @@ function nextTokenOutputs(
   options: LogProbOptions,
   withMeanLogits: boolean,
 ): { logps: tf.Tensor2D; meanLogits?: tf.Tensor2D } {
-  const { temperature = 1, chunk = DEFAULT_CHUNK } = options;
+  const { temperature = 1, chunk = DEFAULT_CHUNK, support } = options;
   const [b, t] = ids.shape;
   const hidden = model.forward(ids, { attentionMask });
   let inputs: tf.Tensor = tf.slice(hidden, [0, 0, 0], [b, t - 1, -1]);
@@ -236,7 +282,13 @@ function nextTokenOutputs(
     inputs = tf.div(inputs, temperature);
   }
   const targets = tf.slice(ids, [0, 1], [b, t - 1]);
-  const logps = tokenLogProbs(model, inputs, targets, chunk) as tf.Tensor2D;
+  const logps = tokenLogProbs(
+    model,
+    inputs,
+    targets,
+    chunk,
+    support,
+  ) as tf.Tensor2D;
   if (!withMeanLogits) return { logps };
   return { logps, meanLogits: vocabularyMeanLogits(model, detach(inputs)) };
 }

@@ -18,6 +18,11 @@
  *
  * @module
  */
+import type { TokenBatch } from "../model/batch.ts";
+import {
+  completionSupport,
+  type TokenSupport,
+} from "../model/token_support.ts";
 import { type Completion, generate } from "../generate/generate.ts";
 import {
   type TextConstraint,
@@ -48,6 +53,12 @@ export interface Rollout {
    * computed it (the raw logits, before temperature); absent in process.
    */
   samplingLogps?: number[];
+  /**
+   * Per completion token, the allowed-token mask it was drawn under (null:
+   * unconstrained); absent when the source applied no text constraint.
+   * Trainers score the tokens under the same support.
+   */
+  drawMasks?: (Uint8Array | null)[];
 }
 
 /** Sampling settings of a rollout. */
@@ -91,6 +102,12 @@ export interface RolloutSource {
   /** How logs name it ("in-process", the server's URL). */
   readonly name: string;
   /**
+   * Whether completions were drawn under the rows' text constraint, so the
+   * trainer can score them under the same support (a server may apply its
+   * own or none: false).
+   */
+  readonly drawsUnderTextConstraint?: boolean;
+  /**
    * Makes the policy as it is after `step` optimizer steps the one the
    * next {@link generate} samples from (a server: save and hot-load the
    * adapter).
@@ -106,6 +123,7 @@ export interface RolloutSource {
 export function inProcessSource(model: CausalLM): RolloutSource {
   return {
     name: "in-process",
+    drawsUnderTextConstraint: true,
     sync: () => Promise.resolve(),
     generate: (rows) => Promise.resolve(generateRows(model, rows)),
     close: () => Promise.resolve(),
@@ -123,7 +141,8 @@ export async function sampleRollouts(
   o: RolloutOptions,
 ): Promise<Rollout[]> {
   const rows = rolloutRows(tok, prompts, o);
-  return toRollouts(tok, rows, o, await source.generate(rows));
+  const drawn = await source.generate(rows);
+  return toRollouts(tok, rows, o, drawn, source.drawsUnderTextConstraint);
 }
 
 /** {@link sampleRollouts} from `model` in this process, synchronously. */
@@ -134,7 +153,7 @@ export function rollout(
   o: RolloutOptions,
 ): Rollout[] {
   const rows = rolloutRows(tok, prompts, o);
-  return toRollouts(tok, rows, o, generateRows(model, rows));
+  return toRollouts(tok, rows, o, generateRows(model, rows), true);
 }
 
 /** The rows of a rollout: each prompt encoded, G times, each with its seed. */
@@ -179,7 +198,9 @@ function toRollouts(
   rows: RolloutRows,
   o: RolloutOptions,
   completions: readonly SourceCompletion[],
+  constrained = false,
 ): Rollout[] {
+  const text = constrained ? rows.text : null;
   return completions.map((c, i) => ({
     group: Math.floor(i / o.numGenerations),
     promptIds: rows.inputs[i],
@@ -188,6 +209,7 @@ function toRollouts(
     truncated: c.finishReason === "length",
     entropies: c.entropies ?? [],
     ...(c.logprobs ? { samplingLogps: c.logprobs } : {}),
+    ...(text ? { drawMasks: text.drawMasks(c.tokens, rows.maxNewTokens) } : {}),
   }));
 }
 
@@ -202,4 +224,22 @@ export function rolloutSample(r: Rollout, p: PromptExample): RewardSample {
     columns: p.row,
     completionIds: r.completionIds,
   };
+}
+
+/**
+ * What the sampler could draw at each position of a prompt + completion
+ * batch of `rollouts` (in order), for scoring them under the distribution
+ * they were drawn from; undefined when none was drawn under a constraint.
+ */
+export function rolloutSupport(
+  rollouts: readonly Rollout[],
+  batch: TokenBatch,
+): TokenSupport | undefined {
+  return completionSupport(
+    rollouts.map((r) => ({
+      promptLength: r.promptIds.length,
+      masks: r.drawMasks ?? [],
+    })),
+    batch.length,
+  );
 }

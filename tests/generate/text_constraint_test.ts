@@ -89,6 +89,33 @@ Deno.test("TextConstraint: the mask follows the row's state and its remaining bu
   );
 });
 
+Deno.test("TextConstraint.drawMasks replays the sampler: the mask each token was drawn under", () => {
+  // ids as above: 0 "a", 1 C3, 2 A9, 3 "é", 4 80, 5 EOS, 6 \x01
+  const c = new TextConstraint([
+    text("a"),
+    bytes(0xc3),
+    bytes(0xa9),
+    bytes(0xc3, 0xa9),
+    bytes(0x80),
+    null,
+    bytes(0x01),
+  ]);
+  const ids = (mask: Uint8Array | null) =>
+    mask ? [...mask].flatMap((v, id) => v ? [id] : []) : null;
+  // "a", C3 A9 (é in two tokens), EOS, with a budget of 4.
+  const masks = c.drawMasks([0, 1, 2, 5], 4);
+  assert.deepEqual(masks.map(ids), [[0, 1, 3, 5], [0, 1, 3, 5], [2, 4], [
+    0,
+    3,
+    5,
+  ]]);
+  const long = c.drawMasks([0, 0], 10);
+  assert.equal(long[0], long[1], "one cached mask per state and budget");
+  // A token its mask forbids was drawn unconstrained (no token allowed, or
+  // another source): null, and the row goes on from a boundary.
+  assert.deepEqual(c.drawMasks([4, 0], 4).map(ids), [null, [0, 1, 3, 5]]);
+});
+
 Deno.test("token bytes: byte-level BPE through the byte alphabet, SentencePiece byte fallback and ▁", async () => {
   const tiny = (await loadPretrained(DEFAULT_MODEL_DIR)).tokenizer!;
   const table = tokenBytes(tiny)!;

@@ -15,12 +15,13 @@ import {
   type TokenBatch,
 } from "../../model/batch.ts";
 import { batchLogProbs } from "../../model/logprobs.ts";
+import type { TokenSupport } from "../../model/token_support.ts";
 import { scoreBatch } from "../../model/score.ts";
 import type { TrainingSession } from "../session.ts";
 import { optimizerStep } from "../step.ts";
 import type { GrpoConfig } from "./config.ts";
 import { policyLoss } from "./loss.ts";
-import type { Rollout } from "../rollout.ts";
+import { type Rollout, rolloutSupport } from "../rollout.ts";
 
 /** A micro-batch of completions laid out for scoring. */
 export interface MicroBatch {
@@ -30,6 +31,8 @@ export interface MicroBatch {
   mask: Float32Array;
   /** Index of each row's rollout in the step. */
   rows: number[];
+  /** What the sampler could draw at each position (constrained rollouts). */
+  support?: TokenSupport;
 }
 
 /** Splits the step's rollouts into micro-batches of `per_device_train_batch_size`. */
@@ -53,7 +56,8 @@ export function microBatches(
         }
       });
     }
-    out.push({ batch, mask, rows });
+    const support = rolloutSupport(rows.map((i) => rollouts[i]), batch);
+    out.push({ batch, mask, rows, ...(support ? { support } : {}) });
   }
   return out;
 }
@@ -65,7 +69,10 @@ function scoreMicroBatches(
   config: GrpoConfig,
 ): Float32Array[] {
   return micro.map((m) =>
-    scoreBatch(session.model, m.batch, { temperature: config.temperature })
+    scoreBatch(session.model, m.batch, {
+      temperature: config.temperature,
+      support: m.support,
+    })
   );
 }
 
@@ -128,6 +135,7 @@ export function updateStep(
       const { loss, ...stats } = policyLoss({
         logp: batchLogProbs(session.model, m.batch, {
           temperature: config.temperature,
+          support: m.support,
         }),
         oldLogp: host(u.oldLogps),
         refLogp: host(u.refLogps),

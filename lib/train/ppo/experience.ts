@@ -17,7 +17,8 @@ import { promptCompletionBatch, type TokenBatch } from "../../model/batch.ts";
 import { scoreBatch } from "../../model/score.ts";
 import type { SequenceClassifier } from "../../model/sequence_classifier.ts";
 import type { CausalLM } from "../../model/decoder.ts";
-import type { Rollout } from "../rollout.ts";
+import { type Rollout, rolloutSupport } from "../rollout.ts";
+import type { TokenSupport } from "../../model/token_support.ts";
 import { gae, klPerToken, tokenRewards, whiten } from "./advantages.ts";
 import type { PpoConfig } from "./config.ts";
 import type { PolicyReference } from "./reference.ts";
@@ -74,9 +75,11 @@ export function collectExperience(
     const rows = rollouts.slice(start, start + chunk);
     const batch = promptCompletionBatch(rows, models.padId);
     const t = config.temperature;
+    // Constrained draws are scored under the distribution they came from.
+    const support = rolloutSupport(rows, batch);
     const grids = {
-      logps: scoreBatch(models.policy, batch, { temperature: t }),
-      refLogps: models.reference.logProbs(batch, t),
+      logps: scoreBatch(models.policy, batch, { temperature: t, support }),
+      refLogps: models.reference.logProbs(batch, t, support),
       values: valueGrid(models.value, batch),
     };
     rows.forEach((r, k) => {
@@ -114,6 +117,8 @@ export interface PpoMicroBatch {
   returns: Float32Array;
   /** 1 on completion tokens. */
   mask: Float32Array;
+  /** What the sampler could draw at each position (constrained rollouts). */
+  support?: TokenSupport;
 }
 
 /** The experience of `rows` as one micro-batch. */
@@ -121,10 +126,9 @@ export function microBatch(
   experience: readonly Experience[],
   padId: number,
 ): PpoMicroBatch {
-  const batch = promptCompletionBatch(
-    experience.map((e) => e.rollout),
-    padId,
-  );
+  const rollouts = experience.map((e) => e.rollout);
+  const batch = promptCompletionBatch(rollouts, padId);
+  const support = rolloutSupport(rollouts, batch);
   const size = batch.batch * (batch.length - 1);
   const grid = () => new Float32Array(size);
   const out = {
@@ -134,6 +138,7 @@ export function microBatch(
     oldValues: grid(),
     returns: grid(),
     mask: grid(),
+    ...(support ? { support } : {}),
   };
   experience.forEach((e, r) => {
     const at = r * (batch.length - 1) + e.rollout.promptIds.length - 1;

@@ -18,6 +18,7 @@
 import type { TokenBatch } from "../../model/batch.ts";
 import type { CausalLM } from "../../model/decoder.ts";
 import { loadPretrained } from "../../model/pretrained.ts";
+import type { TokenSupport } from "../../model/token_support.ts";
 import { scoreBatch } from "../../model/score.ts";
 import { loadAdapter, type LoraAdapters } from "../../peft/mod.ts";
 import { quantizationOf } from "../run_config.ts";
@@ -74,11 +75,18 @@ export class PolicyReference {
     }
   }
 
-  /** log π_ref of every next token of `batch`, [B × (L − 1)], at `temperature`. */
-  logProbs(batch: TokenBatch, temperature: number): Float32Array {
+  /**
+   * log π_ref of every next token of `batch`, [B × (L − 1)], at
+   * `temperature` (under the sampler's `support` when given).
+   */
+  logProbs(
+    batch: TokenBatch,
+    temperature: number,
+    support?: TokenSupport,
+  ): Float32Array {
     this.switchOff?.disable();
     try {
-      return scoreBatch(this.model, batch, { temperature });
+      return scoreBatch(this.model, batch, { temperature, support });
     } finally {
       this.switchOff?.enable();
     }

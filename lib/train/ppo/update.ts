@@ -117,6 +117,7 @@ function microBatchLoss(
   const { loss, stats } = ppoLoss({
     logp: batchLogProbs(target.model, batch, {
       temperature: config.temperature,
+      support: m.support,
     }),
     oldLogp: host(m.oldLogps),
     advantages: host(m.advantages),
