@@ -10,7 +10,7 @@
  *   deno task train:haiku [--model M] [--run NAME] [--fast] [--out DIR]
  *                         [--stages NAME,…] [--sft-steps N] [--rl-steps N]
  *                         [--dpo-steps N] [--k N] [--prompts N]
- *                         [--counter cmu|pyphen]
+ *                         [--counter cmu|pyphen] [--rl-config FILE]
  *
  * `--stages sft,fullrun` trains only those stages (any of sft, rl-sparse,
  * sft-rl, sft-rl-sparse, fullrun, sft-dpo), in the study's dependency
@@ -38,6 +38,9 @@ import {
   STAGE_NAMES,
 } from "../experiments/haiku/selection.ts";
 import { fastMode } from "../util/fast.ts";
+import { InputError } from "../util/errors.ts";
+import { readJsonFile } from "../util/json_files.ts";
+import { checkRlStageConfig } from "../experiments/haiku/stages.ts";
 import { flag } from "../util/flags.ts";
 import { placeRun, STUDY_FLAGS, studyModel } from "./study_flags.ts";
 import { startTask } from "./task.ts";
@@ -65,6 +68,10 @@ const { values: args } = startTask({
     k: flag.integer("samples per evaluation prompt", { min: 1 }),
     prompts: flag.integer("evaluation prompts"),
     counter: flag.choice("syllable counter", ["cmu", "pyphen"]),
+    "rl-config": flag.string(
+      "a JSON file of GRPO fields under TRL's names (learning_rate, num_generations, loss_type, …) that replace the study's values in every RL stage",
+      { arg: "FILE" },
+    ),
   },
 });
 const model = await studyModel(args.model);
@@ -80,6 +87,17 @@ settings.eval.k = args.k ?? settings.eval.k;
 settings.eval.prompts = args.prompts ?? settings.eval.prompts;
 settings.counter = args.counter ?? settings.counter;
 placeRun(settings, args.out);
+if (args["rl-config"]) {
+  const file = args["rl-config"];
+  const overrides = await readJsonFile(file, "RL stage overrides");
+  if (!overrides || typeof overrides !== "object" || Array.isArray(overrides)) {
+    throw new InputError(
+      `${file}: --rl-config must hold a JSON object of GRPO fields`,
+    );
+  }
+  settings.rl.overrides = overrides as Record<string, unknown>;
+  checkRlStageConfig(settings, file);
+}
 // Refuses a stage whose input is missing before the engine starts.
 await planStages(settings, args.stages);
 
@@ -95,6 +113,9 @@ console.log(
   `fullrun vs base, paired on the same prompts:\n${result.paired}\n`,
 );
 console.log(
+  `fullrun vs SFT, paired on the same prompts:\n${result.pairedSft}\n`,
+);
+console.log(
   `SFT → DPO vs SFT, paired on the same prompts:\n${result.pairedDpo}\n`,
 );
 if (result.preferences) {
@@ -107,6 +128,11 @@ if (result.evaluated.includes("fullrun")) {
     result.fullrunBeatsBase
       ? "fullrun's Haiku Score is above the base model's (95 % CI of the difference excludes 0)"
       : "fullrun's Haiku Score is NOT above the base model's with a CI excluding 0",
+  );
+  console.log(
+    result.fullrunBeatsSft
+      ? "fullrun's Haiku Score is above SFT's (95 % CI of the difference excludes 0)"
+      : "fullrun's Haiku Score is NOT above SFT's with a CI excluding 0",
   );
 }
 console.log(`wrote:\n  ${result.files.join("\n  ")}`);

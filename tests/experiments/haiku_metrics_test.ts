@@ -245,3 +245,27 @@ Deno.test("with the real USE-lite embedder, a haiku is closer to its own topic",
     await use.close?.();
   }
 });
+
+Deno.test("broken text: U+FFFD or a control character marks an output, tab and newlines do not", async () => {
+  const texts = [
+    "Snow on the tall pines\nand not one bird has sung yet\nthe sky turns pale gold",
+    "Snow on the tall pines\tstill\r\nand not one bird\nthe sky",
+    "Snow on the tall pines\nand not one bird\nthe sky turns pale gol\uFFFD",
+    "Snow on the tall pines\nand not one bird\nthe sky\u0001",
+    "\u0013Snow on the tall pines",
+    "Snow on the tall pines\u0085",
+  ];
+  const report = await evaluateHaikuOutputs(
+    [{
+      prompt: "Generate a haiku about the following topic: snow",
+      samples: texts,
+    }],
+    { trainHaikus, embedder: letterBagEmbedder() },
+  );
+  assert.deepEqual(
+    report.prompts[0].samples.map((s) => s.values.brokenText),
+    [0, 0, 1, 1, 1, 1],
+    "a leading control byte counts though strip() would drop it",
+  );
+  near(report.aggregate.brokenText!.mean, 4 / 6, "share of outputs");
+});

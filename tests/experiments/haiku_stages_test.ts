@@ -99,6 +99,15 @@ Deno.test("train:haiku --stages: a subset trains in order, a missing input is on
   );
   assert.doesNotMatch(refused.stdout, /haiku study/, "refused before it ran");
   await assert.rejects(Deno.stat(`${OUT}/checkpoints`), Deno.errors.NotFound);
+  // A bad RL override is one line naming the file and field, before anything trains.
+  const badFile = `${ROOT}/bad-rl.json`;
+  Deno.writeTextFileSync(badFile, JSON.stringify({ los_type: "grpo" }));
+  assertOneLine(
+    await trainHaiku(["--rl-config", badFile]),
+    "train:haiku",
+    /bad-rl\.json: field "los_type" is not a known setting here.*did you mean "loss_type"\?$/,
+  );
+  await assert.rejects(Deno.stat(`${OUT}/checkpoints`), Deno.errors.NotFound);
   const selectedTwo = planStages(settings(), ["sft", "fullrun"]);
   await assert.rejects(
     selectedTwo,
@@ -134,7 +143,18 @@ Deno.test("train:haiku --stages: a subset trains in order, a missing input is on
     planStages(settings(), ["fullrun"]),
     /starts from sft-rl-sparse.*use --stages sft-rl-sparse,fullrun$/,
   );
-  const second = await trainHaiku(["--stages", "sft-rl"]);
+  // --rl-config: GRPO fields under TRL's names replace the study's values.
+  const overrides = `${ROOT}/rl.json`;
+  Deno.writeTextFileSync(
+    overrides,
+    JSON.stringify({ learning_rate: 7e-4, loss_type: "grpo" }),
+  );
+  const second = await trainHaiku([
+    "--stages",
+    "sft-rl",
+    "--rl-config",
+    overrides,
+  ]);
   assert.equal(second.code, 0, second.stderr);
   assert.match(second.stdout, /stage sft-rl: grpo \(haiku_regular\), from sft/);
   assert.match(
@@ -158,6 +178,8 @@ Deno.test("train:haiku --stages: a subset trains in order, a missing input is on
     ),
   );
   assert.equal(state.config.init_adapter, `${OUT}/checkpoints/sft`);
+  assert.equal(state.config.learning_rate, 7e-4);
+  assert.equal(state.config.loss_type, "grpo");
 });
 
 Deno.test("eval:haiku: stages and adapter folders without training, the study's numbers, the study's report files", async () => {

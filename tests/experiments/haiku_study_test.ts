@@ -70,8 +70,18 @@ Deno.test("haiku study (fast): six stages, seven evaluated models, seed columns,
   }
   assert.match(result.paired, /Haiku Score/);
   assert.match(result.pairedDpo, /Haiku Score/);
+  assert.match(result.pairedSft, /Haiku Score/);
+  assert.equal(typeof result.fullrunBeatsSft, "boolean");
   const summary = await Deno.readTextFile(`${settings.resultsDir}/summary.md`);
   assert.match(summary, /### SFT → DPO against SFT, paired by prompt/);
+  assert.match(
+    summary,
+    /### fullrun \(SFT → RL sparse → RL regular\) against SFT, paired by prompt/,
+  );
+  assert.ok(
+    (await Deno.readTextFile(`${settings.resultsDir}/paired_fullrun_vs_sft.md`))
+      .includes("Haiku Score"),
+  );
 
   // The preference set lives in the stage's folder, and its counts reach
   // the results: every sampled training topic gave a pair, a tie or two

@@ -23,6 +23,7 @@
  * | three lines | 1 for exactly three non-empty lines |
  * | syllable error | outputs with exactly three lines only: mean over the lines of abs(count − 5-7-5 target) |
  * | prompt echo | share of the topic's content words repeated (lib/eval/echo.ts) |
+ * | broken text | 1 when the output holds U+FFFD or a control character (lib/generate/text_constraint.ts) |
  * | words, chars | whitespace words and code points |
  *
  * Aggregates are means over outputs (over prompts when k = 1, as in
@@ -40,6 +41,7 @@
  */
 import { checkOutputs, evaluateOutputs } from "../../eval/evaluate.ts";
 import { promptEcho } from "../../eval/echo.ts";
+import { hasBrokenText } from "../../generate/text_constraint.ts";
 import { defineMetrics } from "../../eval/metrics.ts";
 import type { BootstrapOptions } from "../../eval/stats.ts";
 import type {
@@ -125,6 +127,14 @@ export const HAIKU_METRICS = defineMetrics(
       column: "prompt_echo",
       description: "share of the topic's content words that the output repeats",
       format: score,
+    },
+    {
+      key: "brokenText",
+      label: "Broken text",
+      column: "broken_text_rate",
+      description:
+        "1 when the output holds U+FFFD or a control character (other than tab and newlines)",
+      format: { kind: "percent", digits: 1 },
     },
     {
       key: "words",
@@ -275,6 +285,8 @@ export function scoreHaikuSample(
       threeLines: three ? 1 : 0,
       syllableError: three ? syllableError(lineSyllables) : null,
       promptEcho: promptEcho(topic, stripped),
+      // The raw text: a stray control byte is broken even where strip() drops it.
+      brokenText: hasBrokenText(text) ? 1 : 0,
       words: pySplit(stripped).length,
       chars: pyLen(stripped),
     },

@@ -29,6 +29,11 @@ export interface HaikuStudySettings extends ExperimentPaths {
     maxCompletionLength: number;
     beta: number;
     loraRank: number;
+    /**
+     * GRPO fields under TRL's names (`learning_rate`, `loss_type`, …) that
+     * replace the study's values in every RL stage (`--rl-config`).
+     */
+    overrides: Record<string, unknown>;
   };
   /** The SFT → DPO stage: its on-policy preference set, then DPO. */
   dpo: {
@@ -101,6 +106,7 @@ export function haikuStudySettings(
         // a KL to it pulls the SFT'd policy back to unformatted text.
         beta: 0,
         loraRank: 64,
+        overrides: {},
       }
       : {
         steps: 30,
@@ -110,6 +116,7 @@ export function haikuStudySettings(
         maxCompletionLength: 48,
         beta: 0,
         loraRank: 16,
+        overrides: {},
       },
     // TRL's DPOConfig: β 0.1, the sigmoid loss, a linear schedule, 8 pairs
     // per step. On the default model the stage costs about one RL stage

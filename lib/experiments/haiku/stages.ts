@@ -28,6 +28,7 @@ import type { MetricsRecord } from "../../train/metrics_log.ts";
 import { latestCheckpoint } from "../../train/checkpoints.ts";
 import { runDpoFromConfig } from "../../train/dpo/from_config.ts";
 import { runGrpoFromConfig } from "../../train/grpo/from_config.ts";
+import { parseGrpoConfig } from "../../train/grpo/config.ts";
 import { runSftFromConfig } from "../../train/sft/from_config.ts";
 import { hasAdapter } from "../../peft/mod.ts";
 import { readJsonFileIfPresent, writeJsonFile } from "../../util/json_files.ts";
@@ -142,15 +143,7 @@ export async function runStage(
   hooks.onStageStart?.(stage);
   const out = stageDir(settings, stage.name);
   const resume = (await latestCheckpoint(out)) !== null;
-  const common = {
-    model: settings.model,
-    train_data: settings.trainData,
-    output_dir: out,
-    seed: settings.seed,
-    logging_steps: 1,
-    save_total_limit: 1,
-    init_adapter: stage.from ? stageDir(settings, stage.from) : undefined,
-  };
+  const common = commonConfig(settings, stage);
   const onLog = (record: MetricsRecord) => hooks.onLog?.(stage, record);
   const source = `haiku stage ${stage.name}`;
   const run = {
@@ -211,9 +204,35 @@ export async function runStage(
     });
     return "trained";
   }
+  await runGrpoFromConfig(rlStageConfig(settings, stage), source, run);
+  return "trained";
+}
+
+/** The config fields every stage shares: model, data, folders, seed, logging. */
+function commonConfig(settings: HaikuStudySettings, stage: Stage) {
+  return {
+    model: settings.model,
+    train_data: settings.trainData,
+    output_dir: stageDir(settings, stage.name),
+    seed: settings.seed,
+    logging_steps: 1,
+    save_total_limit: 1,
+    init_adapter: stage.from ? stageDir(settings, stage.from) : undefined,
+  };
+}
+
+/**
+ * The GRPO config of an RL stage: the study's values, then the settings'
+ * overrides. The stage's own input adapter and output folder are set as in
+ * {@link runStage}.
+ */
+export function rlStageConfig(
+  settings: HaikuStudySettings,
+  stage: Stage,
+): Record<string, unknown> {
   const r = settings.rl;
-  const config = {
-    ...common,
+  return {
+    ...commonConfig(settings, stage),
     lora: {
       r: r.loraRank,
       lora_alpha: 2 * r.loraRank,
@@ -238,9 +257,20 @@ export async function runStage(
     max_steps: r.steps,
     save_steps: Math.max(1, Math.floor(r.steps / 2)),
     log_completions_steps: Math.max(1, Math.floor(r.steps / 6)),
+    ...r.overrides,
   };
-  await runGrpoFromConfig(config, source, run);
-  return "trained";
+}
+
+/**
+ * Checks the RL stages' config (the overrides included) before anything
+ * trains: a bad field is one line naming `source` and the field.
+ */
+export function checkRlStageConfig(
+  settings: HaikuStudySettings,
+  source: string,
+): void {
+  const stage = STAGES.find((s) => s.kind === "grpo")!;
+  parseGrpoConfig(rlStageConfig(settings, stage), source);
 }
 
 /** The pair and tie counts of a DPO stage's complete preference set, or null before it is built. */

@@ -76,12 +76,16 @@ export interface StudyResult {
   gemini: GeminiOutcome | null;
   /** Markdown of fullrun vs base, paired on the same prompts (a sentence when fullrun is not trained). */
   paired: string;
+  /** Markdown of fullrun vs SFT, paired on the same prompts (a sentence when either is not trained). */
+  pairedSft: string;
   /** Markdown of SFT → DPO vs SFT, paired on the same prompts (a sentence when either is not trained). */
   pairedDpo: string;
   /** The SFT → DPO stage's preference set: pairs, ties, mean rewards (null: its report is missing). */
   preferences: HaikuPreferenceReport | null;
   /** Whether fullrun's Haiku Score beats base with a CI that excludes zero (false when fullrun is not trained). */
   fullrunBeatsBase: boolean;
+  /** Whether fullrun's Haiku Score beats SFT's with a CI that excludes zero (false when either is not trained). */
+  fullrunBeatsSft: boolean;
   /** The stages evaluated (those trained), in table order. */
   evaluated: StageName[];
   files: string[];
@@ -100,6 +104,8 @@ const PIPELINES: readonly StageName[] = [
 /** Each comparison paired by prompt: [A, B, the file of A − B]. */
 const PAIRED: readonly [StageName | "base", StageName | "base", string][] = [
   ["fullrun", "base", "paired_fullrun_vs_base.md"],
+  // Whether RL adds anything to SFT (the study's question about RL).
+  ["fullrun", "sft", "paired_fullrun_vs_sft.md"],
   // Whether DPO on its own samples improved the model it started from.
   ["sft-dpo", "sft", "paired_sft-dpo_vs_sft.md"],
 ];
@@ -219,10 +225,12 @@ async function writeResults(
     extra.push(`${settings.resultsDir}/${file}`);
     await Deno.writeTextFile(extra.at(-1)!, tables.at(-1) + "\n");
   }
-  const [paired, pairedDpo] = tables;
-  const [fullrun, base] = pairs[0].rows;
-  const haiku = fullrun && base ? compareReports(fullrun, base).haiku : null;
-  const fullrunBeatsBase = haiku !== null && haiku.difference.low > 0;
+  const [paired, pairedSft, pairedDpo] = tables;
+  const haikuAbove = ([a, b]: readonly [EvalReport?, EvalReport?]) =>
+    a !== undefined && b !== undefined &&
+    (compareReports(a, b).haiku?.difference.low ?? 0) > 0;
+  const fullrunBeatsBase = haikuAbove(pairs[0].rows);
+  const fullrunBeatsSft = haikuAbove(pairs[1].rows);
   if (withDpo) {
     extra.push(`${settings.resultsDir}/preferences_sft-dpo.json`);
     await writeJsonFile(extra.at(-1)!, preferences);
@@ -238,9 +246,11 @@ async function writeResults(
     reports,
     gemini,
     paired,
+    pairedSft,
     pairedDpo,
     preferences,
     fullrunBeatsBase,
+    fullrunBeatsSft,
     evaluated,
     files: [
       written.summaryCsv,
