@@ -46,9 +46,9 @@ Deno.test("UTF-8 automaton: valid text passes; broken, overlong, surrogate and c
   assert.ok(isValidText(bytes(0xc2, 0xa0)), "U+00A0 is text");
 });
 
-Deno.test("TextConstraint: the mask follows the row's state and its remaining budget", () => {
-  // ids: 0 "a", 1 C3, 2 A9, 3 C3 A9 ("é"), 4 80, 5 special (EOS), 6 \x01
-  const c = new TextConstraint([
+/** ids: 0 "a", 1 C3, 2 A9, 3 C3 A9 ("é"), 4 80, 5 special (EOS), 6 \x01 */
+function sevenTokens(): TextConstraint {
+  return new TextConstraint([
     text("a"),
     bytes(0xc3),
     bytes(0xa9),
@@ -57,6 +57,10 @@ Deno.test("TextConstraint: the mask follows the row's state and its remaining bu
     null,
     bytes(0x01),
   ]);
+}
+
+Deno.test("TextConstraint: the mask follows the row's state and its remaining budget", () => {
+  const c = sevenTokens();
   const logits = new Float32Array(7).fill(1);
   const out = new Float32Array(7);
   const allowed = (state: number, remaining: number) => {
@@ -90,16 +94,7 @@ Deno.test("TextConstraint: the mask follows the row's state and its remaining bu
 });
 
 Deno.test("TextConstraint.drawMasks replays the sampler: the mask each token was drawn under", () => {
-  // ids as above: 0 "a", 1 C3, 2 A9, 3 "é", 4 80, 5 EOS, 6 \x01
-  const c = new TextConstraint([
-    text("a"),
-    bytes(0xc3),
-    bytes(0xa9),
-    bytes(0xc3, 0xa9),
-    bytes(0x80),
-    null,
-    bytes(0x01),
-  ]);
+  const c = sevenTokens();
   const ids = (mask: Uint8Array | null) =>
     mask ? [...mask].flatMap((v, id) => v ? [id] : []) : null;
   // "a", C3 A9 (é in two tokens), EOS, with a budget of 4.
