@@ -12,6 +12,7 @@
  * @module
  */
 import { DEFAULT_MODEL_DIR } from "../model/default_model.ts";
+import { relative } from "node:path";
 import { repoPath } from "../util/paths.ts";
 
 /** The folders and files of one run of an experiment. */
@@ -41,5 +42,24 @@ export function experimentPaths(
     evalData: repoPath(data.eval),
     checkpointsDir: repoPath(`checkpoints/${experiment}/${run}`),
     resultsDir: repoPath(`results/${experiment}/${run}`),
+  };
+}
+
+/**
+ * `paths` with every path inside the repository made relative to its root,
+ * for the settings a run records: committed results then read the same on
+ * any machine (a path outside the repository stays as it is).
+ */
+export function portablePaths<T extends ExperimentPaths>(paths: T): T {
+  const root = repoPath(".").replace(/\/$/, "");
+  const portable = (path: string) =>
+    path.startsWith(`${root}/`) ? relative(root, path) : path;
+  return {
+    ...paths,
+    model: portable(paths.model),
+    trainData: portable(paths.trainData),
+    evalData: portable(paths.evalData),
+    checkpointsDir: portable(paths.checkpointsDir),
+    resultsDir: portable(paths.resultsDir),
   };
 }

@@ -71,6 +71,17 @@ Deno.test("haiku study (fast): six stages, seven evaluated models, seed columns,
   assert.match(result.paired, /Haiku Score/);
   assert.match(result.pairedDpo, /Haiku Score/);
   assert.match(result.pairedSft, /Haiku Score/);
+  // Recorded paths are relative to the repository, the same on any machine.
+  const recordedPaths = JSON.parse(
+    await Deno.readTextFile(`${settings.resultsDir}/settings.json`),
+  );
+  assert.equal(recordedPaths.model, "checkpoints/tiny-base");
+  assert.equal(
+    recordedPaths.checkpointsDir,
+    settings.checkpointsDir,
+    "a folder outside the repository stays as given",
+  );
+  assert.equal(recordedPaths.trainData, "data/haiku/train.json");
   assert.equal(typeof result.fullrunBeatsSft, "boolean");
   const summary = await Deno.readTextFile(`${settings.resultsDir}/summary.md`);
   assert.match(summary, /### SFT → DPO against SFT, paired by prompt/);

@@ -28,6 +28,7 @@ import { writeSvg } from "../../plot/mod.ts";
 import type { MetricsRecord } from "../../train/metrics_log.ts";
 import { writeJsonFile } from "../../util/json_files.ts";
 import { loggedRecords } from "../sft_then_grpo.ts";
+import { portablePaths } from "../paths.ts";
 import {
   evaluateVariants,
   type GeminiRowOptions,
@@ -213,7 +214,7 @@ async function writeResults(
         ...geminiNote(gemini),
       ],
     }),
-    { settings },
+    { settings: portablePaths(settings) },
   );
   const tables: string[] = [], extra: string[] = [];
   for (const { a, b, file, rows: [ra, rb] } of pairs) {
