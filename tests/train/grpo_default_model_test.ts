@@ -41,9 +41,10 @@ Deno.test("grpo on the default model: a length reward rises far beyond its noise
       save_steps: 0,
       log_completions_steps: 0,
       // The bar counts the climb of the first five steps as noise, so it
-      // holds for some seeds only (seeds 1–12: about half, before and after
-      // completions got their own sampling streams); the RNG seed 9 clears it with
-      // the margin the RNG seed 1 had under the shared stream (7.8 against 4.7).
+      // holds for some RNG seeds only (of the values 1–12: about half, before
+      // and after completions got their own sampling streams); `seed: 9`
+      // clears it with the margin `seed: 1` had under the shared stream (7.8
+      // against 4.7).
       seed: 9,
     },
     "test",

@@ -307,9 +307,10 @@ Deno.test("grpo with an embedding reward: stopped and resumed matches an uninter
 
 Deno.test("grpo learns: a token reward rises well beyond its step-to-step noise", async () => {
   const { root, config } = await setUp("learn", {
-    // Over RNG seeds 1–8 this bar is met about half the time; the RNG seed 5 clears it
-    // by a wide margin with per-completion sampling streams (and did with
-    // the shared stream before them), the RNG seed 3 no longer does.
+    // Over the RNG seed values 1–8 this bar is met about half the time;
+    // `seed: 5` clears it by a wide margin with per-completion sampling
+    // streams (and did with the shared stream before them), `seed: 3` no
+    // longer does.
     seed: 5,
     max_steps: 20,
     save_steps: 0,
