@@ -82,6 +82,40 @@ async function tinySetUp(name: string): Promise<string> {
   return root;
 }
 
+/**
+ * `deno task sft` on a tiny config in `root` (the model, data and output
+ * folder set, reporting to W&B, plus `fields`), with W&B's key and `env`.
+ */
+async function sftTask(
+  root: string,
+  fields: Record<string, unknown>,
+  env: Record<string, string>,
+): Promise<Deno.Command> {
+  await Deno.writeTextFile(
+    `${root}/config.json`,
+    JSON.stringify({
+      model: `${root}/model`,
+      train_data: `${root}/train.json`,
+      output_dir: `${root}/out`,
+      report_to: "wandb",
+      ...fields,
+    }),
+  );
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--no-check",
+      SFT_CLI,
+      "--config",
+      `${root}/config.json`,
+    ],
+    env: { WANDB_API_KEY: KEY, ...env },
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
 Deno.test("a tiny SFT run reports every metrics record to W&B, with its config, and finishes the run; the key goes only in the Authorization header", async () => {
   const root = await tinySetUp("run");
   const server = fakeWandb();
@@ -185,37 +219,13 @@ Deno.test("Ctrl-C on a run that reports to W&B still saves a checkpoint and exit
   const root = await tinySetUp("sigint");
   const server = fakeWandb();
   try {
-    await Deno.writeTextFile(
-      `${root}/config.json`,
-      JSON.stringify({
-        model: `${root}/model`,
-        train_data: `${root}/train.json`,
-        output_dir: `${root}/out`,
-        lora: { r: 2 },
-        per_device_train_batch_size: 2,
-        max_steps: 2000,
-        logging_steps: 1,
-        save_steps: 0,
-        report_to: "wandb",
-      }),
-    );
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--no-check",
-        SFT_CLI,
-        "--config",
-        `${root}/config.json`,
-      ],
-      env: {
-        WANDB_API_KEY: KEY,
-        WANDB_BASE_URL: server.url,
-        WANDB_PROJECT: "tiny",
-      },
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    const child = (await sftTask(root, {
+      lora: { r: 2 },
+      per_device_train_batch_size: 2,
+      max_steps: 2000,
+      logging_steps: 1,
+      save_steps: 0,
+    }, { WANDB_BASE_URL: server.url, WANDB_PROJECT: "tiny" })).spawn();
     const stderr = new Response(child.stderr).text();
     await child.stdout.cancel();
     for (let i = 0; i < 3000; i++) {
@@ -247,33 +257,13 @@ Deno.test("a W&B server that keeps failing holds the run only WANDB_INIT_TIMEOUT
   // 5xx: the SDK retries the one failed request for many minutes.
   const server = fakeWandb({ viewerStatus: 503 });
   try {
-    await Deno.writeTextFile(
-      `${root}/config.json`,
-      JSON.stringify({
-        model: `${root}/model`,
-        train_data: `${root}/train.json`,
-        output_dir: `${root}/out`,
-        max_steps: 2,
-        report_to: "wandb",
-      }),
-    );
+    const task = await sftTask(root, { max_steps: 2 }, {
+      WANDB_BASE_URL: server.url,
+      WANDB_PROJECT: "tiny",
+      WANDB_INIT_TIMEOUT: "1",
+    });
     const started = performance.now();
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--no-check",
-        SFT_CLI,
-        "--config",
-        `${root}/config.json`,
-      ],
-      env: {
-        WANDB_API_KEY: KEY,
-        WANDB_BASE_URL: server.url,
-        WANDB_PROJECT: "tiny",
-        WANDB_INIT_TIMEOUT: "1",
-      },
-    }).output();
+    const out = await task.output();
     const log = new TextDecoder().decode(out.stderr);
     assert.equal(out.code, 1, log);
     assert.equal(
@@ -294,27 +284,9 @@ Deno.test("a W&B server that refuses to create the run ends the task with one li
   const root = await tinySetUp("upsert");
   const server = fakeWandb({ upsertStatus: 403 });
   try {
-    await Deno.writeTextFile(
-      `${root}/config.json`,
-      JSON.stringify({
-        model: `${root}/model`,
-        train_data: `${root}/train.json`,
-        output_dir: `${root}/out`,
-        max_steps: 2,
-        report_to: "wandb",
-      }),
-    );
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--no-check",
-        SFT_CLI,
-        "--config",
-        `${root}/config.json`,
-      ],
-      env: { WANDB_API_KEY: KEY, WANDB_BASE_URL: server.url },
-    }).output();
+    const out = await (await sftTask(root, { max_steps: 2 }, {
+      WANDB_BASE_URL: server.url,
+    })).output();
     const log = new TextDecoder().decode(out.stderr);
     assert.equal(out.code, 1, log);
     // The SDK throws this from its own message listener, past any catch.
